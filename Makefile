@@ -1,0 +1,45 @@
+# The two commands a new user needs: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# Decisions made while the notebooks run under test go to a throwaway record, not the working one.
+TEST_RECORD ?= $(CURDIR)/.pytest_cache/decision_record.yaml
+PYTEST_ARGS ?=
+
+.PHONY: run test dashboard bench install install-test clean-notebooks
+
+$(PY):
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aipm-workbook needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: install (first time) and start JupyterLab on the start page, bound to 127.0.0.1
+run: install
+	$(VENV)/bin/aipm lab notebooks
+
+## make dashboard: the notebooks as Voila dashboards on http://127.0.0.1:8866/
+dashboard: install
+	$(VENV)/bin/aipm dashboard notebooks
+
+## make test: every tier (core, widgets, notebooks, real browser)
+test: install-test
+	mkdir -p $(dir $(TEST_RECORD)) && rm -f $(TEST_RECORD)*
+	DO_NOT_TRACK=1 AIPM_RECORD=$(TEST_RECORD) $(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider --timeout=900 $(PYTEST_ARGS)
+
+## make bench: the benchmarks, one JSON object per line
+bench: install-test
+	DO_NOT_TRACK=1 $(PY) -m benchmarks $(CASES)
+
+clean-notebooks:
+	$(PY) -m jupyter nbconvert --clear-output --inplace notebooks/*.ipynb

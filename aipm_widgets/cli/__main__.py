@@ -1,0 +1,1 @@
+import sys; from . import main; sys.exit(main())

@@ -1,0 +1,122 @@
+"""Shared pieces of every widget: the message area, safe callbacks, escaping and the record path."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import os
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as W
+
+from ..core.errors import AipmError
+from ..core.record import DEFAULT_RECORD_NAME
+
+__all__ = ["esc", "MessageArea", "guarded", "default_record_path", "card"]
+
+log = logging.getLogger("aipm_widgets")
+
+_STYLES = {
+    "error": ("#8a1c1c", "#fdecea", "#f5c2c0"),
+    "warning": ("#7a4d00", "#fff6e0", "#f3d9a4"),
+    "info": ("#1d4b7a", "#eaf2fb", "#bcd3ee"),
+    "success": ("#1e5e2f", "#e9f6ec", "#b9dfc3"),
+}
+
+
+def esc(text: Any) -> str:
+    """Escape any value for HTML (user text is never trusted)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+class MessageArea(W.HTML):
+    """A box for messages in words: errors, warnings, confirmations. All text is escaped.
+
+    ``kind`` is ``error``, ``warning``, ``info`` or ``success``. ``show(...)`` replaces the content;
+    ``clear()`` hides it. ``.messages`` keeps the current ``(kind, text)`` pairs for tests.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.messages: list[tuple[str, str]] = []
+        self.add_class("aipm-messages")
+
+    def show(self, text: str, kind: str = "info", *, append: bool = False) -> None:
+        if not append:
+            self.messages = []
+        self.messages.append((kind, str(text)))
+        self._render()
+
+    def clear(self) -> None:
+        self.messages = []
+        self._render()
+
+    def _render(self) -> None:
+        parts = []
+        for kind, text in self.messages:
+            fg, bg, border = _STYLES.get(kind, _STYLES["info"])
+            body = "<br>".join(esc(line) for line in text.splitlines())
+            parts.append(
+                f'<div class="aipm-msg aipm-msg-{kind}" role="{"alert" if kind == "error" else "status"}" '
+                f'style="color:{fg};background:{bg};border:1px solid {border};border-radius:4px;'
+                f'padding:6px 10px;margin:4px 0;white-space:normal">{body}</div>'
+            )
+        self.value = "".join(parts)
+
+    @property
+    def errors(self) -> list[str]:
+        return [t for k, t in self.messages if k == "error"]
+
+
+def guarded(messages_attr: str = "messages") -> Callable:
+    """Decorate a widget method used as a callback: any exception is shown in words, never lost.
+
+    An :class:`AipmError` shows its message as is. Any other exception shows a short sentence with the
+    exception's type and message (the traceback goes to the log), because in Voilà an exception in a
+    callback otherwise vanishes silently.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            area: MessageArea | None = getattr(self, messages_attr, None)
+            try:
+                return fn(self, *args, **kwargs)
+            except AipmError as exc:
+                if area is None:
+                    raise
+                area.show(str(exc), "error")
+            except Exception as exc:  # noqa: BLE001 - shown to the user, logged with traceback
+                log.error("callback %s failed:\n%s", fn.__name__, traceback.format_exc())
+                if area is None:
+                    raise
+                area.show(
+                    f"Something went wrong ({type(exc).__name__}: {exc}). Your saved decisions are safe; "
+                    "change the input and try again, or report this with the steps that led to it.",
+                    "error",
+                )
+            return None
+
+        return wrapper
+
+    return decorate
+
+
+def default_record_path() -> Path:
+    """The decision record the notebooks share: ``$AIPM_RECORD`` or ``decision_record.yaml`` in the working folder."""
+    return Path(os.environ.get("AIPM_RECORD") or DEFAULT_RECORD_NAME)
+
+
+def card(title: str, value: str, detail: str = "", *, tone: str = "info") -> str:
+    """HTML for a small metric card (title, big value, detail line); all text escaped."""
+    fg, bg, border = _STYLES.get(tone, _STYLES["info"])
+    return (
+        f'<div class="aipm-card" style="display:inline-block;min-width:150px;margin:4px;padding:8px 12px;'
+        f'border:1px solid {border};border-radius:6px;background:{bg};vertical-align:top">'
+        f'<div style="font-size:12px;color:#444">{esc(title)}</div>'
+        f'<div style="font-size:20px;font-weight:600;color:{fg}">{esc(value)}</div>'
+        f'<div style="font-size:11px;color:#555">{esc(detail)}</div></div>'
+    )

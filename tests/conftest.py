@@ -1,0 +1,212 @@
+"""Shared fixtures: demo data, temporary records, and the real-browser tier (Voila/JupyterLab + Chromium).
+
+Browser tests use the fixtures ``voila_url`` (a Voila server on a free loopback port serving
+``notebooks/``) and ``page`` (a Playwright page in Debian's headless Chromium). Under ``CI=true`` a missing
+Chromium is a failure; elsewhere those tests skip with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status < 500:
+                    return
+        except Exception:
+            time.sleep(0.3)
+    raise RuntimeError(f"server at {url} did not answer within {timeout:.0f} s")
+
+
+def find_chromium() -> str | None:
+    for candidate in (os.environ.get("AIPM_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        if IN_CI:
+            pytest.fail("CI=true but no Chromium found: .ci/run must install Debian's 'chromium' package")
+        pytest.skip("no Chromium found (apt-get install -y chromium); browser tests skipped")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class PageErrors(list):
+    """Console errors and dialogs seen on a page (dialogs are dismissed and recorded)."""
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    pg.errors = PageErrors()
+    pg.dialogs = []
+
+    def on_dialog(dialog):
+        pg.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    pg.on("dialog", on_dialog)
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    yield pg
+    context.close()
+
+
+def _server_env(tmp: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DO_NOT_TRACK"] = "1"
+    env["AIPM_RECORD"] = str(tmp / "decision_record.yaml")
+    env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory, chromium_path):
+    """Voila serving ``notebooks/`` on 127.0.0.1; yields ``(base_url, record_path)``.
+
+    The record path is a fresh temporary file shared by every page of the session (``AIPM_RECORD``).
+    """
+    from aipm_widgets.cli.cmd_project import voila_command
+
+    tmp = tmp_path_factory.mktemp("voila")
+    port = free_port()
+    log = open(tmp / "voila.log", "w")
+    env = _server_env(tmp)
+    proc = subprocess.Popen(voila_command(NOTEBOOKS, port=port), cwd=NOTEBOOKS, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/", proc)
+        yield base, Path(env["AIPM_RECORD"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def voila_url(voila_server):
+    return voila_server[0]
+
+
+def open_dashboard(page, base_url: str, notebook: str, *, ready_selector: str = ".widget-box, .widget-html, .jupyter-widgets", timeout: float = 120_000):
+    """Open a notebook's Voila page and wait until its widgets are on screen (kernel ran every cell)."""
+    page.goto(f"{base_url}/voila/render/{notebook}", wait_until="domcontentloaded")
+    page.wait_for_selector(ready_selector, state="visible", timeout=timeout)
+    # Voila shows a spinner until all cells have executed; wait for it to go away.
+    page.wait_for_function(
+        "() => !document.querySelector('#loading') || getComputedStyle(document.querySelector('#loading')).display === 'none'",
+        timeout=timeout,
+    )
+    return page
+
+
+def assert_no_error_output(page) -> None:
+    """No traceback, no stderr output and no JavaScript error on the page."""
+    text = page.inner_text("body")
+    for marker in ("Traceback (most recent call last)", "Error in callback", "There was an error when executing cell"):
+        assert marker not in text, f"page shows an error: {marker!r}\n{text[:2000]}"
+    stderr = page.query_selector_all("[data-mime-type='application/vnd.jupyter.stderr']")
+    assert not stderr, "stderr output on page: " + " | ".join(e.inner_text()[:300] for e in stderr)
+    assert not getattr(page, "errors", []), f"JavaScript errors: {page.errors}"
+
+
+@pytest.fixture(scope="session")
+def jupyterlab_server(tmp_path_factory, chromium_path):
+    """JupyterLab serving ``notebooks/`` on 127.0.0.1 without a token; yields the base URL."""
+    from aipm_widgets.cli.cmd_project import lab_command
+
+    tmp = tmp_path_factory.mktemp("lab")
+    port = free_port()
+    env = _server_env(tmp)
+    cmd = lab_command(NOTEBOOKS, port=port) + [
+        "--no-browser",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True",
+        f"--ServerApp.runtime_dir={tmp / 'runtime'}",
+    ]
+    log = open(tmp / "lab.log", "w")
+    proc = subprocess.Popen(cmd, cwd=NOTEBOOKS, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/api", proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def tmp_record(tmp_path):
+    return tmp_path / "decision_record.yaml"
+
+
+@pytest.fixture(scope="session")
+def fraud_validation():
+    from aipm_widgets.core import demo
+
+    return demo.load_fraud("validation")
+
+
+@pytest.fixture
+def python_exe() -> str:
+    return sys.executable
