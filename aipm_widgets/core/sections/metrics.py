@@ -1,9 +1,64 @@
-"""The ``metrics`` section of the decision record."""
+"""The ``metrics`` section of the decision record (stage 4, metric selection).
+
+Monitoring (stage 5) reads ``threshold``, ``costs`` and ``volume_per_day`` from here; the expectations
+one-pager (stage 2) reads ``metrics``, ``confusion`` and ``natural_frequencies``.
+"""
 
 from __future__ import annotations
 
-from ._base import Section
+from pydantic import Field
+
+from ._base import RecordModel, Section
+
+
+class MetricValue(RecordModel):
+    """A measured number with its interval (``low``/``high`` are None when no interval was computed)."""
+
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    method: str | None = Field(None, description="How the interval was computed: wilson, bootstrap, ...")
+
+
+class CostModel(RecordModel):
+    """What each kind of decision costs, in business units."""
+
+    currency: str = "EUR"
+    cost_fp: float = Field(0.0, description="Cost of one false alarm (review time, customer friction).")
+    cost_fn: float = Field(0.0, description="Cost of one missed positive when not taken from the row's value.")
+    fn_cost_from_value: bool = Field(False, description="A miss costs the row's value (e.g. the transaction amount).")
+    value_column: str | None = None
+    value_tp: float = Field(0.0, description="Value gained per caught positive (beyond avoiding the miss).")
+    review_capacity_per_day: float | None = Field(None, description="Most alerts the team can review per day.")
+
+
+class Confusion(RecordModel):
+    tp: int = 0
+    fp: int = 0
+    tn: int = 0
+    fn: int = 0
 
 
 class MetricsSection(Section):
-    """Decisions of the metrics stage. Stage-specific fields are added by that stage."""
+    """The chosen operating point: threshold, costs, constraints and the measured metrics with intervals."""
+
+    threshold: float | None = Field(None, description="Alert when score >= threshold.")
+    chosen_metric: str | None = Field(None, description="What the threshold optimises: cost, f1, recall, ...")
+    score_column: str | None = None
+    label_column: str | None = None
+    positive_label: str | None = None
+    data_source: str | None = Field(None, description="Which data the numbers were measured on.")
+    n_evaluated: int | None = None
+    volume_per_day: float | None = Field(None, description="Decisions per day in production (for alerts/day, cost/month).")
+    costs: CostModel | None = None
+    constraints: list[str] = Field(default_factory=list, description="e.g. 'recall>=0.95', 'alerts_per_day<=300'.")
+    constraints_satisfied: bool | None = None
+    confusion: Confusion | None = None
+    metrics: dict[str, MetricValue] = Field(
+        default_factory=dict, description="precision, recall, fpr, fnr, f1, accuracy, alert_rate, ... with intervals."
+    )
+    cost_per_1000: MetricValue | None = None
+    cost_per_month: MetricValue | None = None
+    natural_frequencies: dict | None = Field(None, description="per, positives, caught, missed, false_alarms, sentence.")
+    baseline: dict | None = Field(None, description="The rule-based minimum viable model on the same axes.")
+    groups: list[dict] = Field(default_factory=list, description="Per-group metrics at the threshold.")
