@@ -1,0 +1,610 @@
+"""The fairness audit: how a model's decisions at a threshold differ between groups of people.
+
+For each group (or each intersection of two group columns) at the threshold, the audit measures
+
+selection rate
+    the share of the group the model selects (score >= threshold): shortlisted, flagged, approved;
+TPR (true-positive rate)
+    the share of the group's real positives it selects (qualified applicants shortlisted);
+FPR (false-positive rate)
+    the share of the group's real negatives it selects by mistake;
+precision
+    the share of the group's selections that are real positives,
+
+each with a 95% Wilson interval, the difference and ratio against a reference group, and the
+**four-fifths rule** (a group selected at under 80% of the reference group's rate is flagged, as in
+the US EEOC's guideline). Summary gaps: the **demographic-parity difference** (largest minus smallest
+selection rate) and the **equalized-odds difference** (the larger of the TPR and FPR gaps), as defined
+by fairlearn (:mod:`fairlearn.metrics`; :meth:`FairnessData.fairlearn_check` computes them with
+fairlearn itself and the tests hold the two equal).
+
+Small groups get warnings instead of confident numbers: under 50 rows or under 10 positives the
+group is too small to judge; an interval wider than 20 percentage points means the gap could be noise.
+
+Examples
+--------
+>>> from aipm_widgets.core import demo
+>>> df = demo.load_resume()
+>>> audit = FairnessResult.from_frame(df, label="qualified", score="score", groups="gender",
+...                                   threshold=0.5, reference="man")
+>>> audit.four_fifths["group"], round(audit.four_fifths["ratio"], 2), audit.four_fifths["passed"]
+('woman', 0.61, False)
+>>> [w.group for w in audit.warnings if w.kind == "wide"]
+['nonbinary']
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputDataError
+from .inputs import binary_labels, group_labels, require_columns, same_length, scores
+from .stats import wilson_interval
+
+__all__ = [
+    "METRICS",
+    "METRIC_NAMES",
+    "FOUR_FIFTHS",
+    "SMALL_GROUP_ROWS",
+    "SMALL_GROUP_POSITIVES",
+    "WIDE_INTERVAL",
+    "GroupRates",
+    "GroupWarning",
+    "FairnessData",
+    "FairnessResult",
+    "prepare",
+    "SINGLE_GROUP",
+    "TOO_MANY_GROUPS",
+    "TOO_MANY_GROUP_COLUMNS",
+    "UNKNOWN_REFERENCE",
+]
+
+METRICS = ("selection_rate", "tpr", "fpr", "precision")
+METRIC_NAMES = {
+    "selection_rate": "selection rate",
+    "tpr": "true-positive rate (TPR)",
+    "fpr": "false-positive rate (FPR)",
+    "precision": "precision",
+}
+FOUR_FIFTHS = 0.8
+"""A group selected at less than 80% of the reference group's rate fails the four-fifths rule."""
+SMALL_GROUP_ROWS = 50
+SMALL_GROUP_POSITIVES = 10
+WIDE_INTERVAL = 0.20
+"""An interval (TPR or selection rate) wider than this: the group's numbers are too uncertain to compare."""
+MAX_GROUPS = 60
+INTERSECTION_SEP = " × "
+
+SINGLE_GROUP = (
+    "The group column {name!r} holds only one group ({value!r}) in these {n} rows: a fairness audit compares "
+    "groups. Pick a column with two or more groups (e.g. gender, age band), or check that the data is not filtered."
+)
+TOO_MANY_GROUPS = (
+    "The group column(s) {name} make {k} groups (more than {limit}): that looks like an identifier or a number, "
+    "not a group. Pick a categorical column, or bin numbers into bands first."
+)
+TOO_MANY_GROUP_COLUMNS = "Pick one or two group columns (two give their intersections), not {k}."
+UNKNOWN_REFERENCE = "The reference group {reference!r} is not in the data; the groups are {groups}."
+
+
+@dataclass(frozen=True)
+class GroupWarning:
+    """Why a group's numbers need care: ``kind`` is small, wide, no_positives, no_negatives or none_selected."""
+
+    group: str
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class GroupRates:
+    """One group's counts and rates at the threshold, with 95% Wilson intervals (NaN when undefined)."""
+
+    group: str
+    n: int
+    positives: int
+    selected: int
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+    rates: dict[str, float]
+    ci: dict[str, tuple[float, float]]
+
+    @property
+    def negatives(self) -> int:
+        return self.n - self.positives
+
+
+def _nan_to_none(x: Any) -> Any:
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
+
+
+def _fmt(x: float, digits: int = 1) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{100 * x:.{digits}f}%"
+
+
+def _ratio_interval(a: int, n1: int, c: int, n2: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% interval for the ratio of two proportions (a/n1) / (c/n2), Katz log method."""
+    if min(a, c) <= 0 or min(n1, n2) <= 0:
+        return (math.nan, math.nan)
+    rr = (a / n1) / (c / n2)
+    se = math.sqrt(max(1 / a - 1 / n1 + 1 / c - 1 / n2, 0.0))
+    return (rr * math.exp(-z * se), rr * math.exp(z * se))
+
+
+def _group_rates(group: str, sorted_scores: np.ndarray, sorted_y: np.ndarray, cum_pos: np.ndarray, threshold: float) -> GroupRates:
+    # Scores are sorted ascending; everything from the first index with score >= threshold is selected.
+    n = len(sorted_scores)
+    start = int(np.searchsorted(sorted_scores, threshold, side="left"))
+    positives = int(cum_pos[-1])
+    pos_below = int(cum_pos[start])
+    tp = positives - pos_below
+    selected = n - start
+    fp = selected - tp
+    fn = positives - tp
+    tn = n - positives - fp
+    k = np.array([selected, tp, fp, tp], dtype=float)
+    d = np.array([n, positives, n - positives, selected], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vals = np.where(d > 0, k / np.where(d > 0, d, 1), np.nan)
+    low, high = wilson_interval(k, d)
+    rates = {m: float(v) for m, v in zip(METRICS, vals)}
+    ci = {m: (float(lo), float(hi)) for m, lo, hi in zip(METRICS, low, high)}
+    return GroupRates(group, n, positives, selected, tp, fp, tn, fn, rates, ci)
+
+
+@dataclass
+class FairnessResult:
+    """The audit at one threshold: per-group rates with intervals, comparisons, summary gaps and warnings.
+
+    Build it with :meth:`from_predictions` (arrays) or :meth:`from_frame` (a table); a widget that moves
+    the threshold uses :func:`prepare` once and :meth:`FairnessData.at` per move.
+    """
+
+    threshold: float
+    group_columns: list[str]
+    reference: str
+    groups: list[GroupRates]
+    demographic_parity_difference: float
+    equalized_odds_difference: float
+    four_fifths: dict[str, Any]
+    comparisons: dict[str, dict[str, dict[str, float]]]
+    warnings: list[GroupWarning] = field(default_factory=list)
+
+    # ----- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_predictions(
+        cls,
+        y_true: Any,
+        y_score: Any,
+        groups: Any,
+        *,
+        threshold: float,
+        reference: str | None = None,
+        positive: Any = None,
+        group_names: Sequence[str] | None = None,
+        use_fairlearn: bool = True,
+    ) -> "FairnessResult":
+        """Audit scores against true labels for each group at ``threshold``.
+
+        Parameters
+        ----------
+        y_true : array-like
+            True labels (0/1, booleans, or two values with ``positive`` naming the positive one).
+        y_score : array-like
+            The model's scores; a row is selected when its score is >= ``threshold``.
+        groups : array-like, DataFrame or dict of arrays
+            One group column, or two (their intersections are audited).
+        threshold : float
+        reference : str, optional
+            The group others are compared with (default: the largest group).
+        use_fairlearn : bool
+            Compute the demographic-parity and equalized-odds differences with fairlearn (the summary
+            gaps from the counts are identical when every group has positives and negatives).
+
+        Examples
+        --------
+        >>> r = FairnessResult.from_predictions([1, 0, 1, 0, 1, 0], [.9, .2, .8, .7, .3, .1],
+        ...                                     ["a", "a", "a", "b", "b", "b"], threshold=0.5)
+        >>> [round(g.rates["selection_rate"], 2) for g in r.groups]
+        [0.67, 0.33]
+        """
+        data = prepare(y_true, y_score, groups, positive=positive, group_names=group_names)
+        result = data.at(threshold, reference=reference)
+        if use_fairlearn and data.fairlearn_applicable:
+            check = data.fairlearn_check(threshold)
+            result.demographic_parity_difference = check["demographic_parity_difference"]
+            result.equalized_odds_difference = check["equalized_odds_difference"]
+        return result
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        label: str,
+        score: str,
+        groups: str | Sequence[str],
+        threshold: float,
+        reference: str | None = None,
+        positive: Any = None,
+        use_fairlearn: bool = True,
+    ) -> "FairnessResult":
+        """Audit the columns of a table (``groups`` is one column name or two)."""
+        cols = [groups] if isinstance(groups, str) else list(groups)
+        require_columns(frame, [label, score, *cols])
+        return cls.from_predictions(
+            frame[label], frame[score], frame[cols], threshold=threshold, reference=reference, positive=positive,
+            use_fairlearn=use_fairlearn,
+        )
+
+    @classmethod
+    def from_estimator(cls, estimator: Any, X: Any, y: Any, groups: Any, *, threshold: float, **kwargs: Any) -> "FairnessResult":
+        """Score ``X`` with ``estimator.predict_proba`` and hand off to :meth:`from_predictions`."""
+        proba = np.asarray(estimator.predict_proba(X))
+        return cls.from_predictions(y, proba[:, -1], groups, threshold=threshold, **kwargs)
+
+    # ----- reading ------------------------------------------------------------------------------
+    def group(self, name: str) -> GroupRates:
+        for g in self.groups:
+            if g.group == name:
+                return g
+        raise KeyError(name)
+
+    @property
+    def flagged_groups(self) -> list[str]:
+        """Groups failing the four-fifths rule against the reference."""
+        return [g for g, c in self.comparisons.items() if c["selection_rate"].get("four_fifths_passed") is False]
+
+    def findings(self) -> list[str]:
+        """The audit's conclusions in plain sentences (the start of the team's write-up)."""
+        out = []
+        ref = self.group(self.reference)
+        cols = " and ".join(self.group_columns)
+        for name in self.flagged_groups:
+            g = self.group(name)
+            c = self.comparisons[name]["selection_rate"]
+            lo, hi = c.get("ratio_low", math.nan), c.get("ratio_high", math.nan)
+            span = f" (95% interval {lo:.2f} to {hi:.2f})" if math.isfinite(lo) else ""
+            out.append(
+                f"Four-fifths rule failed: at threshold {self.threshold:g} the model selects {_fmt(g.rates['selection_rate'])} "
+                f"of the {name} group against {_fmt(ref.rates['selection_rate'])} of the {self.reference} group, a ratio of {c['ratio']:.2f}{span}, "
+                f"below {FOUR_FIFTHS}."
+            )
+        for g in self.groups:
+            if g.group == self.reference:
+                continue
+            c = self.comparisons[g.group]["tpr"]
+            lo, hi = c.get("difference_low", math.nan), c.get("difference_high", math.nan)
+            if math.isfinite(lo) and (hi < 0 or lo > 0) and abs(c["difference"]) >= 0.05:
+                word = "fewer" if c["difference"] < 0 else "more"
+                out.append(
+                    f"Among real positives, the model selects {_fmt(g.rates['tpr'])} of the {g.group} group against "
+                    f"{_fmt(ref.rates['tpr'])} of the {self.reference} group: {abs(c['difference']) * 100:.1f} points {word} "
+                    f"(95% interval of the gap {lo * 100:+.1f} to {hi * 100:+.1f} points), so the gap is not noise."
+                )
+        out.append(
+            f"Across {cols} groups the selection rates differ by up to {self.demographic_parity_difference * 100:.1f} points "
+            f"(demographic-parity difference) and the error rates by up to {self.equalized_odds_difference * 100:.1f} points "
+            "(equalized-odds difference)."
+        )
+        out.extend(w.message for w in self.warnings)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group: n, positives, each metric with its interval, and the ratio to the reference."""
+        rows = []
+        for g in self.groups:
+            row: dict[str, Any] = {"group": g.group, "n": g.n, "positives": g.positives, "selected": g.selected}
+            for m in METRICS:
+                row[m] = g.rates[m]
+                row[f"{m}_low"], row[f"{m}_high"] = g.ci[m]
+            comp = self.comparisons.get(g.group, {}).get("selection_rate", {})
+            row["selection_ratio"] = comp.get("ratio", math.nan)
+            row["four_fifths_passed"] = comp.get("four_fifths_passed")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (NaN becomes None): the CLI's ``--json`` and the record's ``ethics.fairness``."""
+        groups = []
+        for g in self.groups:
+            groups.append(
+                {
+                    "group": g.group,
+                    "n": g.n,
+                    "positives": g.positives,
+                    "selected": g.selected,
+                    "confusion": {"tp": g.tp, "fp": g.fp, "tn": g.tn, "fn": g.fn},
+                    **{m: _nan_to_none(g.rates[m]) for m in METRICS},
+                    "ci": {m: [_nan_to_none(lo), _nan_to_none(hi)] for m, (lo, hi) in g.ci.items()},
+                }
+            )
+        comparisons = {
+            name: {m: {k: _nan_to_none(v) for k, v in d.items()} for m, d in comp.items()}
+            for name, comp in self.comparisons.items()
+        }
+        return {
+            "threshold": self.threshold,
+            "group_columns": list(self.group_columns),
+            "reference": self.reference,
+            "groups": groups,
+            "comparisons": comparisons,
+            "demographic_parity_difference": _nan_to_none(self.demographic_parity_difference),
+            "equalized_odds_difference": _nan_to_none(self.equalized_odds_difference),
+            "four_fifths": {k: _nan_to_none(v) for k, v in self.four_fifths.items()},
+            "warnings": [{"group": w.group, "kind": w.kind, "message": w.message} for w in self.warnings],
+            "findings": self.findings(),
+        }
+
+    def __str__(self) -> str:
+        lines = [f"Fairness audit at threshold {self.threshold:g} by {' × '.join(self.group_columns)} (reference {self.reference})"]
+        for g in self.groups:
+            lo, hi = g.ci["selection_rate"]
+            lines.append(
+                f"  {g.group}: n={g.n}, selection {_fmt(g.rates['selection_rate'])} ({_fmt(lo)}-{_fmt(hi)}), "
+                f"TPR {_fmt(g.rates['tpr'])}, FPR {_fmt(g.rates['fpr'])}, precision {_fmt(g.rates['precision'])}"
+            )
+        ff = self.four_fifths
+        if ff.get("ratio") is not None and math.isfinite(ff["ratio"]):
+            lines.append(f"  four-fifths: lowest ratio {ff['ratio']:.2f} ({ff['group']}), {'passed' if ff['passed'] else 'FAILED'}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self) -> str:
+        """The per-group table as HTML (every group name escaped)."""
+        e = html.escape
+        head = "".join(f"<th>{e(METRIC_NAMES[m])}</th>" for m in METRICS)
+        rows = []
+        for g in self.groups:
+            cells = []
+            for m in METRICS:
+                lo, hi = g.ci[m]
+                cells.append(
+                    f"<td><b>{_fmt(g.rates[m])}</b><br><span style='color:#666;font-size:11px'>{_fmt(lo)} – {_fmt(hi)}</span></td>"
+                )
+            comp = self.comparisons.get(g.group, {}).get("selection_rate", {})
+            if g.group == self.reference:
+                verdict = "<td>reference</td>"
+            elif comp.get("four_fifths_passed") is False:
+                verdict = f"<td style='color:#8a1c1c;font-weight:600'>{comp['ratio']:.2f} ✗ below 0.8</td>"
+            elif comp.get("ratio") is not None and math.isfinite(comp.get("ratio", math.nan)):
+                verdict = f"<td style='color:#1e5e2f'>{comp['ratio']:.2f} ✓</td>"
+            else:
+                verdict = "<td>n/a</td>"
+            warn = "".join(f" ⚠ {e(w.kind.replace('_', ' '))}" for w in self.warnings if w.group == g.group)
+            rows.append(
+                f"<tr><td><b>{e(g.group)}</b><span style='color:#7a4d00'>{warn}</span></td><td>{g.n:,}</td>"
+                f"<td>{g.positives:,}</td>{''.join(cells)}{verdict}</tr>"
+            )
+        return (
+            "<table class='aipm-fairness-table' style='border-collapse:collapse'>"
+            f"<thead><tr><th>group</th><th>rows</th><th>positives</th>{head}<th>selection ratio vs {e(self.reference)}</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            "<div style='font-size:11px;color:#555'>Bold: measured rate. Below it: 95% Wilson interval.</div>"
+        )
+
+
+@dataclass
+class FairnessData:
+    """Validated labels, scores and groups, sorted once per group so any threshold is a fast lookup."""
+
+    group_columns: list[str]
+    names: list[str]
+    _sorted: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]
+    y: np.ndarray
+    s: np.ndarray
+    g: np.ndarray
+
+    @property
+    def fairlearn_applicable(self) -> bool:
+        """fairlearn's TPR/FPR need positives and negatives in every group."""
+        return all(0 < int(cp[-1]) < len(ss) for ss, _, cp in self._sorted.values())
+
+    def sizes(self) -> dict[str, int]:
+        return {k: len(v[0]) for k, v in self._sorted.items()}
+
+    def default_reference(self) -> str:
+        sizes = self.sizes()
+        return max(self.names, key=lambda k: (sizes[k], k))
+
+    def at(self, threshold: float, *, reference: str | None = None) -> FairnessResult:
+        """The audit at ``threshold`` (a binary search per group)."""
+        try:
+            threshold = float(threshold)
+        except (TypeError, ValueError):
+            raise InputDataError(f"The threshold must be a number, not {threshold!r}.") from None
+        if not math.isfinite(threshold):
+            raise InputDataError(f"The threshold must be a finite number, not {threshold!r}.")
+        if reference is None:
+            reference = self.default_reference()
+        elif reference not in self._sorted:
+            raise InputDataError(UNKNOWN_REFERENCE.format(reference=reference, groups=", ".join(map(repr, self.names))))
+        groups = [_group_rates(name, *self._sorted[name], threshold) for name in self.names]
+        by = {g.group: g for g in groups}
+        ref = by[reference]
+        comparisons: dict[str, dict[str, dict[str, float]]] = {}
+        for g in groups:
+            comp: dict[str, dict[str, float]] = {}
+            for m in METRICS:
+                a, b = g.rates[m], ref.rates[m]
+                (alo, ahi), (blo, bhi) = g.ci[m], ref.ci[m]
+                diff = a - b
+                # Newcombe's interval for a difference of proportions, from the two Wilson intervals.
+                dlo = diff - math.sqrt((a - alo) ** 2 + (bhi - b) ** 2)
+                dhi = diff + math.sqrt((ahi - a) ** 2 + (b - blo) ** 2)
+                ratio = a / b if b and math.isfinite(b) and b > 0 else math.nan
+                comp[m] = {"difference": diff, "difference_low": dlo, "difference_high": dhi, "ratio": ratio}
+            sel = comp["selection_rate"]
+            sel["ratio_low"], sel["ratio_high"] = _ratio_interval(g.selected, g.n, ref.selected, ref.n)
+            if g.group != reference and math.isfinite(sel["ratio"]):
+                sel["four_fifths_passed"] = bool(sel["ratio"] >= FOUR_FIFTHS)
+            comparisons[g.group] = comp
+        warnings = _warnings(groups, threshold)
+        dpd, eod = _summary_gaps(groups)
+        others = [(comparisons[g.group]["selection_rate"]["ratio"], g.group) for g in groups if g.group != reference]
+        others = [(r, name) for r, name in others if math.isfinite(r)]
+        if others:
+            ratio, worst = min(others)
+            sel = comparisons[worst]["selection_rate"]
+            four_fifths = {
+                "ratio": ratio, "passed": bool(ratio >= FOUR_FIFTHS), "group": worst, "reference": reference,
+                "ratio_low": sel["ratio_low"], "ratio_high": sel["ratio_high"], "rule": FOUR_FIFTHS,
+            }
+        else:
+            four_fifths = {"ratio": math.nan, "passed": None, "group": None, "reference": reference, "rule": FOUR_FIFTHS}
+            warnings.append(
+                GroupWarning(reference, "no_selections", f"The reference group {reference!r} has no selections at this "
+                             "threshold, so selection-rate ratios cannot be computed. Lower the threshold or pick another reference.")
+            )
+        return FairnessResult(threshold, list(self.group_columns), reference, groups, dpd, eod, four_fifths, comparisons, warnings)
+
+    def fairlearn_check(self, threshold: float) -> dict[str, Any]:
+        """The same audit computed by fairlearn: its MetricFrame by group and its two summary differences."""
+        from fairlearn.metrics import (
+            MetricFrame,
+            count,
+            demographic_parity_difference,
+            equalized_odds_difference,
+            false_positive_rate,
+            selection_rate,
+            true_positive_rate,
+        )
+        from sklearn.metrics import precision_score
+
+        pred = (self.s >= threshold).astype(int)
+
+        def precision(y_true, y_pred):
+            return precision_score(y_true, y_pred, zero_division=np.nan)
+
+        frame = MetricFrame(
+            metrics={
+                "selection_rate": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate,
+                "precision": precision, "n": count,
+            },
+            y_true=self.y, y_pred=pred, sensitive_features=pd.Series(self.g, name=" × ".join(self.group_columns)),
+        )
+        return {
+            "by_group": frame.by_group,
+            "demographic_parity_difference": float(demographic_parity_difference(self.y, pred, sensitive_features=self.g)),
+            "equalized_odds_difference": float(equalized_odds_difference(self.y, pred, sensitive_features=self.g)),
+        }
+
+
+def _summary_gaps(groups: list[GroupRates]) -> tuple[float, float]:
+    """fairlearn's between-groups differences, from the counts (groups where a rate is undefined are left out)."""
+
+    def spread(metric: str) -> float:
+        vals = [g.rates[metric] for g in groups if math.isfinite(g.rates[metric])]
+        return float(max(vals) - min(vals)) if len(vals) >= 2 else math.nan
+
+    dpd = spread("selection_rate")
+    tpr, fpr = spread("tpr"), spread("fpr")
+    finite = [v for v in (tpr, fpr) if math.isfinite(v)]
+    return dpd, (max(finite) if finite else math.nan)
+
+
+def _warnings(groups: list[GroupRates], threshold: float) -> list[GroupWarning]:
+    out = []
+    for g in groups:
+        name = g.group
+        if g.positives == 0:
+            out.append(GroupWarning(name, "no_positives", (
+                f"{name}: no real positives among its {g.n} rows, so its true-positive rate cannot be measured and it is "
+                "left out of the equalized-odds difference. Collect labeled positives for this group before deciding.")))
+        elif g.negatives == 0:
+            out.append(GroupWarning(name, "no_negatives", (
+                f"{name}: every one of its {g.n} rows is a real positive, so its false-positive rate cannot be measured.")))
+        if g.n < SMALL_GROUP_ROWS or 0 < g.positives < SMALL_GROUP_POSITIVES:
+            out.append(GroupWarning(name, "small", (
+                f"{name}: only {g.n} rows and {g.positives} positives (fewer than {SMALL_GROUP_ROWS} rows or "
+                f"{SMALL_GROUP_POSITIVES} positives): too small to judge; its rates could be far off. "
+                "Do not conclude it is treated fairly, or unfairly, from these numbers alone.")))
+        else:
+            widths = {m: g.ci[m][1] - g.ci[m][0] for m in ("selection_rate", "tpr")}
+            wide = {m: w for m, w in widths.items() if math.isfinite(w) and w > WIDE_INTERVAL}
+            if wide:
+                m, w = max(wide.items(), key=lambda kv: kv[1])
+                lo, hi = g.ci[m]
+                out.append(GroupWarning(name, "wide", (
+                    f"{name}: a small group ({g.n} rows, {g.positives} positives): its {METRIC_NAMES[m]} could be anywhere "
+                    f"from {_fmt(lo)} to {_fmt(hi)}, so gaps against other groups may be noise. Gather more data "
+                    "or review its decisions by hand.")))
+        if g.selected == 0 and g.n > 0:
+            out.append(GroupWarning(name, "none_selected", (
+                f"{name}: nobody selected at threshold {threshold:g}, so its precision cannot be measured.")))
+    return out
+
+
+def _combine_groups(groups: Any, n: int | None, group_names: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+    if isinstance(groups, pd.Series):
+        cols = {str(groups.name) if groups.name is not None else "group": groups}
+    elif isinstance(groups, pd.DataFrame):
+        cols = {str(c): groups[c] for c in groups.columns}
+    elif isinstance(groups, dict):
+        cols = {str(k): v for k, v in groups.items()}
+    else:
+        arr = np.asarray(groups, dtype=object)
+        if arr.ndim == 2:
+            cols = {f"group_{i + 1}": arr[:, i] for i in range(arr.shape[1])}
+        else:
+            cols = {"group": arr}
+    if group_names is not None:
+        cols = dict(zip(group_names, cols.values()))
+    if not 1 <= len(cols) <= 2:
+        raise InputDataError(TOO_MANY_GROUP_COLUMNS.format(k=len(cols)))
+    labels = [group_labels(v, name=k, n=n) for k, v in cols.items()]
+    for (name, _), lab in zip(cols.items(), labels):
+        uniq = pd.unique(lab)
+        if len(uniq) < 2:
+            raise InputDataError(SINGLE_GROUP.format(name=name, value=uniq[0] if len(uniq) else None, n=len(lab)))
+    if len(labels) == 1:
+        combined = labels[0]
+    else:
+        combined = np.char.add(np.char.add(labels[0].astype(str), INTERSECTION_SEP), labels[1].astype(str)).astype(object)
+    return combined, list(cols)
+
+
+def prepare(
+    y_true: Any,
+    y_score: Any,
+    groups: Any,
+    *,
+    positive: Any = None,
+    group_names: Sequence[str] | None = None,
+) -> FairnessData:
+    """Validate the inputs and sort scores per group, ready for :meth:`FairnessData.at`.
+
+    Raises :class:`~aipm_widgets.core.errors.InputDataError` in words for missing or non-binary labels,
+    missing or non-numeric scores, mismatched lengths, a group column with a single group, or a column
+    with so many values that it cannot be a group.
+    """
+    y = binary_labels(y_true, positive=positive, name=getattr(y_true, "name", None) or "label")
+    s = scores(y_score, name=getattr(y_score, "name", None) or "score")
+    same_length(labels=y, scores=s)
+    g, cols = _combine_groups(groups, len(y), group_names)
+    codes, uniques = pd.factorize(pd.Series(g), sort=True)
+    if len(uniques) > MAX_GROUPS:
+        raise InputDataError(TOO_MANY_GROUPS.format(name=" and ".join(map(repr, cols)), k=len(uniques), limit=MAX_GROUPS))
+    order = np.lexsort((s, codes))
+    codes_sorted = codes[order]
+    bounds = np.searchsorted(codes_sorted, np.arange(len(uniques) + 1))
+    s_sorted, y_sorted = s[order], y[order].astype(np.int64)
+    per: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    names = [str(u) for u in uniques]
+    for i, name in enumerate(names):
+        ss = s_sorted[bounds[i] : bounds[i + 1]]
+        yy = y_sorted[bounds[i] : bounds[i + 1]]
+        per[name] = (ss, yy, np.concatenate([[0], np.cumsum(yy)]))
+    return FairnessData(cols, names, per, y.astype(np.int64), s, np.asarray(g, dtype=object))
