@@ -63,6 +63,8 @@ def _init(args) -> int:
     for nb in sorted(notebooks_dir().glob("*.ipynb")):
         shutil.copy2(nb, target / nb.name)
         copied += 1
+    if (notebooks_dir() / "voila.json").exists():  # loopback only, upload limit
+        shutil.copy2(notebooks_dir() / "voila.json", target / "voila.json")
     record = target / DEFAULT_RECORD_NAME
     if not record.exists():
         save_record(DecisionRecord.new(args.name, owners=args.owner or []), record)
