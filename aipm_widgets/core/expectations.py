@@ -207,14 +207,7 @@ def icon_array_svg(nf: NaturalFrequencies, *, columns: int | None = None, size: 
     )
 
 
-_HTML_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>{{ p.title }}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:860px;margin:24px auto;color:#222;line-height:1.45}
-h1{font-size:22px}h2{font-size:16px;margin-top:20px;border-bottom:1px solid #ddd}
-.rate{margin:4px 0}.muted{color:#666;font-size:12px}</style></head>
-<body class="aipm-one-pager">
+_BODY_TEMPLATE = """<div class="aipm-one-pager">
 <h1>{{ p.title }}</h1>
 <p class="muted">Numbers {{ p.source }}. Every rate carries its 95% interval: the true rate is very likely inside it.</p>
 <h2>What it does</h2><ul>{% for item in p.does %}<li>{{ item }}</li>{% endfor %}</ul>
@@ -224,12 +217,22 @@ h1{font-size:22px}h2{font-size:16px;margin-top:20px;border-bottom:1px solid #ddd
 <ul><li><b>At or above the threshold:</b> {{ p.above_threshold }}</li>
 <li><b>Below the threshold:</b> {{ p.below_threshold }}</li></ul>
 <h2>How often it is right and wrong</h2>
-{% for r in rates %}<p class="rate">{{ r.sentence }} <span class="muted">({{ r.k }} of {{ r.n }} measured)</span></p>{% endfor %}
+{% for r in rates %}<p class="rate">{{ r.sentence }} <span class="muted">({{ "{:,}".format(r.k) }} of {{ "{:,}".format(r.n) }} measured)</span></p>{% endfor %}
 <h2>Out of every {{ nf.per }} {{ p.unit }}</h2>
 <p>{{ nf_sentence }}</p>
+{% if note %}<p class="muted">{{ note }}</p>{% endif %}
 {{ icons }}
 <h2>Known failure modes</h2><ul>{% for item in p.failure_modes %}<li>{{ item }}</li>{% endfor %}</ul>
-</body></html>
+</div>"""
+
+_HTML_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{{ title }}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:860px;margin:24px auto;color:#222;line-height:1.45}
+h1{font-size:22px}h2{font-size:16px;margin-top:20px;border-bottom:1px solid #ddd}
+.rate{margin:4px 0}.muted{color:#666;font-size:12px}</style></head>
+<body>{{ body }}</body></html>
 """
 
 
@@ -423,24 +426,35 @@ class OnePager:
             "source": self.source,
         }
 
-    def to_html(self, *, per: int = 1000) -> str:
-        """A standalone HTML page (jinja2, autoescaped; the page allows no scripts)."""
+    def to_html_fragment(self, *, per: int = 1000) -> str:
+        """The one-pager as an HTML fragment (for a widget or a notebook); every text autoescaped by jinja2."""
         import jinja2
         from markupsafe import Markup
 
         env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
         nf = self.natural_frequencies(per)
-        order = ("precision", "recall", "fpr", "alert_rate")
         rates = self.rates
-        return env.from_string(_HTML_TEMPLATE).render(
+        return env.from_string(_BODY_TEMPLATE).render(
             p=self,
             threshold=f"{self.threshold:g}",
-            rates=[rates[k] for k in order],
+            rates=[rates[k] for k in ("precision", "recall", "fpr", "alert_rate")],
             nf={"per": f"{nf.per:,}"},
             nf_sentence=nf.sentence(),
+            note=self.rounding_note(per),
             # The SVG holds only numbers and fixed words (no user text), so it is marked safe.
             icons=Markup(icon_array_svg(nf)),
         )
+
+    def to_html(self, *, per: int = 1000) -> str:
+        """A standalone HTML page (jinja2, autoescaped; its Content-Security-Policy allows no scripts)."""
+        import jinja2
+        from markupsafe import Markup
+
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+        return env.from_string(_HTML_TEMPLATE).render(title=self.title, body=Markup(self.to_html_fragment(per=per)))
+
+    def _repr_html_(self) -> str:
+        return self.to_html_fragment()
 
     def to_markdown(self, *, per: int = 1000) -> str:
         """The one-pager as Markdown; every user-typed text is escaped."""

@@ -123,8 +123,11 @@ class GroupRates:
 
 
 def _nan_to_none(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
+    """JSON-ready: NaN becomes None, floats keep 6 decimals (plenty for rates)."""
+    if isinstance(x, (float, np.floating)):
+        return None if not math.isfinite(x) else round(float(x), 6)
+    if isinstance(x, np.bool_):
+        return bool(x)
     return x
 
 
