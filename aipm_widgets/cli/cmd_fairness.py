@@ -1,0 +1,53 @@
+"""``aipm fairness``: the fairness audit of a scored table, by one group column or the intersection of two."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from ..core.errors import AipmError
+
+
+def _fairness(args) -> int:
+    from ..core.fairness import FOUR_FIFTHS, FairnessResult
+    from ..core.inputs import read_table, require_columns
+
+    if not 1 <= len(args.group) <= 2:
+        raise AipmError(f"Give one or two --group columns (two audit their intersections), not {len(args.group)}.")
+    if not math.isfinite(args.threshold):
+        raise AipmError(f"--threshold must be a finite number, not {args.threshold}.")
+    table = read_table(args.data).frame
+    require_columns(table, [args.label, args.score, *args.group])
+    result = FairnessResult.from_frame(
+        table, label=args.label, score=args.score, groups=args.group, threshold=args.threshold,
+        reference=args.reference, positive=args.positive,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False))
+        return 0
+    print(result)
+    ff = result.four_fifths
+    if ff.get("passed") is False:
+        print(f"FLAG: the four-fifths rule fails for {', '.join(result.flagged_groups)} (ratio below {FOUR_FIFTHS}).")
+    for line in result.findings():
+        print(f"- {line}")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "fairness",
+        help="audit a scored table by group: selection rate, TPR, FPR, precision with intervals, four-fifths rule",
+        description="Per group at the threshold: selection rate, TPR, FPR and precision with 95%% Wilson intervals, "
+        "ratios against a reference group with the four-fifths rule, and fairlearn's demographic-parity and "
+        "equalized-odds differences. Two --group columns audit their intersections.",
+    )
+    p.add_argument("--data", required=True, help="CSV or Parquet file, one row per person/case")
+    p.add_argument("--label", required=True, help="column with the true outcome (0/1, or two values with --positive)")
+    p.add_argument("--score", required=True, help="column with the model's score")
+    p.add_argument("--threshold", required=True, type=float, help="selected when score >= threshold")
+    p.add_argument("--group", required=True, action="append", help="group column (repeat once for intersections)")
+    p.add_argument("--reference", help="group to compare with (default: the largest group)")
+    p.add_argument("--positive", help="the label value that is the positive class, if the label is not 0/1")
+    p.add_argument("--json", action="store_true", help="print the audit as JSON")
+    p.set_defaults(func=_fairness)
