@@ -1,0 +1,232 @@
+"""Enough labels? A learning curve with a power law that extrapolates how many labels reach a target.
+
+scikit-learn's ``learning_curve`` measures the metric (ROC AUC by default) in cross-validation at
+growing training sizes. Learning curves usually follow a power law, ``score(n) = top - a * n^(-b)``;
+the fitted curve says how many labels would reach a target score. The uncertainty comes from a
+bootstrap over the cross-validation folds (refit on resampled folds), and the answer is flagged as
+not trustworthy when the fit is unstable, the target is above what the curve can reach, or the
+answer lies far beyond the largest size measured.
+
+Examples
+--------
+>>> sizes = np.array([100, 200, 400, 800, 1600])
+>>> scores = 0.9 - 0.5 * sizes ** -0.5
+>>> fit = fit_power_law(sizes, scores)
+>>> round(fit.top, 3), int(round(fit.labels_for(0.89)))
+(0.9, 2500)
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputDataError
+
+__all__ = ["PowerLaw", "fit_power_law", "LabelsNeeded", "labels_needed", "MAX_EXTRAPOLATION"]
+
+MAX_EXTRAPOLATION = 10.0
+"""An answer more than this many times the largest training size measured is not trustworthy."""
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """``score(n) = top - a * n ** (-b)``."""
+
+    top: float
+    a: float
+    b: float
+
+    def __call__(self, n):
+        return self.top - self.a * np.power(np.asarray(n, dtype=float), -self.b)
+
+    def labels_for(self, target: float) -> float:
+        """Training labels needed to reach ``target`` (inf when the curve never gets there)."""
+        if target >= self.top or self.a <= 0 or self.b <= 0:
+            return math.inf
+        return float((self.a / (self.top - target)) ** (1 / self.b))
+
+
+def fit_power_law(sizes, scores, *, upper: float = 1.0) -> PowerLaw:
+    """Least-squares fit of ``top - a * n^-b`` (``top`` at most ``upper``, ``b`` in (0, 3])."""
+    from scipy.optimize import curve_fit
+
+    x = np.asarray(sizes, dtype=float)
+    y = np.asarray(scores, dtype=float)
+    if len(x) < 3:
+        raise InputDataError("A learning curve needs at least 3 training sizes to fit.")
+
+    def f(n, top, a, b):
+        return top - a * np.power(n, -b)
+
+    spread = max(y.max() - y.min(), 1e-3)
+    p0 = [min(y.max() + spread * 0.5, upper), spread * x.min() ** 0.5, 0.5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            (top, a, b), _ = curve_fit(
+                f, x, y, p0=p0, bounds=([y.min() - 1.0, 0.0, 1e-3], [upper, np.inf, 3.0]), maxfev=20_000
+            )
+        except (RuntimeError, ValueError):
+            top, a, b = float(y.max()), 0.0, 1e-3
+    return PowerLaw(float(top), float(a), float(b))
+
+
+@dataclass
+class LabelsNeeded:
+    """A learning curve, its power-law fit, and the labels needed for a target score with an interval."""
+
+    sizes: np.ndarray
+    scores: np.ndarray
+    """Test scores, one row per size, one column per fold."""
+    fit: PowerLaw
+    target: float
+    needed: float
+    low: float
+    high: float
+    trustworthy: bool
+    warnings: list[str] = field(default_factory=list)
+    metric: str = "roc_auc"
+    available: int = 0
+
+    @property
+    def mean_scores(self) -> np.ndarray:
+        return self.scores.mean(axis=1)
+
+    def sentence(self) -> str:
+        cur = self.mean_scores[-1]
+        base = f"With {int(self.sizes[-1]):,} training labels the {self.metric} is {cur:.3f}. "
+        if cur >= self.target:
+            base += f"The target {self.target:g} is already reached."
+        elif math.isinf(self.needed):
+            base += f"The fitted curve levels off at {self.fit.top:.3f}, below the target {self.target:g}: more labels alone will not get there."
+        else:
+            hi = "more than 1e9" if math.isinf(self.high) else f"{self.high:,.0f}"
+            base += (
+                f"Reaching {self.target:g} needs about {self.needed:,.0f} labels (80% interval {self.low:,.0f} to {hi})."
+            )
+        if self.warnings:
+            base += " Not trustworthy: " + " ".join(self.warnings)
+        return base
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "training labels": self.sizes.astype(int), "mean score": self.mean_scores.round(4),
+            "fold spread (sd)": self.scores.std(axis=1).round(4), "fitted": self.fit(self.sizes).round(4),
+        })
+
+    def to_record(self) -> dict[str, Any]:
+        def num(v):
+            return None if not math.isfinite(v) else round(float(v), 1)
+
+        return {
+            "metric": self.metric, "target": self.target, "labels_needed": num(self.needed),
+            "low": num(self.low), "high": num(self.high), "trustworthy": self.trustworthy,
+            "warnings": list(self.warnings), "labels_available": self.available,
+            "curve": [{"n": int(n), "score": round(float(s), 4)} for n, s in zip(self.sizes, self.mean_scores)],
+            "power_law": {"top": round(self.fit.top, 4), "a": round(self.fit.a, 4), "b": round(self.fit.b, 4)},
+        }
+
+    def _repr_html_(self) -> str:
+        return f"<p>{html.escape(self.sentence())}</p>" + self.table().to_html(index=False)
+
+    def __repr__(self) -> str:
+        return f"LabelsNeeded({self.sentence()!r})"
+
+
+def labels_needed(
+    X: Any,
+    y: Any,
+    *,
+    target: float,
+    metric: str = "roc_auc",
+    model: Any = None,
+    sizes: Any = None,
+    cv: int = 5,
+    n_boot: int = 200,
+    random_state: int = 0,
+) -> LabelsNeeded:
+    """Measure a learning curve and extrapolate the labels needed to reach ``target``.
+
+    Parameters
+    ----------
+    X, y : features and labels (no missing labels).
+    target : float
+        The score the product needs (e.g. ROC AUC 0.92).
+    metric : str
+        A scikit-learn scorer name (higher is better).
+    model : estimator, optional
+        Default: a histogram gradient-boosted tree model.
+    sizes : array-like, optional
+        Training sizes (fractions or counts); default 6 sizes from 10% to 100% on a log scale.
+    cv : int
+        Stratified folds; the bootstrap resamples these folds.
+
+    Returns
+    -------
+    LabelsNeeded
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, learning_curve
+
+    from .label_noise import model_matrix
+
+    Xm = model_matrix(X.reset_index(drop=True)) if isinstance(X, pd.DataFrame) else X
+    y = np.asarray(y)
+    if pd.isna(y).any():
+        raise InputDataError("Some rows have no label; leave them out before measuring a learning curve.")
+    if model is None:
+        model = HistGradientBoostingClassifier(
+            max_iter=100, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20,
+            categorical_features="from_dtype", random_state=random_state,
+        )
+    if sizes is None:
+        sizes = np.geomspace(0.1, 1.0, 6)
+    folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n_abs, _, test = learning_curve(
+            model, Xm, y, train_sizes=sizes, cv=folds, scoring=metric, shuffle=True, random_state=random_state
+        )
+    test = np.asarray(test, dtype=float)
+    ok = np.isfinite(test).all(axis=1)
+    n_abs, test = n_abs[ok], test[ok]
+    if len(n_abs) < 3:
+        raise InputDataError("Too few rows of each class to measure a learning curve; label more data first.")
+    fit = fit_power_law(n_abs, test.mean(axis=1))
+    needed = fit.labels_for(target)
+    rng = np.random.default_rng(random_state)
+    boots = []
+    for _ in range(n_boot):
+        cols = rng.integers(0, test.shape[1], test.shape[1])
+        boots.append(fit_power_law(n_abs, test[:, cols].mean(axis=1)).labels_for(target))
+    boots = np.asarray(boots)
+    low, high = (float(np.quantile(boots, 0.1)), float(np.quantile(boots, 0.9)))
+    notes = []
+    largest = float(n_abs[-1])
+    reached = test.mean(axis=1)[-1] >= target
+    if not reached:
+        if math.isinf(needed):
+            notes.append(f"the fitted curve levels off below the target ({fit.top:.3f}).")
+        elif needed > MAX_EXTRAPOLATION * largest:
+            notes.append(
+                f"the answer is {needed / largest:,.0f} times the largest training size measured ({largest:,.0f}); "
+                "curves often bend before that."
+            )
+        if np.isinf(boots).mean() > 0.2 or (math.isfinite(high) and math.isfinite(low) and low > 0 and high / low > 10):
+            notes.append("the fit changes a lot when the folds are resampled (wide interval).")
+    residual = np.abs(fit(n_abs) - test.mean(axis=1)).max()
+    if residual > 2 * test.std(axis=1).mean() + 0.01:
+        notes.append(f"the power law fits the measured points poorly (off by up to {residual:.3f}).")
+    if np.any(np.diff(test.mean(axis=1)) < -2 * test.std(axis=1).mean() - 0.005):
+        notes.append("the measured curve goes down as labels are added (noisy labels or too few rows per fold).")
+    return LabelsNeeded(
+        n_abs.astype(float), test, fit, float(target), float(needed), low, high, not notes, notes, metric,
+        available=len(y),
+    )
