@@ -37,7 +37,7 @@ from .data_spec import DataSpec, infer_spec
 from .errors import InputDataError
 from .inputs import require_columns
 
-__all__ = ["Assessment", "assess", "guess_roles", "full_report", "READINESS"]
+__all__ = ["Assessment", "assess", "guess_roles", "parse_date_columns", "full_report", "READINESS"]
 
 READINESS = {
     "not ready": "At least one blocker: fix it (or consciously waive it, with a reason) before building the model.",
@@ -150,6 +150,42 @@ class Assessment:
 _LABEL_NAMES = re.compile(r"^(label|target|y|class|outcome|is_[a-z_]+|has_[a-z_]+|churn(ed)?|fraud|default(ed)?|qualified)$", re.I)
 _ID_NAMES = re.compile(r"(^id$|_id$|^id_|uuid|guid)", re.I)
 _TIME_NAMES = re.compile(r"(timestamp|datetime|^date$|_date$|^time$|_time$|_at$|^ts$)", re.I)
+
+
+_DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_date_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Turn text columns holding ISO dates/times (as CSV files do) into date-time columns.
+
+    Returns the (possibly new) frame and the names of the columns converted. A column converts when at
+    least 95% of a sample of its values look like ``YYYY-MM-DD[ HH:MM[:SS]]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df, parsed = parse_date_columns(pd.DataFrame({"t": ["2025-01-01 10:00:00", "2025-01-02 11:30:00"], "x": ["a", "b"]}))
+    >>> parsed, str(df["t"].dtype)
+    (['t'], 'datetime64[ns]')
+    """
+    converted = []
+    out = frame
+    for col in frame.columns:
+        s = frame[col]
+        if s.dtype != object:
+            continue
+        sample = s.dropna().iloc[:500]
+        if sample.empty or not all(isinstance(v, str) for v in sample.iloc[:50]):
+            continue
+        if sample.astype(str).str.strip().str.match(_DATE_LIKE).mean() < 0.95:
+            continue
+        parsed = pd.to_datetime(s, errors="coerce", format="ISO8601")
+        if parsed.notna().sum() >= 0.95 * s.notna().sum():
+            if out is frame:
+                out = frame.copy()
+            out[col] = parsed
+            converted.append(str(col))
+    return out, converted
 
 
 def guess_roles(frame: pd.DataFrame) -> dict[str, str | None]:
@@ -266,7 +302,8 @@ def assess(
         if id_column:
             issues.extend(C.duplicate_ids(frame, id_column))
         if label:
-            issues.extend(C.conflicting_duplicates(frame, label, exclude=special[1:] + tuple(ignore)))
+            # The id is left out (a re-logged row gets a new id); the timestamp stays in (it tells events apart).
+            issues.extend(C.conflicting_duplicates(frame, label, exclude=((id_column,) if id_column else ()) + tuple(ignore)))
 
     def step_label():
         if label:

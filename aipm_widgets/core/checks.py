@@ -208,10 +208,17 @@ def conflicting_duplicates(frame: pd.DataFrame, label: str, *, exclude: tuple = 
     rows = h.isin(bad_keys)
     k = int(rows.sum())
     share = k / len(frame)
+    coarse = len(n_labels) < 0.2 * len(labeled)
+    if coarse:
+        sev = "info"
+        why = (f" With only {len(n_labels):,} distinct feature combinations in {len(labeled):,} labeled rows this is "
+               "expected: the features cannot tell these rows apart.")
+    else:
+        sev = "blocker" if share >= 0.05 else "warning"
+        why = " Either labels are wrong or the features miss what decides the label."
     return [Issue(
-        "conflicting_duplicates", label, "blocker" if share >= 0.01 else "warning", k, share,
-        f"{k:,} rows share identical features with another row but carry a different {label!r}. "
-        "Either labels are wrong or the features miss what decides the label.",
+        "conflicting_duplicates", label, sev, k, share,
+        f"{k:,} rows share identical features with another row but carry a different {label!r}." + why,
         "Review these rows with the people who label; fix the labels or add the missing information.",
         [int(i) for i in np.flatnonzero(rows.to_numpy())[:5]], {"groups": int(len(bad_keys))},
     )]
@@ -478,10 +485,15 @@ def outliers(sample: pd.DataFrame, n_total: int, *, skip: tuple = (), k: float =
         ex = v[mask][:5]
         ex = np.exp(ex) if logged else ex
         bounds = (np.exp(lo), np.exp(hi)) if logged else (lo, hi)
+        sides = []
+        if (v < lo).any():
+            sides.append(f"below {bounds[0]:.4g}")
+        if (v > hi).any():
+            sides.append(f"above {bounds[1]:.4g}")
         out.append(Issue(
             "outliers", str(col), "info", est, m / len(v),
             f"{col}: about {est:,} rows ({m / len(v):.2%}) lie far outside the bulk of the values "
-            f"(below {bounds[0]:.4g} or above {bounds[1]:.4g}{', on a log scale' if logged else ''}).",
+            f"({' or '.join(sides)}; 3 interquartile ranges beyond the middle half{', on a log scale' if logged else ''}).",
             "Look at a few: real extremes (keep; consider a log or capped feature) or errors (fix or drop)?",
             [round(float(x), 4) for x in ex], {"low": float(bounds[0]), "high": float(bounds[1]), "log_scale": logged},
         ))

@@ -1,0 +1,99 @@
+"""``aipm assess``: the data assessment of a table (stage 3) on the command line.
+
+Exit codes: 0 no blocker, 1 at least one blocker found, 2 an error (the message says what to fix).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..core.errors import AipmError, InputDataError
+
+
+def _load_spec(path: str):
+    import yaml
+
+    from ..core.data_spec import DataSpec
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputDataError(f"{p}: no such spec file.")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InputDataError(f"{p}: not a readable YAML/JSON spec ({' '.join(str(exc).split())[:160]}).") from None
+    if isinstance(data, dict) and "columns" not in data and isinstance(data.get("data"), dict):
+        data = data["data"].get("spec")  # a decision record: use its data section's spec
+        if not data:
+            raise InputDataError(f"{p}: the decision record has no data spec yet; save stage 3 first.")
+    return DataSpec.from_dict(data)
+
+
+def _assess(args) -> int:
+    from ..core.assessment import assess, full_report, parse_date_columns
+    from ..core.data_spec import infer_spec
+    from ..core.inputs import read_table, require_columns
+
+    if args.spec and args.reference:
+        raise AipmError("Give either --spec or --reference, not both.")
+    loaded = read_table(args.data)
+    frame, _ = parse_date_columns(loaded.frame)
+    require_columns(frame, [args.label, args.id, args.time])
+    roles = {c: r for c, r in ((args.label, "label"), (args.id, "id"), (args.time, "timestamp")) if c}
+    spec = None
+    if args.spec:
+        spec = _load_spec(args.spec)
+    elif args.reference:
+        ref, _ = parse_date_columns(read_table(args.reference).frame)
+        spec = infer_spec(ref, roles=roles, source=str(args.reference))
+    progress = None
+    if not args.json and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=8, desc="assessing", file=sys.stderr, leave=False)
+
+        def progress(step, done, total):
+            bar.set_postfix_str(step)
+            bar.update(1)
+    result = assess(
+        frame, label=args.label, id_column=args.id, time_column=args.time, spec=spec,
+        ignore=tuple(args.ignore or ()), source=loaded.source,
+    )
+    html_path = None
+    if args.html:
+        html_path = full_report(frame, args.html)
+    if args.json:
+        out = result.to_json_dict()
+        if html_path:
+            out["html"] = str(html_path)
+        print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(result.summary())
+        for i in result.issues:
+            print(f"[{i.severity}] {i.message}")
+            if i.action:
+                print(f"    -> {i.action}")
+        if html_path:
+            print(f"Full report: {html_path}")
+    return 1 if result.counts()["blocker"] else 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "assess",
+        help="check a table for data problems (missing values, duplicates, out-of-spec values, leakage, ...)",
+        description="Stage 3 data assessment: a data spec, quality checks with severity (blocker, warning, info), "
+        "a plain explanation and a suggested action for each. Exit 1 when a blocker is found, 2 on an error.",
+    )
+    p.add_argument("--data", required=True, help="CSV or Parquet file to assess")
+    p.add_argument("--label", required=True, help="the label (outcome) column")
+    p.add_argument("--id", help="the identifier column (must be unique)")
+    p.add_argument("--time", help="the timestamp column (for time-coverage gaps and late labels)")
+    p.add_argument("--ignore", action="append", help="a column to leave out of the feature checks (repeatable)")
+    p.add_argument("--spec", help="a data spec (YAML/JSON, or a decision record with a saved spec) to validate against")
+    p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
+    p.add_argument("--json", action="store_true", help="print the issues as JSON")
+    p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    p.set_defaults(func=_assess)

@@ -1,0 +1,44 @@
+"""Label noise on the demo data: confident learning recovers the 80 labels the card says were flipped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aipm_widgets.core.errors import InputDataError
+from aipm_widgets.core.label_noise import find_label_noise
+
+
+@pytest.fixture(scope="module")
+def pre_launch():
+    from aipm_widgets.core import demo
+
+    df = demo.load_fraud()
+    pre = df[(df["timestamp"] < demo.demo_card()["fraud"]["launch_date"]) & df["is_fraud"].notna()]
+    return pre.drop_duplicates("transaction_id").reset_index(drop=True)
+
+
+def test_flipped_labels_are_recovered(pre_launch):
+    from aipm_widgets.core import demo
+
+    flipped = set(demo.demo_card()["fraud"]["injected_quality_problems"]["label_errors"]["transaction_ids"])
+    noise = find_label_noise(pre_launch[demo.FRAUD_FEATURES], pre_launch["is_fraud"].astype(int),
+                             ids=pre_launch["transaction_id"], cv=3)
+    flagged = pre_launch["transaction_id"].to_numpy()[noise.indices]
+    recovered = len(set(flagged) & flipped)
+    top200 = len(set(flagged[:200]) & flipped)
+    print(f"\nlabel noise: flagged {noise.count} of {noise.n}; recovered {recovered}/80 flipped ids "
+          f"({recovered / 80:.0%}); {top200} in the 200 most suspicious; {noise.sentence()}")
+    assert recovered >= 60, f"only {recovered} of the 80 flipped labels were flagged"
+    assert top200 >= 50
+    assert noise.low <= noise.rate <= noise.high
+    assert list(noise.suspicious.columns)[:2] == ["id", "row"]
+
+
+def test_too_few_rows_and_missing_labels_are_errors():
+    X = pd.DataFrame({"x": np.arange(20.0)})
+    with pytest.raises(InputDataError, match="Too few rows"):
+        find_label_noise(X, [0, 1] * 10)
+    with pytest.raises(InputDataError, match="no label"):
+        find_label_noise(X, [0, 1, None] * 6 + [0, 1])
