@@ -58,14 +58,13 @@ class ExpectationsOnePager(W.VBox):
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.export_dir = Path(export_dir) if export_dir else self.record_path.parent / "exports"
         self.messages = MessageArea()
+        self._notice = ""
         if pager is None:
             try:
                 pager = OnePager.from_record(self.record_path)
             except AipmError as exc:
                 pager = OnePager.from_demo()
-                self.messages.show(
-                    f"The decision record could not be used, so the demo's numbers are shown: {exc}", "warning"
-                )
+                self._notice = f"The decision record could not be used, so the demo's numbers are shown: {exc}"
         self._base = pager
         self.result: OnePager = pager
 
@@ -135,7 +134,7 @@ class ExpectationsOnePager(W.VBox):
 
     def _update(self) -> None:
         self.result = self._base.with_text(**self._read_text())
-        warnings = []
+        warnings = [self._notice] if self._notice else []
         if not self.result.does_not:
             warnings.append("Say what the model does NOT do: people assume the rest.")
         if not self.result.below_threshold:
