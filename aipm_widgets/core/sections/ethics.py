@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ..checklist import ChecklistState
 from ._base import RecordModel, Section
 
 
@@ -37,4 +38,4 @@ class EthicsSection(Section):
 
     fairness: FairnessFindings | None = None
     team_response: str | None = Field(None, description="What the team will do about the findings, and who owns it.")
-    checklists: dict[str, Any] = Field(default_factory=dict, description="Checklist states by checklist id (ethics, ...).")
+    checklists: dict[str, ChecklistState] = Field(default_factory=dict, description="Checklist states by checklist id (ethics, ...).")

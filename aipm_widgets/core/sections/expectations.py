@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import Field
 
+from ..checklist import ChecklistState
 from ._base import RecordModel, Section
 
 
@@ -37,6 +38,6 @@ class ExpectationsSection(Section):
     """Decisions of stage 2a: the stakeholder one-pager and the stakeholder-expectations checklist."""
 
     one_pager: OnePagerContent | None = None
-    checklists: dict[str, Any] = Field(
+    checklists: dict[str, ChecklistState] = Field(
         default_factory=dict, description="Checklist states by checklist id (stakeholder_expectations, ...)."
     )
