@@ -38,7 +38,8 @@ __all__ = ["Alert", "MonitoringResult", "run_monitoring", "settings_from_record"
 NULL_MARKERS = {"", "n/a", "na", "nan", "null", "none", "?", "-", "missing", "#n/a"}
 SENTINELS = (-999.0, -9999.0, -99999.0)
 TINY_REFERENCE = 100
-MIN_WINDOW_ROWS = 30
+MIN_WINDOW_ROWS = 100
+"""Below this many rows a window's drift distances are mostly noise (about 1/sqrt(n)): shown, never alerted on."""
 MIN_LABEL_COVERAGE = 0.3
 DEFAULT_TRIGGERS = (">= 30 % of features drifted", "concept drift for 1 window", "cost per 1,000 up 20 % on launch")
 
@@ -78,6 +79,13 @@ class MonitoringResult:
     @property
     def labels(self) -> list[str]:
         return [w.label for w in self.windows]
+
+    def window_frame(self, label: str) -> pd.DataFrame:
+        """The (cleaned) production rows of one window."""
+        if label not in self.labels:
+            raise InputDataError(f"No window {label!r}; windows are {', '.join(self.labels[:5])} ...")
+        codes = self.settings["codes"]
+        return self.settings["current_frame"][codes == self.labels.index(label)]
 
     def first_drift(self) -> dict[str, str]:
         """Each drifted feature and the first window it drifted in (only windows with enough rows)."""
@@ -561,10 +569,12 @@ def run_monitoring(
         values["cost_per_1000"] = [float(x) for x in cost["cost_estimated"].reindex(labels)]
         if ref_cost:
             values["cost_change"] = [(float(x) - ref_cost) / abs(ref_cost) for x in cost["cost_estimated"].reindex(labels)]
-    results = [evaluate_trigger(t, labels, values) for t in trig_list]
+    if triggers is None:  # defaults that this data cannot evaluate are left out rather than shown as never firing
+        trig_list = [t for t in trig_list if t.measure in values]
     for t in trig_list:
         if t.measure not in values:
             notes.append(f"Trigger '{t.text}' cannot be evaluated on this data (no {t.measure.replace('_', ' ')}).")
+    results = [evaluate_trigger(t, labels, values) for t in trig_list]
 
     alerts: list[Alert] = []
     share = table.drift_share
@@ -599,7 +609,7 @@ def run_monitoring(
 
     settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "features": features,
                 "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
-                "costs": costs}
+                "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current}
     return MonitoringResult(
         windows=wa.windows, window_kind=settings["window"], drift=table, score_drift=score_drift, label_drift=label_drift,
         performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,

@@ -10,7 +10,8 @@ at every score, giving an estimated ROC AUC. The estimate stays right while only
 a realized metric well below its estimate is the signature of concept drift.
 
 Sampling error: each metric's spread over random reference samples of ``base_n`` rows, scaled by
-``sqrt(base_n / n)`` for a window of ``n`` rows (NannyML's approach); bands are +/- 1.96 of it. Realized
+``sqrt(base_n / n)`` for a window of ``n`` rows (NannyML's approach); an estimate adds the same error at
+the reference's size (the calibration was fitted there); bands are +/- 1.96 of it. Realized
 recall and precision use Wilson intervals on their own counts.
 
 Examples
@@ -105,6 +106,7 @@ class PerformanceEstimator:
     reference: dict
     base_n: int
     base_sd: dict
+    n_reference: int = 0
 
     @classmethod
     def fit(cls, y, score, *, threshold: float, base_n: int = 2000, n_samples: int = 60, seed: int = 0):
@@ -124,7 +126,7 @@ class PerformanceEstimator:
             for m in METRICS:
                 draws[m].append(r[m])
         base_sd = {m: float(np.nanstd(v, ddof=1)) for m, v in draws.items()}
-        return cls(iso, float(threshold), reference, base_n, base_sd)
+        return cls(iso, float(threshold), reference, base_n, base_sd, len(y))
 
     def calibrate(self, score) -> np.ndarray:
         return np.clip(self.calibrator.predict(np.asarray(score, float)), 0.0, 1.0)
@@ -143,7 +145,8 @@ class PerformanceEstimator:
         e = expected_metrics(self.calibrate(score), score, self.threshold, predicted)
         out: dict[str, dict[str, float]] = {}
         for m in METRICS:
-            se = self.sampling_error(m, len(score))
+            # The window's own sampling error plus the calibration's (fitted on n_reference rows).
+            se = float(np.hypot(self.sampling_error(m, len(score)), self.sampling_error(m, self.n_reference)))
             v = e[m]
             out[m] = {"value": v, "lower": max(0.0, v - Z95 * se), "upper": min(1.0, v + Z95 * se), "se": se}
         out["expected_counts"] = {k: e[k] for k in ("tp", "fp", "fn", "tn")}

@@ -1,0 +1,92 @@
+"""``aipm monitor``: one monitoring run for a scheduler (cron, Airflow, CI).
+
+Exit codes: 0 no alert, 1 an alert or retraining trigger fired, 2 an error (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "monitor",
+        help="compare production data with the reference window by window (drift, performance, triggers)",
+        description="Drift per feature and window, realized and estimated performance, cost per 1,000 decisions and "
+        "retraining triggers. Exit 0: no alert; 1: an alert or trigger fired; 2: error.",
+    )
+    p.add_argument("--reference", required=True, metavar="FILE", help="reference data (CSV or Parquet)")
+    p.add_argument("--current", required=True, metavar="FILE", help="production data (CSV or Parquet)")
+    p.add_argument("--timestamp", default=None, metavar="COL", help="timestamp column (default: 'timestamp' if present)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--window", choices=["day", "week", "month"], default=None, help="period window (default: week)")
+    g.add_argument("--window-rows", type=int, default=None, metavar="N", help="windows of N consecutive rows")
+    p.add_argument("--label", default=None, metavar="COL", help="label column (may be partly empty)")
+    p.add_argument("--positive", default=None, metavar="VALUE", help="the label's positive value if not 0/1")
+    p.add_argument("--score", default=None, metavar="COL", help="model score column")
+    p.add_argument("--prediction", default=None, metavar="COL", help="0/1 decision column (optional)")
+    p.add_argument("--threshold", type=float, default=None, metavar="T", help="alert threshold (default: from the record)")
+    p.add_argument("--features", default=None, metavar="A,B,...", help="feature columns (default: all others)")
+    p.add_argument("--id", dest="id_column", default=None, metavar="COL", help="row id, to drop duplicate rows")
+    p.add_argument("--method", default=None, help="force one drift method: ks, chisquare, z, wasserstein, jensenshannon, psi")
+    p.add_argument("--band", action="store_true", help="learn drift thresholds from the reference (NannyML-style)")
+    p.add_argument("--trigger", action="append", default=None, metavar="TEXT",
+                   help="retraining trigger, e.g. 'estimated recall < 0.9 for 2 consecutive windows' (repeatable)")
+    p.add_argument("--record", default=None, metavar="FILE", help="decision record: read threshold/costs/triggers, save the run")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..core.errors import AipmError
+    from ..core.inputs import read_table
+    from ..core.monitoring import run_monitoring, settings_from_record
+
+    ref = read_table(args.reference).frame
+    cur = read_table(args.current).frame
+    timestamp = args.timestamp
+    if timestamp is None and args.window_rows is None:
+        if "timestamp" in cur.columns:
+            timestamp = "timestamp"
+        else:
+            raise AipmError("No --timestamp column given (and none called 'timestamp'); name one or use --window-rows N.")
+    settings, notes = {}, []
+    record = None
+    if args.record:
+        from ..core.record import load_record
+
+        record = load_record(args.record, create=True)
+        settings, notes = settings_from_record(record)
+    threshold = args.threshold if args.threshold is not None else settings.get("threshold")
+    if args.prediction and threshold is None and not args.score:
+        raise AipmError("--prediction needs --score too (estimated performance works from scores).")
+    features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
+    res = run_monitoring(
+        ref, cur, features=features, timestamp=timestamp, window=args.window or "week", window_rows=args.window_rows,
+        label=args.label, positive=args.positive, score=args.score, prediction=args.prediction, threshold=threshold,
+        costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
+        threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
+    )
+    res.notes[:0] = notes
+    if args.html:
+        from ..core.evidently_report import save_drift_report
+
+        save_drift_report(ref, cur, res, res.labels[-1], args.html)
+    if record is not None:
+        from ..core.record import update_section
+
+        update_section(args.record, "monitoring", {**res.record_values(reference_description=str(args.reference)),
+                                                   "status": record.monitoring.status if record.monitoring.status != "not_started" else "in_progress"},
+                       what=f"Monitoring run on {Path(args.current).name}: {len(res.alerts)} alert(s)")
+    if args.json:
+        print(json.dumps(res.to_dict(), indent=1, default=str))
+    else:
+        print(res.summary())
+        for a in res.alerts:
+            print(f"  [{a.window}] {a.kind}: {a.message}")
+        for n in res.notes:
+            print(f"  note: {n}", file=sys.stderr)
+    return 1 if res.alerts else 0
