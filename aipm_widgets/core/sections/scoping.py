@@ -33,7 +33,11 @@ class CandidateVerdict(RecordModel):
     composite_low: float | None = Field(None, description="10th percentile when every score may be off by one.")
     composite_high: float | None = Field(None, description="90th percentile when every score may be off by one.")
     verdict_stability: float | None = Field(None, description="Share of +/-1 re-scorings that keep the verdict.")
+    ranked_first_share: float | None = Field(None, description="Share of joint +/-1 re-scorings ranking it first.")
     scores: dict[str, int] = Field(default_factory=dict)
+    evidence: dict[str, str] = Field(default_factory=dict)
+    value: ValueRange | None = None
+    description: str | None = None
     warnings: list[str] = Field(default_factory=list)
 
 
