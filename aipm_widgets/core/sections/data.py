@@ -7,6 +7,7 @@ Monitoring (stage 5) reads ``spec`` and validates production data against it wit
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -53,4 +54,6 @@ class DataSection(Section):
     representativeness: dict | None = Field(None, description="Group shares against the population; goodness of fit.")
     labels_needed: dict | None = Field(None, description="Learning curve and labels needed for the target metric.")
     report_path: str | None = Field(None, description="Where the full (evidently) data report was saved.")
-    datasheet: dict | None = Field(None, description="Answers to the Datasheets-for-datasets questions.")
+    checklists: dict[str, Any] = Field(
+        default_factory=dict, description="Checklist states by key; 'datasheet' holds the Datasheets-for-datasets answers."
+    )

@@ -1,0 +1,144 @@
+"""``DataLoader``: pick a table (upload or path) and say which columns are the label, id and timestamp.
+
+Uploads are capped (``max_mb``, default ``$AIPM_MAX_UPLOAD_MB`` or 200 MB) with a message naming the
+limit; encoding, delimiter and Parquet are detected by :func:`aipm_widgets.core.inputs.read_table`,
+which also explains empty, binary and header-less files. Column pickers start from
+:func:`aipm_widgets.core.assessment.guess_roles`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import ipywidgets as W
+import pandas as pd
+
+from ..core.assessment import guess_roles, parse_date_columns
+from ..core.errors import InputDataError
+from ..core.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
+from ._base import MessageArea, esc, guarded
+
+__all__ = ["DataLoader", "NONE"]
+
+NONE = "(none)"
+
+
+class DataLoader(W.VBox):
+    """Load a table from an upload or a path, then choose the label, id and timestamp columns.
+
+    Parameters
+    ----------
+    frame : DataFrame, optional
+        Start with this table already loaded (e.g. the demo data).
+    name : str
+        A name for ``frame`` in messages and the record.
+    max_mb : float, optional
+        Largest upload accepted, in MB (default ``$AIPM_MAX_UPLOAD_MB`` or 200).
+
+    Attributes
+    ----------
+    frame : DataFrame or None
+        The loaded table.
+    source : str or None
+        Where it came from (file name).
+    """
+
+    def __init__(self, frame: pd.DataFrame | None = None, *, name: str = "data", max_mb: float | None = None,
+                 **kwargs: Any) -> None:
+        self.max_bytes = int(max_mb * 2**20) if max_mb is not None else DEFAULT_MAX_UPLOAD_BYTES
+        self.frame: pd.DataFrame | None = None
+        self.source: str | None = None
+        self._callbacks: list[Callable[[DataLoader], None]] = []
+        self.messages = MessageArea()
+        self.upload = W.FileUpload(accept=".csv,.tsv,.txt,.parquet,.pq", multiple=False,
+                                   description="Upload CSV/Parquet")
+        self.upload.add_class("aipm-upload")
+        self.upload.observe(self._on_upload, names="value")
+        self.path = W.Text(placeholder="or a path on the server: data/transactions.csv", layout=W.Layout(width="360px"))
+        self.load_button = W.Button(description="Load path", icon="folder-open")
+        self.load_button.on_click(lambda _: self.load_path(self.path.value))
+        self.info = W.HTML()
+        self.info.add_class("aipm-loaded-info")
+        style = {"description_width": "90px"}
+        self.label = W.Dropdown(options=[NONE], description="Label", style=style)
+        self.id_column = W.Dropdown(options=[NONE], description="Id", style=style)
+        self.time_column = W.Dropdown(options=[NONE], description="Timestamp", style=style)
+        for d in (self.label, self.id_column, self.time_column):
+            d.layout = W.Layout(width="300px")
+        limit = f"{self.max_bytes / 2**20:.0f} MB"
+        super().__init__(
+            [
+                W.HTML(f"<b>Data</b> <span style='color:#555;font-size:12px'>(CSV or Parquet, up to {esc(limit)})</span>"),
+                W.HBox([self.upload, self.path, self.load_button]),
+                self.info,
+                W.HBox([self.label, self.id_column, self.time_column]),
+                self.messages,
+            ],
+            **kwargs,
+        )
+        if frame is not None:
+            self.set_frame(frame, name)
+
+    def on_loaded(self, callback: Callable[["DataLoader"], None]) -> None:
+        """Call ``callback(loader)`` after each successful load."""
+        self._callbacks.append(callback)
+
+    def roles(self) -> dict[str, str | None]:
+        """The chosen label, id and timestamp columns (None when not chosen)."""
+        def val(d):
+            return None if d.value in (None, NONE) else d.value
+
+        return {"label": val(self.label), "id": val(self.id_column), "timestamp": val(self.time_column)}
+
+    def set_frame(self, frame: pd.DataFrame, name: str = "data", notes: list[str] | None = None) -> None:
+        """Use an already loaded table."""
+        if not isinstance(frame, pd.DataFrame) or frame.shape[0] == 0 or frame.shape[1] == 0:
+            raise InputDataError(f"{name}: the table is empty: there is nothing to assess.")
+        frame, parsed = parse_date_columns(frame)
+        self.frame = frame
+        self.source = name
+        guesses = guess_roles(frame)
+        options = [NONE] + [str(c) for c in frame.columns]
+        for d, key in ((self.label, "label"), (self.id_column, "id"), (self.time_column, "timestamp")):
+            d.options = options
+            d.value = str(guesses[key]) if guesses[key] is not None else NONE
+        detail = list(notes or []) + ([f"read {', '.join(parsed)} as dates"] if parsed else [])
+        self.info.value = (
+            f"<span style='font-size:13px'>Loaded <b>{esc(name)}</b>: {len(frame):,} rows x {frame.shape[1]} columns"
+            + (f" ({esc('; '.join(detail))})" if detail else "")
+            + ". Check the label, id and timestamp columns below.</span>"
+        )
+        self.messages.clear()
+        for cb in self._callbacks:
+            cb(self)
+
+    @guarded()
+    def load_bytes(self, content: bytes | memoryview, name: str = "uploaded file") -> None:
+        """Load uploaded bytes (what the upload button does)."""
+        self.messages.clear()
+        loaded = read_table(content, name=name, max_bytes=self.max_bytes)
+        self.set_frame(loaded.frame, loaded.source, loaded.notes)
+
+    @guarded()
+    def load_path(self, path: str | Path) -> None:
+        """Load a CSV or Parquet file from a path on the machine running the kernel."""
+        self.messages.clear()
+        if not str(path).strip():
+            raise InputDataError("Type the path of a CSV or Parquet file first.")
+        loaded = read_table(Path(str(path).strip()).expanduser(), max_bytes=self.max_bytes)
+        self.set_frame(loaded.frame, loaded.source, loaded.notes)
+
+    @guarded()
+    def _on_upload(self, change: dict) -> None:
+        files = change["new"]
+        if not files:
+            return
+        f = files[0]
+        size = int(f.get("size") or len(f["content"]))
+        if size > self.max_bytes:
+            raise InputDataError(
+                f"{f.get('name', 'upload')}: {size / 2**20:.1f} MB is over the {self.max_bytes / 2**20:.0f} MB upload limit. "
+                "Use a sample, Parquet instead of CSV, or raise the limit (AIPM_MAX_UPLOAD_MB)."
+            )
+        self.load_bytes(f["content"], f.get("name") or "uploaded file")
