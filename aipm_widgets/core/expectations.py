@@ -217,7 +217,7 @@ _BODY_TEMPLATE = """<div class="aipm-one-pager">
 <ul><li><b>At or above the threshold:</b> {{ p.above_threshold }}</li>
 <li><b>Below the threshold:</b> {{ p.below_threshold }}</li></ul>
 <h2>How often it is right and wrong</h2>
-{% for r in rates %}<p class="rate">{{ r.sentence }} <span class="muted">({{ "{:,}".format(r.k) }} of {{ "{:,}".format(r.n) }} measured)</span></p>{% endfor %}
+{% for r in rates %}<p class="rate">{{ r.sentence }} <span class="muted">Measured: {{ "{:,}".format(r.k) }} of {{ "{:,}".format(r.n) }}.</span></p>{% endfor %}
 <h2>Out of every {{ nf.per }} {{ p.unit }}</h2>
 <p>{{ nf_sentence }}</p>
 {% if note %}<p class="muted">{{ note }}</p>{% endif %}
@@ -479,7 +479,7 @@ class OnePager:
             f"- **Below the threshold:** {m(self.below_threshold)}",
             "",
             "## How often it is right and wrong",
-            *[f"- {m(rates[k].sentence)} ({rates[k].k:,} of {rates[k].n:,} measured)" for k in ("precision", "recall", "fpr", "alert_rate")],
+            *[f"- {m(rates[k].sentence)} Measured: {rates[k].k:,} of {rates[k].n:,}." for k in ("precision", "recall", "fpr", "alert_rate")],
             "",
             f"## Out of every {nf.per:,} {m(self.unit)}",
             m(nf.sentence()),

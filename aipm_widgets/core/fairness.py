@@ -392,6 +392,8 @@ class FairnessResult:
                 f"<td>{g.positives:,}</td>{''.join(cells)}{verdict}</tr>"
             )
         return (
+            "<style>.aipm-fairness-table td,.aipm-fairness-table th{padding:4px 10px;text-align:left;"
+            "border-bottom:1px solid #eee;vertical-align:top}</style>"
             "<table class='aipm-fairness-table' style='border-collapse:collapse'>"
             f"<thead><tr><th>group</th><th>rows</th><th>positives</th>{head}<th>selection ratio vs {e(self.reference)}</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"

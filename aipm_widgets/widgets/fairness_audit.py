@@ -101,12 +101,13 @@ class FairnessAudit(W.VBox):
         first = group if group is not None else (candidates[0] if candidates else None)
         if first is not None and first not in candidates:
             candidates = [first, *candidates]
-        self.group_picker = W.Dropdown(options=candidates, value=first, description="Group by")
+        wide = {"description_width": "initial"}
+        self.group_picker = W.Dropdown(options=candidates, value=first, description="Group by", style=wide)
         second_options = [_NONE, *[c for c in candidates if c != first]]
         self.second_picker = W.Dropdown(
-            options=second_options, value=second_group if second_group in second_options else _NONE, description="and by"
+            options=second_options, value=second_group if second_group in second_options else _NONE, description="and by", style=wide
         )
-        self.reference_picker = W.Dropdown(options=[], description="Compare with")
+        self.reference_picker = W.Dropdown(options=[], description="Compare with", style=wide)
         lo, hi = 0.0, 1.0
         if score in data.columns and pd.api.types.is_numeric_dtype(data[score]):
             finite = data[score][pd.notna(data[score])]
@@ -147,7 +148,7 @@ class FairnessAudit(W.VBox):
             W.HTML("<b>The team's response</b>"),
             self.response,
             self.response_preview,
-            self.save_button,
+            W.HBox([self.save_button]),
             self.messages,
         ]
         super().__init__(children, **kwargs)
@@ -228,6 +229,7 @@ class FairnessAudit(W.VBox):
     def _on_response(self, change: dict) -> None:
         text = change["new"] or ""
         self.response_preview.value = (
+            "<div style='font-size:11px;color:#666'>As others will read it:</div>"
             f"<div class='aipm-response-preview' style='white-space:pre-wrap;border-left:3px solid #bcd3ee;padding:4px 8px;color:#333'>"
             f"{esc(text)}</div>" if text.strip() else ""
         )
