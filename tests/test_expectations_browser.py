@@ -77,4 +77,12 @@ def test_expectations_and_ethics_page(page, voila_server, tmp_path):
     time.sleep(1.0)
     _shot(page, tmp_path, "02_one_pager_hostile.png", ".aipm-one-pager-widget")
     _shot(page, tmp_path, "02_fairness_audit.png", ".aipm-fairness-audit")
+    _shot(page, tmp_path, "02_page_tall.png")
     assert_no_error_output(page)
+
+    # A reload shows what was saved: the response and the one-pager text come back from the record.
+    page.reload(wait_until="domcontentloaded")
+    open_dashboard(page, base, "02_expectations_and_ethics.ipynb", ready_selector=".aipm-fairness-table")
+    assert page.locator(".aipm-fairness-audit textarea").input_value().startswith(HOSTILE)
+    assert page.locator(".aipm-one-pager-widget textarea").first.input_value() == HOSTILE
+    assert page.locator("img[src='x']").count() == 0 and page.dialogs == []

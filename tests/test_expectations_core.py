@@ -148,3 +148,19 @@ def test_impossible_counts_are_explained(counts):
 def test_unknown_text_field_is_refused():
     with pytest.raises(AipmError, match="Cannot change"):
         OnePager.from_counts(tp=1, fp=2, tn=3, fn=4, threshold=0.5).with_text(tp=5)
+
+
+def test_sections_keep_checklists_from_an_older_definition(tmp_record):
+    tmp_record.write_text(
+        "schema_version: 1\n"
+        "ethics:\n  status: in_progress\n  team_response: old text\n  checklists:\n    ethics:\n      checklist: ethics\n"
+        "      version: 0\n      items:\n        retired_item: {state: done, note: kept}\n"
+        "expectations:\n  checklists:\n    stakeholder_expectations:\n      checklist: stakeholder_expectations\n"
+        "      items: {what_it_does: {state: done}}\n", encoding="utf-8")
+    rec = load_record(tmp_record)
+    assert rec.ethics.checklists["ethics"].items["retired_item"].note == "kept"
+    update_section(tmp_record, "ethics", {"team_response": "new text"}, what="response")
+    rec = load_record(tmp_record)
+    assert rec.ethics.team_response == "new text"
+    assert "retired_item" in rec.ethics.checklists["ethics"].items
+    assert rec.expectations.checklists["stakeholder_expectations"].items["what_it_does"].state == "done"
