@@ -340,8 +340,14 @@ class OnePager:
             data = f", measured on {metrics.data_source}" if metrics.data_source else ""
             merged.setdefault("source", f"from stage 4 (metric selection) as saved in the decision record{when}{data}")
             overrides = {}
-            for key, alias in (("precision", "precision"), ("recall", "recall"), ("fpr", "fpr"), ("alert_rate", "alert_rate")):
-                mv = metrics.metrics.get(alias)
+            aliases = {
+                "precision": ("precision", "ppv"),
+                "recall": ("recall", "tpr", "sensitivity"),
+                "fpr": ("fpr", "false_positive_rate"),
+                "alert_rate": ("alert_rate", "selection_rate"),
+            }
+            for key, names in aliases.items():
+                mv = next((metrics.metrics[a] for a in names if a in metrics.metrics), None)
                 if mv is not None and mv.low is not None and mv.high is not None and mv.value is not None:
                     overrides[key] = (float(mv.low), float(mv.high), mv.method or "stage 4")
             return cls.from_counts(tp=c.tp, fp=c.fp, tn=c.tn, fn=c.fn, threshold=metrics.threshold,
