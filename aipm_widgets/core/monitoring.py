@@ -33,7 +33,8 @@ from .performance_estimation import METRICS, PerformanceEstimator
 from .triggers import Trigger, TriggerResult, evaluate_trigger, parse_trigger
 from .windows import Window, assign_windows
 
-__all__ = ["Alert", "MonitoringResult", "run_monitoring", "settings_from_record", "DEFAULT_TRIGGERS", "NULL_MARKERS"]
+__all__ = ["Alert", "MonitoringResult", "run_monitoring", "settings_from_record", "demo_costs", "DEFAULT_TRIGGERS",
+           "NULL_MARKERS"]
 
 NULL_MARKERS = {"", "n/a", "na", "nan", "null", "none", "?", "-", "missing", "#n/a"}
 SENTINELS = (-999.0, -9999.0, -99999.0)
@@ -87,6 +88,20 @@ class MonitoringResult:
         codes = self.settings["codes"]
         return self.settings["current_frame"][codes == self.labels.index(label)]
 
+    def check_against_card(self, card: Mapping[str, Any]) -> str:
+        """Compare what was found with the demo data card's injected drifts (one line each)."""
+        fraud = card.get("fraud", card)
+        cov, concept = fraud["covariate_drift"], fraud["concept_drift"]
+        first = self.first_drift()
+        found = ", ".join(f"{f} from {w}" for f, w in first.items()) or "nothing"
+        start = cov["start"][:7] if self.window_kind == "month" else cov["start"]
+        early = [a for a in self.alerts if a.window < start]
+        return "\n".join([
+            f"Card: covariate drift from {cov['start']} in {', '.join(cov['columns'])}. Found: {found}.",
+            f"Card: concept drift from {concept['start']}. Found: likely concept drift from {self.concept_drift_from or 'never'}.",
+            f"Alerts before {cov['start']}: {len(early)}.",
+        ])
+
     def first_drift(self) -> dict[str, str]:
         """Each drifted feature and the first window it drifted in (only windows with enough rows)."""
         out = {}
@@ -99,6 +114,16 @@ class MonitoringResult:
 
     def fired(self) -> dict[str, str]:
         return {t.trigger.text: t.fired_at for t in self.triggers if t.fired_at}
+
+    def chance_basis(self) -> str:
+        """How the chance figure was obtained, in words."""
+        t = self.drift
+        if t.threshold_mode == "band":
+            return "band thresholds at 3 standard deviations: 0.27% of tests"
+        kinds = {("p-value tests at their significance level" if t.method[f] in {"ks", "chisquare", "z"} else
+                  "distance thresholds: the share of reference chunks of one window's size that cross them")
+                 for f in t.features}
+        return "; ".join(sorted(kinds))
 
     def expected_chance_alerts(self) -> float:
         return self.drift.expected_chance_alerts(self.settings.get("false_alarm_rate"))
@@ -253,6 +278,11 @@ class MonitoringResult:
         )
         return (f"<p>{html.escape(self.summary())}</p><table><tr><th>window</th><th>kind</th><th>alert</th></tr>"
                 f"{rows}</table>")
+
+
+def demo_costs() -> dict[str, Any]:
+    """The demo's fallback cost model (used only when stage 4 saved none): 5 EUR per false alarm, a miss costs its amount."""
+    return {"currency": "EUR", "cost_fp": 5.0, "fn_cost_from_value": True, "value_column": "amount", "value_tp": 0.0}
 
 
 # ----------------------------------------------------------------------------- cleaning

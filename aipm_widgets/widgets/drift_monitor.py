@@ -59,6 +59,8 @@ class DriftMonitor(W.VBox):
         The decision record (default ``$AIPM_RECORD``).
     reference_description : str, optional
         Which data the reference is, saved with the decision.
+    fallback_costs : dict, optional
+        Cost model used (and said so) when the record has none.
 
     Examples
     --------
@@ -75,7 +77,7 @@ class DriftMonitor(W.VBox):
         timestamp: str = "timestamp", window: str = "month", label: str | None = None, score: str | None = None,
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
         id_column: str | None = None, record_path: str | Path | None = None, reference_description: str | None = None,
-        report_dir: str | Path | None = None, **kwargs: Any,
+        report_dir: str | Path | None = None, fallback_costs: dict | None = None, **kwargs: Any,
     ) -> None:
         self.reference, self.current = reference, current
         self.record_path = Path(record_path) if record_path else default_record_path()
@@ -92,6 +94,14 @@ class DriftMonitor(W.VBox):
             threshold = settings["threshold"]
         if costs is None:
             costs = settings.get("costs")
+            if costs is None and fallback_costs:
+                costs = dict(fallback_costs)
+                self.record_notes.append(
+                    "No cost model in the record (stage 4 not decided yet): using the fallback cost model "
+                    f"({costs.get('cost_fp', 0):g} per false alarm; a miss costs "
+                    + (f"the row's {costs.get('value_column')!r}" if costs.get("fn_cost_from_value") else f"{costs.get('cost_fn', 0):g}")
+                    + ")."
+                )
         if triggers is None:
             triggers = [t.get("text") or t for t in settings.get("triggers", [])] or list(DEFAULT_TRIGGERS)
         self._kw = dict(features=features, timestamp=timestamp, label=label, score=score, threshold=threshold,
@@ -116,10 +126,12 @@ class DriftMonitor(W.VBox):
         self.cost = go.FigureWidget()
         self.alerts = W.HTML()
         self.notes = W.HTML()
-        self.report_button = W.Button(description="Save evidently report", icon="file", tooltip="DataDriftPreset for the chosen window, as HTML")
+        self.report_button = W.Button(description="Save evidently report", icon="file", layout=W.Layout(width="auto"),
+                                      tooltip="DataDriftPreset for the chosen window, as HTML")
         self.triggers_box = W.Textarea(value="\n".join(self.triggers_text), description="Triggers",
                                        layout=W.Layout(width="100%", height="90px"))
-        self.save_button = W.Button(description="Save monitoring decision", button_style="primary", icon="save")
+        self.save_button = W.Button(description="Save monitoring decision", button_style="primary", icon="save",
+                                    layout=W.Layout(width="auto"))
         self.window_size.observe(self._recompute, names="value")
         self.mode.observe(self._recompute, names="value")
         self.feature.observe(self._on_select, names="value")
@@ -243,8 +255,12 @@ class DriftMonitor(W.VBox):
                 for kind, color, fill in (("estimated", "#1d4b7a", "rgba(29,75,122,0.15)"),
                                           ("realized", "#b3261e", "rgba(179,38,30,0.15)")):
                     lo, hi, v = perf[f"{kind}_{m}_lower"], perf[f"{kind}_{m}_upper"], perf[f"{kind}_{m}"]
-                    self.performance.add_scatter(x=x + x[::-1], y=hi.tolist() + lo.tolist()[::-1], fill="toself",
-                                                 fillcolor=fill, line={"width": 0}, hoverinfo="skip", showlegend=False)
+                    band = [(a, b) for a, b in zip(x, zip(lo, hi)) if np.isfinite(b[0]) and np.isfinite(b[1])]
+                    if band:
+                        bx = [a for a, _ in band]
+                        self.performance.add_scatter(x=bx + bx[::-1], y=[b[1] for _, b in band] + [b[0] for _, b in band][::-1],
+                                                     fill="toself", fillcolor=fill, mode="lines", line={"width": 0},
+                                                     hoverinfo="skip", showlegend=False)
                     cov = perf.get("label_coverage", pd.Series(1.0, index=perf.index))
                     hover = [f"{kind} {m} {val:.3f} [{a:.3f}, {b:.3f}]" + (f"<br>labels for {c:.0%} of rows" if kind == "realized" else "")
                              for val, a, b, c in zip(v, lo, hi, cov)]
@@ -258,13 +274,18 @@ class DriftMonitor(W.VBox):
                 if len(flags):
                     self.performance.add_scatter(x=list(flags), y=perf.loc[flags, f"realized_{m}"].tolist(), mode="markers",
                                                  name="likely concept drift", marker={"symbol": "x", "size": 14, "color": "#b3261e"})
-                if "label_coverage" in perf:
-                    for lab, c in perf["label_coverage"].items():
-                        if c < 0.95:
-                            self.performance.add_annotation(x=lab, y=0, yref="paper", text=f"labels {c:.0%}", showarrow=False,
-                                                            yanchor="bottom", font={"size": 10, "color": "#7a4d00"})
+            notes = []
+            if "label_coverage" in perf:
+                notes = [dict(x=lab, y=0, yref="paper", text=f"labels {c:.0%}", showarrow=False, yanchor="bottom",
+                              font={"size": 10, "color": "#7a4d00"})
+                         for lab, c in perf["label_coverage"].items() if np.isfinite(c) and c < 0.95]
+            self.performance.layout.annotations = notes
+            cols = [c for c in perf.columns if c.startswith(("estimated_", "realized_")) and c.split("_", 1)[1].startswith(m)]
+            vals = perf[cols].to_numpy(float) if cols else np.array([[0.0, 1.0]])
+            lo_y = float(np.nanmin(vals)) if np.isfinite(vals).any() else 0.0
+            hi_y = float(np.nanmax(vals)) if np.isfinite(vals).any() else 1.0
             self.performance.layout.update(height=330, margin={"l": 50, "r": 10, "t": 20, "b": 40}, xaxis={"type": "category"},
-                                           yaxis={"title": m})
+                                           yaxis={"title": m, "range": [max(0.0, lo_y - 0.05), min(1.02, hi_y + 0.05)]})
         with self.cost.batch_update():
             self.cost.data = []
             c = res.cost if res is not None else pd.DataFrame()
@@ -296,7 +317,9 @@ class DriftMonitor(W.VBox):
                     "<th align='left'>Window</th><th align='left'>Kind</th><th align='left'>Alert</th></tr></thead>"
                     f"<tbody>{rows}</tbody></table>")
         chance = res.expected_chance_alerts()
-        body += f"<p style='font-size:12px;color:#555'>Chance alone would raise about {chance:.1f} drift flags here.</p>"
+        n_tests = int((res.drift.n > 0).values.sum())
+        body += (f"<p style='font-size:12px;color:#555'>Chance alone would raise about {chance:.1f} of these drift flags in "
+                 f"{n_tests} feature-window tests ({esc(res.chance_basis())}).</p>")
         self.alerts.value = body
         notes = self.record_notes + res.notes
         self.notes.value = ("<details><summary>Data notes (handled, not alerted)</summary><ul>"
