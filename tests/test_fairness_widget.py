@@ -56,6 +56,18 @@ def test_save_findings_and_escaped_response(audit, tmp_record):
     assert again.response.value == audit.response.value
 
 
+def test_saved_settings_are_restored(audit, tmp_record):
+    audit.second_picker.value = "age_band"
+    audit.threshold_slider.value = 0.4
+    audit.reference_picker.value = "woman × 45+"
+    audit.save()
+    again = FairnessAudit(record_path=tmp_record)
+    assert again.group_columns == ["gender", "age_band"]
+    assert again.result.threshold == pytest.approx(0.4) and again.result.reference == "woman × 45+"
+    again.second_picker.value = "(none)"
+    assert again.result.group_columns == ["gender"] and not again.messages.errors
+
+
 def test_hostile_group_names_and_single_group_column(tmp_record):
     df = pd.DataFrame({
         "y": [0, 1] * 60, "s": [0.2, 0.8, 0.6, 0.4] * 30,

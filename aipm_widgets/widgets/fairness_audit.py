@@ -305,11 +305,16 @@ class FairnessAudit(W.VBox):
             self.response.value = str(eth.team_response)[:MAX_RESPONSE_CHARS]
             self._on_response({"new": self.response.value})
         f = eth.fairness
-        if f is not None and f.threshold is not None and isinstance(f.threshold, (int, float)):
-            t = float(f.threshold)
-            if self.threshold_slider.min <= t <= self.threshold_slider.max:
-                self.threshold_slider.value = t
-                self._refresh()
+        if f is None or f.label_column not in (None, self.label) or f.score_column not in (None, self.score):
+            return  # saved for other data: start from the given settings
+        cols = [c for c in (f.group_columns or []) if isinstance(c, str)]
+        if cols and cols[0] in self.group_picker.options and (len(cols) == 1 or cols[1] in self.group_picker.options):
+            self.group_picker.value = cols[0]
+            self.second_picker.options = [_NONE, *[c for c in self.group_picker.options if c != cols[0]]]
+            self.second_picker.value = cols[1] if len(cols) == 2 else _NONE
+        if isinstance(f.threshold, (int, float)) and self.threshold_slider.min <= float(f.threshold) <= self.threshold_slider.max:
+            self.threshold_slider.value = float(f.threshold)
+        self._prepare(f.reference if isinstance(f.reference, str) else None)
 
     def to_record(self) -> dict[str, Any]:
         """The ``ethics`` section values this audit saves."""
