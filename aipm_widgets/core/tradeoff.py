@@ -288,27 +288,13 @@ class Tradeoff:
                 )
                 v = np.clip(v, 0, None)
             self.value = v
-        self.costs = Costs.from_any(costs)
-        if self.costs is not None and self.costs.fn_cost_from_value and self.value is None:
-            raise InputDataError("The costs say a miss costs the row's value, but no value column was given.")
         self.volume_per_day = float(volume_per_day) if volume_per_day else None
         if self.volume_per_day is not None and (not np.isfinite(self.volume_per_day) or self.volume_per_day <= 0):
             raise InputDataError(f"The volume per day must be a positive number, not {volume_per_day!r}.")
-        self.constraints = parse_constraints(constraints)
-        if self.costs is not None and self.costs.review_capacity_per_day and not any(
-            c.metric == "alerts_per_day" for c in self.constraints
-        ):
-            if self.volume_per_day:
-                self.constraints.append(
-                    Constraint("alerts_per_day", "<=", float(self.costs.review_capacity_per_day), "review capacity")
-                )
-            else:
-                self.notes.append("A review capacity was given without a volume per day, so it cannot be checked.")
-        for c in self.constraints:
-            if c.metric in ("alerts_per_day", "alerts_per_month", "cost_per_month") and not self.volume_per_day:
-                raise InputDataError(NEEDS_VOLUME.format(c=c.source or c.text))
-            if c.metric in ("cost_per_1000", "cost_per_month") and not (self.costs and self.costs.is_set):
-                raise InputDataError(NEEDS_COSTS.format(c=c.source or c.text))
+        self.costs = None
+        self.constraints: list[Constraint] = []
+        self.set_costs(costs)
+        self.set_constraints(constraints)
         self.beta = float(beta)
         self.confidence = float(confidence)
         self.product = product
@@ -323,6 +309,40 @@ class Tradeoff:
             self._group_values = g
         self.n = self.curve.n
         self.prevalence = self.curve.positives / self.n
+
+    # -- changing costs and constraints (the sort is kept) -----------------------------------------
+    def set_costs(self, costs: Any) -> None:
+        """Replace the cost model (checked first; on an error nothing changes)."""
+        new = Costs.from_any(costs)
+        if new is not None and new.fn_cost_from_value and self.value is None:
+            raise InputDataError("The costs say a miss costs the row's value, but no value column was given.")
+        old, self.costs = self.costs, new
+        self.__dict__.pop("everywhere", None)
+        if getattr(self, "_user_constraints", None) is not None:
+            try:
+                self.set_constraints(self._user_constraints)
+            except InputDataError:
+                self.costs = old
+                self.__dict__.pop("everywhere", None)
+                raise
+
+    def set_constraints(self, constraints: Iterable[str] | str | None) -> None:
+        """Replace the constraints (parsed and checked first; on an error nothing changes)."""
+        parsed = parse_constraints(constraints)
+        if self.costs is not None and self.costs.review_capacity_per_day and not any(
+            c.metric == "alerts_per_day" for c in parsed
+        ):
+            if self.volume_per_day:
+                parsed.append(Constraint("alerts_per_day", "<=", float(self.costs.review_capacity_per_day), "review capacity"))
+            elif not any("review capacity" in n for n in self.notes):
+                self.notes.append("A review capacity was given without a volume per day, so it cannot be checked.")
+        for c in parsed:
+            if c.metric in ("alerts_per_day", "alerts_per_month", "cost_per_month") and not self.volume_per_day:
+                raise InputDataError(NEEDS_VOLUME.format(c=c.source or c.text))
+            if c.metric in ("cost_per_1000", "cost_per_month") and not (self.costs and self.costs.is_set):
+                raise InputDataError(NEEDS_COSTS.format(c=c.source or c.text))
+        self.constraints = parsed
+        self._user_constraints = [c for c in parsed if c.source != "review capacity"]
 
     # -- construction from a fitted model ----------------------------------------------------------
     @classmethod

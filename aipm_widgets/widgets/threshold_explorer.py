@@ -1,0 +1,513 @@
+"""``ThresholdExplorer``: choose the alert threshold with its costs, constraints and uncertainty in view.
+
+A thin view over :class:`aipm_widgets.core.tradeoff.Tradeoff`: everything is precomputed once, and moving the
+slider only looks up the counts at the new threshold (``O(log n)``) and moves the markers on the charts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import numpy as np
+
+from ..core.errors import AipmError, InputDataError
+from ..core.rates import LABELS
+from ..core.record import update_section
+from ..core.tradeoff import BaselineResult, OperatingPoint, Tradeoff, positive_scores
+from ._base import MessageArea, card, default_record_path, esc, guarded
+
+__all__ = ["ThresholdExplorer"]
+
+_CARD_METRICS = ("recall", "precision", "fpr", "f1", "alert_rate")
+_FEASIBLE = "rgba(46, 160, 67, 0.12)"
+
+
+def _fmt_t(t: float) -> str:
+    return f"{t:.4g}"
+
+
+class ThresholdExplorer(W.VBox):
+    """The confusion-matrix trade-off explorer.
+
+    Build it with :meth:`from_predictions` (labels and scores) or :meth:`from_estimator` (a fitted model).
+    ``.result`` is the :class:`~aipm_widgets.core.tradeoff.OperatingPoint` at the current threshold;
+    :meth:`set_threshold` moves it; :meth:`save` writes the decision to the record's ``metrics`` section.
+
+    Examples
+    --------
+    >>> from aipm_widgets.core import demo
+    >>> df = demo.load_fraud("validation")
+    >>> ex = ThresholdExplorer.from_predictions(df["is_fraud"], df["score"], costs={"cost_fp": 5, "cost_fn": 250})
+    >>> ex.set_threshold(0.1)
+    >>> ex.result.confusion["tp"] > 0
+    True
+    """
+
+    def __init__(
+        self,
+        tradeoff: Tradeoff | None,
+        *,
+        threshold: float | None = None,
+        chosen_metric: str | None = None,
+        baseline: BaselineResult | None = None,
+        record_path: str | Path | None = None,
+        data_source: str | None = None,
+        max_points: int = 2000,
+        error: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.messages = MessageArea()
+        self.tradeoff = tradeoff
+        self.baseline = baseline
+        self.record_path = Path(record_path) if record_path else default_record_path()
+        self.data_source = data_source
+        self.result: OperatingPoint | None = None
+        self.saved: dict | None = None
+        if tradeoff is None:
+            super().__init__([self.messages], **kwargs)
+            self.add_class("aipm-threshold-explorer")
+            self.messages.show(error or "No data to explore.", "error")
+            return
+        import plotly.graph_objects as go
+
+        self._go = go
+        self.grid = tradeoff.grid(max_points)
+        self.chosen_metric = W.Dropdown(
+            options=[("lowest cost", "cost"), ("best F1", "f1"), ("highest recall", "recall"), ("highest precision", "precision")]
+            if tradeoff.has_costs else [("best F1", "f1"), ("highest recall", "recall"), ("highest precision", "precision")],
+            value=chosen_metric or ("cost" if tradeoff.has_costs else "f1"),
+            description="Decide on",
+            layout=W.Layout(width="260px"),
+        )
+        self.slider = W.SelectionSlider(
+            options=[(_fmt_t(t), float(t)) for t in self.grid[:-1]] + [("no alerts", float(self.grid[-1]))],
+            description="Threshold",
+            continuous_update=True,
+            layout=W.Layout(width="640px"),
+            style={"description_width": "80px"},
+        )
+        self.best_button = W.Button(description="Go to the best threshold", icon="bullseye", layout=W.Layout(width="220px"))
+        self.constraints_text = W.Text(
+            value=", ".join(c.source or c.text for c in tradeoff._user_constraints),
+            description="Constraints",
+            placeholder="e.g. fnr<=0.05, precision>=0.2",
+            layout=W.Layout(width="520px"),
+            style={"description_width": "80px"},
+        )
+        costs = tradeoff.costs
+        self.cost_fp = W.BoundedFloatText(value=costs.cost_fp if costs else 0.0, min=0, max=1e9, description="False alarm costs",
+                                          style={"description_width": "120px"}, layout=W.Layout(width="220px"))
+        self.cost_fn = W.BoundedFloatText(value=costs.cost_fn if costs else 0.0, min=0, max=1e9, description="A miss costs",
+                                          style={"description_width": "120px"}, layout=W.Layout(width="220px"),
+                                          disabled=bool(costs and costs.fn_cost_from_value))
+        self.apply_button = W.Button(description="Apply costs and constraints", icon="check", layout=W.Layout(width="240px"))
+        self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
+        self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
+                                    layout=W.Layout(width="240px"))
+        self.headline = W.HTML()
+        self.cards = W.HTML()
+        self.constraint_status = W.HTML()
+        self.product_table = W.HTML()
+        self.group_table = W.HTML()
+        self.baseline_box = W.HTML()
+        self.notes = W.HTML(self._notes_html())
+        self.confusion_fig = self._confusion_figure()
+        self.pr_fig = self._pr_figure()
+        self.cost_fig = self._cost_figure() if tradeoff.has_costs else None
+        charts = [self.confusion_fig, self.pr_fig]
+        rows = [
+            self.notes,
+            self.headline,
+            W.HBox([self.slider, self.chosen_metric, self.best_button]),
+            W.HBox(charts),
+        ]
+        if self.cost_fig is not None:
+            rows.append(self.cost_fig)
+        rows += [
+            self.cards,
+            self.constraint_status,
+            W.HBox([self.constraints_text]),
+            W.HBox([self.cost_fp, self.cost_fn, self.apply_button]),
+            self.product_table,
+            self.baseline_box,
+            self.group_table,
+            W.HBox([self.who, self.save_button]),
+            self.messages,
+        ]
+        super().__init__(rows, **kwargs)
+        self.add_class("aipm-threshold-explorer")
+        self.slider.observe(self._on_slider, names="value")
+        self.best_button.on_click(lambda _: self.go_to_best())
+        self.apply_button.on_click(lambda _: self.apply_settings())
+        self.save_button.on_click(lambda _: self.save())
+        self._render_baseline()
+        self._draw_feasible()
+        start = threshold if threshold is not None else tradeoff.recommended_threshold()[0]
+        self.set_threshold(start)
+
+    # -- construction ------------------------------------------------------------------------------
+    @classmethod
+    def from_predictions(
+        cls,
+        y_true: Any,
+        y_score: Any,
+        *,
+        value: Any = None,
+        groups: Any = None,
+        costs: Any = None,
+        constraints: Any = None,
+        volume_per_day: float | None = None,
+        positive: Any = None,
+        baseline_rule: str | None = None,
+        frame: Any = None,
+        threshold: float | None = None,
+        chosen_metric: str | None = None,
+        record_path: str | Path | None = None,
+        data_source: str | None = None,
+        max_points: int = 2000,
+        **tradeoff_kwargs: Any,
+    ) -> "ThresholdExplorer":
+        """The explorer for labels and scores; bad input gives a widget showing the problem in words.
+
+        ``baseline_rule`` (e.g. ``"amount > 900"``) is evaluated on ``frame`` (a table with the rule's column,
+        same rows) and shown on the same axes.
+        """
+        try:
+            t = Tradeoff(y_true, y_score, value=value, groups=groups, costs=costs, constraints=constraints,
+                         volume_per_day=volume_per_day, positive=positive, **tradeoff_kwargs)
+            base = t.baseline(baseline_rule, frame) if baseline_rule else None
+            if baseline_rule and frame is None:
+                raise InputDataError("A baseline rule needs the table with its column: pass frame=...")
+        except AipmError as exc:
+            return cls(None, error=str(exc), record_path=record_path)
+        return cls(t, threshold=threshold, chosen_metric=chosen_metric, baseline=base, record_path=record_path,
+                   data_source=data_source, max_points=max_points)
+
+    @classmethod
+    def from_estimator(cls, estimator: Any, X: Any, y: Any, **kwargs: Any) -> "ThresholdExplorer":
+        """Score ``X`` with a fitted classifier and hand off to :meth:`from_predictions`."""
+        try:
+            scores = positive_scores(estimator, X)
+        except AipmError as exc:
+            return cls(None, error=str(exc), record_path=kwargs.get("record_path"))
+        if kwargs.get("baseline_rule") and kwargs.get("frame") is None and hasattr(X, "columns"):
+            kwargs["frame"] = X
+        return cls.from_predictions(y, scores, **kwargs)
+
+    def to_estimator(self, fitted_model: Any):
+        """scikit-learn's ``FixedThresholdClassifier`` alerting at the chosen threshold (``score >= threshold``)."""
+        from sklearn.model_selection import FixedThresholdClassifier
+
+        method = "predict_proba" if hasattr(fitted_model, "predict_proba") else "decision_function"
+        return FixedThresholdClassifier(fitted_model, threshold=self.threshold, response_method=method)
+
+    @property
+    def threshold(self) -> float | None:
+        return None if self.result is None else self.result.threshold
+
+    # -- figures -----------------------------------------------------------------------------------------
+    def _confusion_figure(self):
+        go = self._go
+        fig = go.FigureWidget(
+            data=[go.Heatmap(z=[[0, 0], [0, 0]], x=["no alert", "alert"], y=["not " + self.tradeoff.positive_name,
+                             self.tradeoff.positive_name], text=[["", ""], ["", ""]], texttemplate="%{text}",
+                             colorscale=[[0, "#f4f6fb"], [1, "#3b6fb6"]], showscale=False, hoverinfo="skip")],
+            layout=dict(title=dict(text="Confusion matrix (counts; per 1,000)", font=dict(size=14)), width=380, height=330,
+                        margin=dict(l=90, r=10, t=40, b=40), yaxis=dict(autorange="reversed"), xaxis=dict(side="bottom")),
+        )
+        return fig
+
+    def _pr_figure(self):
+        go = self._go
+        sw = self.tradeoff.sweep(self.grid)
+        self._grid_sweep = sw
+        data = [go.Scatter(x=sw["recall"], y=sw["precision"], mode="lines", name="model", line=dict(color="#3b6fb6"),
+                           customdata=self.grid, hovertemplate="threshold %{customdata:.4g}<br>recall %{x:.3f}<br>precision %{y:.3f}<extra></extra>"),
+                go.Scatter(x=[], y=[], mode="lines", name="meets constraints", line=dict(color="#2ea043", width=6),
+                           opacity=0.5, hoverinfo="skip")]
+        b = self.baseline
+        if b is not None:
+            if b.curve is not None:
+                data.append(go.Scatter(x=b.curve["recall"], y=b.curve["precision"], mode="lines", name=f"rule, any cut-off",
+                                       line=dict(color="#b36b00", dash="dot"), hoverinfo="skip"))
+            data.append(go.Scatter(x=[b.metrics["recall"].value], y=[b.metrics["precision"].value], mode="markers",
+                                   name=f"rule: {b.rule}", marker=dict(symbol="diamond", size=12, color="#b36b00")))
+        data.append(go.Scatter(x=[], y=[], mode="markers", name="current threshold",
+                               marker=dict(size=13, color="#d62728", line=dict(color="white", width=1)),
+                               error_x=dict(type="data", symmetric=False, array=[0], arrayminus=[0], color="#d62728"),
+                               error_y=dict(type="data", symmetric=False, array=[0], arrayminus=[0], color="#d62728")))
+        fig = go.FigureWidget(
+            data=data,
+            layout=dict(title=dict(text="Precision vs recall (bars: 95% intervals)", font=dict(size=14)), width=560, height=330,
+                        margin=dict(l=50, r=10, t=40, b=40), xaxis=dict(title="recall (share of positives caught)", range=[0, 1.02]),
+                        yaxis=dict(title="precision", range=[0, 1.02]), legend=dict(x=0.99, xanchor="right", y=0.99, font=dict(size=10))),
+        )
+        self._pr_marker = len(data) - 1
+        return fig
+
+    def _x_axis(self) -> dict:
+        g = self.grid
+        if g[0] > 0 and g[-1] / g[0] > 100:
+            return dict(title="threshold (log scale)", type="log")
+        return dict(title="threshold")
+
+    def _cost_figure(self):
+        go = self._go
+        cc = self.tradeoff.cost_curve(self.grid)
+        self._cost_curve = cc
+        cur = self.tradeoff.costs.currency
+        lo, hi = float(np.nanmin(cc["low"])), float(np.nanmax(cc["high"]))
+        self._cost_range = (lo, hi)
+        data = [
+            go.Scatter(x=self.grid, y=cc["high"], mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False),
+            go.Scatter(x=self.grid, y=cc["low"], mode="lines", line=dict(width=0), fill="tonexty",
+                       fillcolor="rgba(59,111,182,0.2)", name="95% band", hoverinfo="skip"),
+            go.Scatter(x=self.grid, y=cc["cost_per_1000"], mode="lines", name="expected cost", line=dict(color="#3b6fb6"),
+                       hovertemplate=f"threshold %{{x:.4g}}<br>%{{y:,.0f}} {cur} per 1,000<extra></extra>"),
+        ]
+        if self.baseline is not None and self.baseline.cost_per_1000 is not None:
+            data.append(go.Scatter(x=[self.grid[0], self.grid[-1]], y=[self.baseline.cost_per_1000] * 2, mode="lines",
+                                   name=f"rule: {self.baseline.rule}", line=dict(color="#b36b00", dash="dash")))
+        data.append(go.Scatter(x=[], y=[], mode="lines", name="current threshold", line=dict(color="#d62728", width=2)))
+        fig = go.FigureWidget(
+            data=data,
+            layout=dict(title=dict(text=f"Expected cost per 1,000 decisions ({esc(cur)}); green: thresholds meeting the constraints",
+                                   font=dict(size=14)), width=940, height=320, margin=dict(l=70, r=10, t=40, b=45),
+                        xaxis=self._x_axis(), yaxis=dict(title=f"{cur} per 1,000", range=[min(0, lo), hi * 1.05 if hi > 0 else 1]),
+                        legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right", font=dict(size=10))),
+        )
+        self._cost_marker = len(data) - 1
+        return fig
+
+    def _draw_feasible(self) -> None:
+        t = self.tradeoff
+        sw = self._grid_sweep
+        if t.constraints:
+            ok = np.ones(len(self.grid), dtype=bool)
+            for c in t.constraints:
+                ok &= c.satisfied(sw[c.metric])
+            rec = np.where(ok, sw["recall"], np.nan)
+            prec = np.where(ok, sw["precision"], np.nan)
+        else:
+            rec = prec = []
+        with self.pr_fig.batch_update():
+            self.pr_fig.data[1].x = rec
+            self.pr_fig.data[1].y = prec
+        if self.cost_fig is not None:
+            shapes = []
+            for lo, hi in t.feasibility().intervals[:25] if t.constraints else []:
+                shapes.append(dict(type="rect", xref="x", yref="paper", x0=lo, x1=hi if hi > lo else lo * 1.0001 + 1e-9,
+                                   y0=0, y1=1, fillcolor=_FEASIBLE, line=dict(width=0), layer="below"))
+            self.cost_fig.layout.shapes = shapes
+
+    # -- updates ---------------------------------------------------------------------------------------
+    def _on_slider(self, change) -> None:
+        self._update(change["new"])
+
+    @guarded()
+    def set_threshold(self, threshold: float) -> None:
+        """Move to ``threshold`` (the slider snaps to the nearest grid point; the numbers use the exact value)."""
+        threshold = float(threshold)
+        if not np.isfinite(threshold):
+            raise InputDataError(f"The threshold must be a number, not {threshold!r}.")
+        i = int(np.argmin(np.abs(self.grid - threshold)))
+        if self.slider.value != float(self.grid[i]):
+            self.slider.unobserve(self._on_slider, names="value")
+            try:
+                self.slider.value = float(self.grid[i])
+            finally:
+                self.slider.observe(self._on_slider, names="value")
+        self._update(threshold)
+
+    @guarded()
+    def _update(self, threshold: float) -> None:
+        point = self.tradeoff.at(threshold, reps=1000)
+        self.result = point
+        self._draw(point)
+
+    def _draw(self, p: OperatingPoint) -> None:
+        c, n = p.confusion, p.n
+        per = lambda k: c[k] / n * 1000  # noqa: E731
+        z = [[per("tn"), per("fp")], [per("fn"), per("tp")]]
+        text = [[f"TN {c['tn']:,}<br>{per('tn'):.1f} per 1,000", f"FP {c['fp']:,}<br>{per('fp'):.1f} per 1,000"],
+                [f"FN {c['fn']:,}<br>{per('fn'):.1f} per 1,000", f"TP {c['tp']:,}<br>{per('tp'):.1f} per 1,000"]]
+        with self.confusion_fig.batch_update():
+            self.confusion_fig.data[0].z = np.log1p(np.array(z))
+            self.confusion_fig.data[0].text = text
+        r, pr = p.metrics["recall"], p.metrics["precision"]
+        with self.pr_fig.batch_update():
+            m = self.pr_fig.data[self._pr_marker]
+            m.x, m.y = [r.value], [pr.value if np.isfinite(pr.value) else 0]
+            m.error_x.array = [max((r.high or r.value) - r.value, 0)]
+            m.error_x.arrayminus = [max(r.value - (r.low or r.value), 0)]
+            m.error_y.array = [max((pr.high or pr.value) - pr.value, 0)] if np.isfinite(pr.value) else [0]
+            m.error_y.arrayminus = [max(pr.value - (pr.low or pr.value), 0)] if np.isfinite(pr.value) else [0]
+        if self.cost_fig is not None:
+            with self.cost_fig.batch_update():
+                line = self.cost_fig.data[self._cost_marker]
+                line.x = [p.threshold, p.threshold]
+                line.y = list(self.cost_fig.layout.yaxis.range)
+        self.headline.value = self._headline_html(p)
+        self.cards.value = self._cards_html(p)
+        self.constraint_status.value = self._constraints_html(p)
+        self.product_table.value = self._product_html(p)
+        self.group_table.value = self._groups_html(p)
+
+    # -- HTML parts (every user-given text escaped) ----------------------------------------------------
+    def _notes_html(self) -> str:
+        notes = list(self.tradeoff.notes)
+        if not notes:
+            return ""
+        return "".join(f"<div style='color:#7a4d00;font-size:12px'>Note: {esc(n)}</div>" for n in notes)
+
+    def _headline_html(self, p: OperatingPoint) -> str:
+        c = p.confusion
+        nf = p.natural_frequencies
+        return (
+            f"<div style='font-size:16px;margin:6px 0'><b>{esc(nf.sentence())}</b></div>"
+            f"<div class='aipm-confusion-counts' style='font-size:13px;color:#333'>At threshold {esc(_fmt_t(p.threshold))} "
+            f"on {p.n:,} rows: <span class='tp'>{c['tp']:,} caught</span> (TP), <span class='fn'>{c['fn']:,} missed</span> (FN), "
+            f"<span class='fp'>{c['fp']:,} false alarms</span> (FP), <span class='tn'>{c['tn']:,} correctly left alone</span> (TN).</div>"
+        )
+
+    def _cards_html(self, p: OperatingPoint) -> str:
+        parts = []
+        for k in _CARD_METRICS:
+            e = p.metrics[k]
+            detail = f"95% interval {e.low:.1%} to {e.high:.1%}" if e.low is not None else "no interval"
+            parts.append(card(LABELS[k], "n/a" if e.value is None or not np.isfinite(e.value) else f"{e.value:.1%}", detail))
+        acc = p.metrics["accuracy"]
+        parts.append(card("Accuracy (misleading when positives are rare)", f"{acc.value:.1%}",
+                          f"alerting on nothing scores {1 - self.tradeoff.prevalence:.1%}", tone="warning"))
+        if "alerts_per_day" in p.metrics:
+            e = p.metrics["alerts_per_day"]
+            parts.append(card("Alerts per day", f"{e.value:,.0f}", f"95% interval {e.low:,.0f} to {e.high:,.0f}"))
+        if p.cost_per_1000 is not None:
+            e = p.cost_per_1000
+            parts.append(card(f"Cost per 1,000 decisions ({p.currency})", f"{e.value:,.0f}", f"95% interval {e.low:,.0f} to {e.high:,.0f}"))
+        if p.cost_per_month is not None:
+            e = p.cost_per_month
+            parts.append(card(f"Cost per month ({p.currency})", f"{e.value:,.0f}", f"95% interval {e.low:,.0f} to {e.high:,.0f}"))
+        warn = "".join(f"<div style='color:#7a4d00'>&#9888; {esc(w)}</div>" for w in p.warnings)
+        return f"<div class='aipm-metric-cards'>{''.join(parts)}</div>{warn}"
+
+    def _constraints_html(self, p: OperatingPoint) -> str:
+        t = self.tradeoff
+        if not t.constraints:
+            return "<div style='color:#555'>No constraints set. Add the product's limits below (e.g. <code>fnr&lt;=0.05</code>).</div>"
+        items = []
+        for s in p.constraints:
+            ok = s["satisfied"]
+            icon, color = ("&#10004;", "#1e5e2f") if ok else ("&#10008;", "#8a1c1c")
+            val = "n/a" if s["value"] is None else f"{s['value']:.4g}"
+            gap = "" if ok else f", short by {s['shortfall']:.4g}"
+            items.append(f"<li style='color:{color}'>{icon} {esc(s['constraint'])}: here {esc(val)}{esc(gap)}</li>")
+        feas = t.feasibility()
+        tone = "#1e5e2f" if feas.feasible else "#8a1c1c"
+        return (f"<div class='aipm-constraints'><b>Constraints at this threshold</b><ul style='margin:2px 0'>{''.join(items)}</ul>"
+                f"<div style='color:{tone}'>{esc(feas.describe())}</div></div>")
+
+    def _product_html(self, p: OperatingPoint) -> str:
+        if not p.product:
+            return ""
+        rows = []
+        for r in p.product:
+            e = r["estimate"]
+            m = p.metrics[r["model_metric"]]
+            rows.append(
+                f"<tr><td>{esc(LABELS.get(r['model_metric'], r['model_metric']))}: {esc(m.text())}</td><td>&#8594;</td>"
+                f"<td><b>{esc(r['product_metric'])}</b>: {e.value:,.0f} {esc(r['unit'])} "
+                f"<span style='color:#555'>({e.low:,.0f} to {e.high:,.0f})</span></td>"
+                f"<td style='color:#666;font-size:11px'>{esc(r['how'])}</td></tr>"
+            )
+        return ("<div class='aipm-product-metrics'><b>Model metric &#8594; product metric</b>"
+                f"<table style='border-collapse:collapse;font-size:13px'>{''.join(rows)}</table></div>")
+
+    def _groups_html(self, p: OperatingPoint) -> str:
+        g = p.groups
+        if g is None:
+            return ""
+        head = "<tr><th>group</th><th>rows</th><th>positives</th><th>recall (TPR)</th><th>FPR</th><th>precision</th><th>alert rate</th></tr>"
+        body = []
+        for r in g.rows:
+            def pct(v):
+                return "n/a" if v is None or not np.isfinite(v) else f"{v:.1%}"
+
+            tpr_ci = r["tpr_ci"]
+            small = " <span style='color:#7a4d00'>(small)</span>" if r["small"] else ""
+            body.append(
+                f"<tr><td>{esc(r['group'])}{small}</td><td>{r['n']:,}</td><td>{r['positives']:,}</td>"
+                f"<td>{pct(r['tpr'])} <span style='color:#666;font-size:11px'>({pct(tpr_ci[0])}&ndash;{pct(tpr_ci[1])})</span></td>"
+                f"<td>{pct(r['fpr'])}</td><td>{pct(r['precision'])}</td><td>{pct(r['selection_rate'])}</td></tr>"
+            )
+        gaps = ", ".join(f"{esc(k)} {v:.1%} (ratio {g.ratio[k]:.2f})" for k, v in g.difference.items())
+        flags = "".join(f"<div style='color:#8a1c1c'>&#9888; {esc(f)}</div>" for f in g.flags)
+        return (f"<div class='aipm-group-table'><b>By {esc(self.tradeoff.names['group'])}</b>"
+                f"<table style='border-collapse:collapse;font-size:13px' cellpadding='3'>{head}{''.join(body)}</table>"
+                f"<div style='font-size:12px'>Largest gaps between groups: {gaps}</div>{flags}</div>")
+
+    def _render_baseline(self) -> None:
+        if self.baseline is None:
+            self.baseline_box.value = ""
+            return
+        b = self.baseline
+        cost = ""
+        if b.cost_per_1000 is not None:
+            cost = (f" The rule costs {b.cost_per_1000:,.0f} per 1,000 decisions; the model with as many alerts "
+                    f"{b.model_cost_per_1000_same_alerts:,.0f}.")
+        self.baseline_box.value = (f"<div class='aipm-baseline'><b>Do we need ML at all?</b> {esc(b.verdict())}{esc(cost)}</div>")
+
+    # -- actions ---------------------------------------------------------------------------------------
+    @guarded()
+    def go_to_best(self) -> None:
+        """Jump to the best threshold for the chosen metric (inside the constraints when they can be met)."""
+        t, reason = self.tradeoff.best_threshold(self.chosen_metric.value)
+        self.set_threshold(t)
+        self.messages.show(f"Moved to threshold {_fmt_t(t)}: {reason}.", "info")
+
+    @guarded()
+    def apply_settings(self) -> None:
+        """Apply the typed constraints and costs (both checked first; nothing changes on an error)."""
+        t = self.tradeoff
+        old_costs, old_constraints = t.costs, list(t._user_constraints)
+        try:
+            t.set_constraints(self.constraints_text.value)
+            if t.costs is not None or self.cost_fp.value or self.cost_fn.value:
+                base = t.costs.to_record() if t.costs is not None else {}
+                t.set_costs({**base, "cost_fp": self.cost_fp.value, "cost_fn": self.cost_fn.value})
+        except AipmError:
+            t.costs = old_costs
+            t.__dict__.pop("everywhere", None)
+            t.set_constraints(old_constraints)
+            raise
+        if self.cost_fig is not None:
+            cc = t.cost_curve(self.grid)
+            with self.cost_fig.batch_update():
+                self.cost_fig.data[0].y = cc["high"]
+                self.cost_fig.data[1].y = cc["low"]
+                self.cost_fig.data[2].y = cc["cost_per_1000"]
+                hi = float(np.nanmax(cc["high"]))
+                self.cost_fig.layout.yaxis.range = [min(0, float(np.nanmin(cc["low"]))), hi * 1.05 if hi > 0 else 1]
+        self._grid_sweep = t.sweep(self.grid)
+        self._draw_feasible()
+        self._update(self.result.threshold if self.result else float(self.slider.value))
+        self.messages.show(f"Applied: {t.feasibility().describe()}", "info")
+
+    def record_values(self, *, summary: str | None = None) -> dict:
+        """The ``metrics`` section fields :meth:`save` writes."""
+        return self.tradeoff.record_values(self.result, chosen_metric=self.chosen_metric.value, baseline=self.baseline,
+                                           data_source=self.data_source, summary=summary)
+
+    @guarded()
+    def save(self, who: str | None = None) -> None:
+        """Write the threshold, chosen metric, costs, constraints and measured numbers to the record."""
+        if self.result is None:
+            raise InputDataError("Nothing to save yet: choose a threshold first.")
+        who = who or (self.who.value.strip() or None)
+        values = self.record_values()
+        what = f"Chose alert threshold {_fmt_t(self.result.threshold)} (deciding on {self.chosen_metric.value})"
+        update_section(self.record_path, "metrics", values, what=what, who=who)
+        self.saved = values
+        self.messages.show(f"Saved to {self.record_path}: {what}. {values['summary']}", "success")
