@@ -49,6 +49,22 @@ def test_save_and_reload_from_record(tmp_record):
     assert "Restored" in again.saved_view.value
 
 
+def test_canvas_save_keeps_the_scoping_checklist(tmp_record):
+    from aipm_widgets.widgets.checklist import Checklist
+
+    cl = Checklist("use_case_scoping", record_path=tmp_record, section="scoping")
+    cl.items["problem_statement"].state.value = "done"
+    cl.save()
+    ScopingCanvas(record_path=tmp_record).save()
+    sec = load_record(tmp_record).scoping
+    assert sec.checklists["use_case_scoping"].items["problem_statement"].state == "done"
+    assert sec.status == "decided"
+    cl.items["success_defined"].state.value = "done"
+    cl.save()  # and the checklist save keeps the decision
+    sec = load_record(tmp_record).scoping
+    assert sec.status == "decided" and sec.chosen == "fraud_flagging"
+
+
 def test_hostile_names_are_escaped(tmp_record):
     cands = [{"id": "x", "name": HOSTILE, "description": "<script>alert(1)</script>",
               "scores": dict(business_value=4, pattern_repetitive=4, labeled_data=4, human_could_do=4,

@@ -273,7 +273,7 @@ class ScopingCanvas(W.VBox):
         ranked = list(reversed(self.result.ranked))  # rank 1 at the top
         bar = self.chart.data[0]
         with self.chart.batch_update():
-            bar.y = [f"{a.rank}. {a.candidate.name[:45]}" for a in ranked]
+            bar.y = [f"{a.rank}. {a.candidate.name[:60]}" for a in ranked]
             bar.x = [a.composite for a in ranked]
             bar.error_x.array = [a.composite_high - a.composite for a in ranked]
             bar.error_x.arrayminus = [a.composite - a.composite_low for a in ranked]
