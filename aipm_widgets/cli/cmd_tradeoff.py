@@ -1,0 +1,89 @@
+"""``aipm tradeoff``: the threshold trade-off of a scored table, as text or one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "tradeoff",
+        help="What a threshold catches, misses and costs, with intervals (stage 4, metric selection).",
+        description=(
+            "Confusion counts, rates with 95%% intervals, cost and constraint status at a threshold. Without "
+            "--threshold it picks the lowest-cost threshold that meets the constraints (or the best-F1 one without costs)."
+        ),
+    )
+    p.add_argument("--data", required=True, help="CSV or Parquet file with one row per decision.")
+    p.add_argument("--label", required=True, help="Column with the true outcome.")
+    p.add_argument("--score", required=True, help="Column with the model's score (alert when score >= threshold).")
+    p.add_argument("--positive", help="The label value to detect, when labels are not 0/1 (e.g. fraud).")
+    p.add_argument("--value", help="Column with a value per row (e.g. amount); without --cost-fn a miss costs this value.")
+    p.add_argument("--group", help="Column with groups for the per-group table.")
+    p.add_argument("--cost-fp", type=float, help="Cost of one false alarm.")
+    p.add_argument("--cost-fn", type=float, help="Cost of one missed positive.")
+    p.add_argument("--volume-per-day", type=float, help="Decisions a day (for alerts per day and cost per month).")
+    p.add_argument("--constraint", action="extend", nargs="+", default=[], metavar="EXPR",
+                   help="e.g. 'fnr<=0.05' 'precision>=0.2' 'alerts_per_day<=300'.")
+    p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
+    p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
+    p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    p.set_defaults(func=run)
+
+
+def _costs(args: argparse.Namespace) -> dict | None:
+    if args.cost_fp is None and args.cost_fn is None:
+        return None
+    costs = {"cost_fp": args.cost_fp or 0.0, "cost_fn": args.cost_fn or 0.0}
+    if args.cost_fn is None and args.value:
+        costs.update(fn_cost_from_value=True, value_column=args.value)
+    return costs
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.inputs import read_table, require_columns
+    from ..core.tradeoff import Tradeoff
+
+    frame = read_table(args.data).frame
+    require_columns(frame, [args.label, args.score, args.value, args.group])
+    t = Tradeoff(
+        frame[args.label], frame[args.score],
+        value=frame[args.value] if args.value else None,
+        groups=frame[args.group] if args.group else None,
+        costs=_costs(args), constraints=args.constraint, volume_per_day=args.volume_per_day, positive=args.positive,
+        label_name=args.label, score_name=args.score, value_name=args.value or "value", group_name=args.group or "group",
+    )
+    if args.threshold is not None:
+        threshold, choice = args.threshold, "given with --threshold"
+    else:
+        threshold, choice = t.recommended_threshold()
+        choice = ("cost-optimal" if t.has_costs else "F1-optimal") + f" ({choice})"
+    point = t.at(threshold)
+    baseline = t.baseline(args.rule, frame) if args.rule else None
+    feas = t.feasibility()
+    if args.json:
+        out = point.to_json()
+        out["threshold_choice"] = choice
+        out["feasibility"] = feas.to_json()
+        out["notes"] = t.notes
+        if baseline is not None:
+            out["baseline"] = baseline.to_json()
+        print(json.dumps(out, indent=2, allow_nan=False))
+        return 0
+    print(f"Threshold {threshold:.4g}: {choice}.")
+    for note in t.notes:
+        print(f"Note: {note}")
+    print(point)
+    if t.constraints:
+        print(feas.describe())
+    if point.groups is not None:
+        print("By group:")
+        for r in point.groups.rows:
+            print(f"  {r['group']}: n={r['n']:,} recall={r['tpr']:.3f} fpr={r['fpr']:.3f} "
+                  f"precision={r['precision']:.3f} alert rate={r['selection_rate']:.3f}")
+        for f in point.groups.flags:
+            print(f"  ! {f}")
+    if baseline is not None:
+        print(baseline.verdict())
+    return 0
