@@ -77,7 +77,7 @@ def test_expectations_and_ethics_page(page, voila_server, tmp_path):
     time.sleep(1.0)
     _shot(page, tmp_path, "02_one_pager_hostile.png", ".aipm-one-pager-widget")
     _shot(page, tmp_path, "02_fairness_audit.png", ".aipm-fairness-audit")
-    _shot(page, tmp_path, "02_page_tall.png")
+    _shot(page, tmp_path, "02_ethics_checklist.png", ".aipm-checklist-ethics")
     assert_no_error_output(page)
 
     # A reload shows what was saved: the response and the one-pager text come back from the record.
