@@ -112,7 +112,7 @@ def test_to_record_round_trips_through_the_record(tmp_record):
 def test_exports_escape_hostile_text_everywhere(tmp_path, hostile):
     pager = OnePager.from_demo().with_text(
         title=hostile, does=[hostile, "ok"], does_not=[hostile], failure_modes=[hostile],
-        above_threshold=hostile, below_threshold=hostile, unit=hostile,
+        above_threshold=hostile, below_threshold=hostile, unit=hostile, positive_name=hostile, negative_name=hostile,
     )
     html_path = pager.export(tmp_path / "one.html")
     md_path = pager.export(tmp_path / "one.md")

@@ -69,11 +69,12 @@ DEMO_BELOW = (
     "person each week to measure what the model misses."
 )
 
-ICON_COLOURS = {
-    "caught": ("#1e7a3c", "caught (real fraud, alerted)"),
-    "missed": ("#c0392b", "missed (real fraud, no alert)"),
-    "false_alarm": ("#e6a100", "false alarm (legitimate, alerted)"),
-    "passed": ("#d9dde3", "correctly passed (legitimate, no alert)"),
+ICON_COLOURS = {"caught": "#1e7a3c", "missed": "#c0392b", "false_alarm": "#e6a100", "passed": "#d9dde3"}
+ICON_LEGEND = {
+    "caught": "caught (real {positive}, alerted)",
+    "missed": "missed (real {positive}, no alert)",
+    "false_alarm": "false alarms (not {positive}, alerted)",
+    "passed": "correctly passed (not {positive}, no alert)",
 }
 
 
@@ -183,7 +184,7 @@ def icon_cells(nf: NaturalFrequencies) -> list[str]:
 
 
 def icon_array_svg(nf: NaturalFrequencies, *, columns: int | None = None, size: int = 14, title: str = "") -> str:
-    """An SVG icon array (one square per case) with a legend; only numbers and fixed words, no user text."""
+    """An SVG icon array (one square per case) with a legend; every word is escaped."""
     columns = columns or (10 if nf.per <= 100 else 40)
     gap = 2
     cells = icon_cells(nf)
@@ -192,12 +193,13 @@ def icon_array_svg(nf: NaturalFrequencies, *, columns: int | None = None, size: 
     rects = []
     for i, kind in enumerate(cells):
         x, y = (i % columns) * (size + gap), (i // columns) * (size + gap)
-        rects.append(f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="2" fill="{ICON_COLOURS[kind][0]}" class="icon-{kind}"/>')
+        rects.append(f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="2" fill="{ICON_COLOURS[kind]}" class="icon-{kind}"/>')
     counts = {"caught": nf.caught, "missed": nf.missed, "false_alarm": nf.false_alarms, "passed": cells.count("passed")}
     legend = "".join(
         f'<span style="display:inline-block;margin-right:14px"><span style="display:inline-block;width:12px;height:12px;'
-        f'background:{colour};border-radius:2px;vertical-align:middle"></span> {counts[k]:,} {html.escape(text)}</span>'
-        for k, (colour, text) in ICON_COLOURS.items()
+        f'background:{colour};border-radius:2px;vertical-align:middle"></span> {counts[k]:,} '
+        f'{html.escape(ICON_LEGEND[k].format(positive=nf.positive_name))}</span>'
+        for k, colour in ICON_COLOURS.items()
     )
     label = html.escape(title or f"Icon array: out of {nf.per:,} cases")
     return (
@@ -447,7 +449,7 @@ class OnePager:
             nf={"per": f"{nf.per:,}"},
             nf_sentence=nf.sentence(),
             note=self.rounding_note(per),
-            # The SVG holds only numbers and fixed words (no user text), so it is marked safe.
+            # icon_array_svg escapes every word it writes, so its output is marked safe.
             icons=Markup(icon_array_svg(nf)),
         )
 
