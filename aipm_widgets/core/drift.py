@@ -336,18 +336,6 @@ def _resolve_method(
     return chosen
 
 
-def _category_codes(ref: pd.Series, cur: pd.Series) -> tuple[np.ndarray, np.ndarray, list]:
-    ref_vals = pd.unique(ref.dropna())
-    cur_vals = pd.unique(cur.dropna())
-    keys = list(ref_vals) + [v for v in cur_vals if v not in set(ref_vals)]
-    try:
-        keys_sorted = sorted(keys)
-    except TypeError:
-        keys_sorted = sorted(keys, key=str)
-    lookup = pd.Index(keys_sorted)
-    return lookup.get_indexer(ref), lookup.get_indexer(cur), keys_sorted
-
-
 def compute_drift(
     reference: pd.DataFrame,
     current: pd.DataFrame,
@@ -385,18 +373,21 @@ def compute_drift(
     if threshold_mode not in {"fixed", "band"}:
         raise InputDataError(f"threshold_mode must be 'fixed' or 'band', not {threshold_mode!r}.")
     codes = np.asarray(codes, dtype=np.int64)
+    features = list(features)
     labels = window_labels or [str(i) for i in range(n_windows)]
     order, bounds = _window_slices(codes, n_windows)
-    score = pd.DataFrame(np.nan, index=features, columns=labels)
-    thr = pd.DataFrame(np.nan, index=features, columns=labels)
-    n = pd.DataFrame(0, index=features, columns=labels, dtype=np.int64)
-    drift = pd.DataFrame(False, index=features, columns=labels)
+    nf = len(features)
+    score = np.full((nf, n_windows), np.nan)
+    thr = np.full((nf, n_windows), np.nan)
+    n = np.zeros((nf, n_windows), dtype=np.int64)
+    drift = np.zeros((nf, n_windows), dtype=bool)
     methods: dict[str, str] = {}
     kinds: dict[str, str] = {}
     counts: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
     skipped: dict[str, str] = {}
-    for f in features:
+    for fi, f in enumerate(features):
+        fcodes = uniques = None
         ref = _clean(reference[f])
         cur = _clean(current[f])
         kind = column_kind(ref) if ref.notna().any() else column_kind(cur)
@@ -404,22 +395,36 @@ def compute_drift(
         if len(ref_ok) == 0:
             skipped[f] = f"{f!r} is empty in the reference (all values missing): it cannot be compared, so it was skipped."
             continue
-        if cur.notna().sum() == 0:
-            skipped[f] = f"{f!r} is empty in production (all values missing): check the logging; it was skipped."
-            continue
         n_ref_unique = ref_ok.nunique()
         if kind == "categorical" or n_ref_unique <= FEW_VALUES:
-            n_values = pd.concat([ref_ok, cur.dropna()]).nunique()
+            # One factorization of reference and production together gives the counts and the distinct values.
+            fcodes, uniques = pd.factorize(pd.concat([ref, cur], ignore_index=True), use_na_sentinel=True)
+            n_values = len(uniques)
+            has_current = bool((fcodes[len(ref):] >= 0).any())
         else:
             n_values = n_ref_unique  # > FEW_VALUES already
+            has_current = bool(np.isfinite(cur.to_numpy(float)).any())
+        if not has_current:
+            skipped[f] = f"{f!r} is empty in production (all values missing): check the logging; it was skipped."
+            continue
         m = _resolve_method(f, kind, len(ref_ok), n_values, method, per_column_method)
         methods[f], kinds[f] = m, kind
         base_thr = (per_column_threshold or {}).get(f, threshold if threshold is not None else METHODS[m][1])
         counted = kind == "categorical" or (n_values <= FEW_VALUES and m not in {"ks", "wasserstein"})
         cur_values = cur.to_numpy()
         if counted:
-            rcode, ccode, keys = _category_codes(ref, cur)
-        if counted:
+            if fcodes is None:
+                fcodes, uniques = pd.factorize(pd.concat([ref, cur], ignore_index=True), use_na_sentinel=True)
+            try:
+                order_keys = np.argsort(np.asarray(uniques), kind="stable")
+            except TypeError:
+                order_keys = np.argsort(np.asarray([str(u) for u in uniques]), kind="stable")
+            rank = np.empty(len(uniques), dtype=np.int64)
+            rank[order_keys] = np.arange(len(uniques))
+            keys = [uniques[i] for i in order_keys]
+            fc = np.where(fcodes >= 0, rank[np.maximum(fcodes, 0)], -1)
+            rcode, ccode = fc[: len(ref)], fc[len(ref):]
+
             k = len(keys)
             ref_counts = np.bincount(rcode[rcode >= 0], minlength=k)
             valid = (ccode >= 0) & (codes >= 0)
@@ -432,7 +437,7 @@ def compute_drift(
                   "psi": psi_counts}
             for w in range(n_windows):
                 cc = cur_counts[w]
-                n.iloc[n.index.get_loc(f), w] = int(cc.sum())
+                n[fi, w] = int(cc.sum())
                 if cc.sum() == 0:
                     continue
                 mm = m
@@ -440,7 +445,7 @@ def compute_drift(
                     # evidently picks z or chi-square from the values present in this comparison.
                     present = int(((ref_counts > 0) | (cc > 0)).sum())
                     mm = default_method(kind, len(ref_ok), present)
-                score.iloc[score.index.get_loc(f), w] = fn[mm](ref_counts, cc)
+                score[fi, w] = fn[mm](ref_counts, cc)
             counts[f] = pd.DataFrame(
                 np.column_stack([ref_counts, cur_counts.T]), index=[str(x) for x in keys], columns=["reference", *labels]
             )
@@ -457,7 +462,7 @@ def compute_drift(
                 s, e = bounds[w]
                 v = vals[order[s:e]]
                 v = v[~np.isnan(v)]
-                n.iloc[n.index.get_loc(f), w] = len(v)
+                n[fi, w] = len(v)
                 if len(v) == 0:
                     continue
                 if len(edges) > 1:
@@ -469,11 +474,11 @@ def compute_drift(
                 else:
                     rc, cc = numeric_binned(ref_arr, v)
                     sc = jensenshannon_counts(rc, cc) if m == "jensenshannon" else psi_counts(rc, cc)
-                score.iloc[score.index.get_loc(f), w] = sc
+                score[fi, w] = sc
             ref_disp = np.histogram(ref_arr, edges)[0] if len(edges) > 1 else np.array([len(ref_arr)])
             bin_labels = [f"{edges[i]:.4g}-{edges[i + 1]:.4g}" for i in range(len(edges) - 1)] or ["all"]
             counts[f] = pd.DataFrame(np.column_stack([ref_disp, disp.T]), index=bin_labels, columns=["reference", *labels])
-        thr.loc[f] = base_thr
+        thr[fi] = base_thr
     if threshold_mode == "band":
         sizes = [int(x) for x in np.bincount(codes[codes >= 0], minlength=n_windows) if x > 0]
         chunk = int(np.median(sizes)) if sizes else 0
@@ -481,16 +486,22 @@ def compute_drift(
         notes.append(note)
         for f, b in bands.items():
             if b is not None:
-                thr.loc[f] = b
+                thr[features.index(f)] = b
     for f in methods:
+        fi = features.index(f)
         for w in range(n_windows):
-            s = float(score.loc[f].iloc[w])
-            if n.loc[f].iloc[w] > 0 and not np.isnan(s):
-                drift.loc[f, labels[w]] = bool(is_drift(methods[f], s, float(thr.loc[f].iloc[w])))
-    kept = [f for f in features if f in methods]
+            s = float(score[fi, w])
+            if n[fi, w] > 0 and not np.isnan(s):
+                drift[fi, w] = bool(is_drift(methods[f], s, float(thr[fi, w])))
+    rows = [features.index(f) for f in features if f in methods]
+    kept = [features[i] for i in rows]
+
+    def frame(a):
+        return pd.DataFrame(a[rows], index=kept, columns=labels)
+
     table = DriftTable(
         features=kept, windows=labels, method=methods, kind=kinds,
-        score=score.loc[kept], threshold=thr.loc[kept], drift=drift.loc[kept], n=n.loc[kept],
+        score=frame(score), threshold=frame(thr), drift=frame(drift), n=frame(n),
         counts=counts, threshold_mode=threshold_mode, notes=notes, skipped=skipped,
     )
     return table
