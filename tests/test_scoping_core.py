@@ -159,3 +159,16 @@ def test_decision_saves_to_the_record(comparison, tmp_record):
     assert sec.robustness["flips"] and 0 < sec.robustness["stability"] < 1
     assert [c.id for c in sec.candidates] == comparison.ids
     assert any("High ethical risk" in w for w in sec.warnings)
+
+
+def test_vectorised_rules_agree_with_verdict_for_on_every_score_vector():
+    import itertools
+
+    import numpy as np
+
+    from aipm_widgets.core.scoping import verdict_tiers
+
+    grid = np.array(list(itertools.product(range(1, 6), repeat=len(CRITERION_KEYS))))
+    tiers = verdict_tiers(grid)
+    expected = [VERDICT_ORDER.index(verdict_for(dict(zip(CRITERION_KEYS, map(int, row)))).key) for row in grid]
+    assert tiers.tolist() == expected

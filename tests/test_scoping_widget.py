@@ -109,3 +109,23 @@ def test_cli_scope_errors_exit_2(tmp_record, capsys):
     assert main(["scope", "--record", str(tmp_record)]) == 2
     err = capsys.readouterr().err
     assert "no scoping decision yet" in err and err.count("\n") == 1
+
+
+def test_add_candidate_scores_it_and_saves_it(tmp_record):
+    c = ScopingCanvas(record_path=tmp_record)
+    c.new_name.value = "Forecast <b>call</b> volume"
+    c.add_button.click()
+    cid = c.candidate.value
+    assert cid == "forecast_b_call_b_volume" and len(c.result.ranked) == 6
+    assert c.sliders["business_value"].value == 3
+    c.sliders["labeled_data"].value = 5
+    c.evidence["labeled_data"].value = "Three years of hourly call counts."
+    assert c.selected.candidate.scores["labeled_data"] == 5
+    assert "Forecast &lt;b&gt;call" in c.table.value
+    c.save()
+    again = ScopingCanvas(record_path=tmp_record)
+    assert again.candidate.value == cid and len(again.result.ranked) == 6
+    assert again.evidence["labeled_data"].value == "Three years of hourly call counts."
+    assert c.add_candidate("Forecast <b>call</b> volume") == cid + "_2"
+    c.add_candidate("   ")
+    assert c.messages.errors and "name first" in c.messages.errors[0]

@@ -68,6 +68,7 @@ __all__ = [
     "composite_score",
     "assess",
     "compare",
+    "verdict_tiers",
 ]
 
 
@@ -363,11 +364,23 @@ def _perturbations(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(-1, 2, size=(n, len(CRITERIA)))
 
 
-def _verdict_keys(arr: np.ndarray, cand: Candidate) -> list[str]:
-    return [
-        verdict_for(dict(zip(CRITERION_KEYS, (int(v) for v in row))), value_low=cand.value_low, value_high=cand.value_high).key
-        for row in arr
-    ]
+def verdict_tiers(arr: np.ndarray) -> np.ndarray:
+    """The verdict of each row of an ``(n, 7)`` score array, as an index into :data:`VERDICT_ORDER`.
+
+    The same rules as :func:`verdict_for`, vectorised for the re-scorings (a test checks both agree on
+    every one of the 5**7 possible score vectors).
+    """
+    a = np.asarray(arr)
+    col = {k: a[..., i] for i, k in enumerate(CRITERION_KEYS)}
+    not_ai = (col["pattern_repetitive"] <= 2) | (col["human_could_do"] <= 2) | (col["error_tolerance"] <= 1) | (
+        col["business_value"] <= 1
+    )
+    data_first = ~not_ai & (col["labeled_data"] <= 2)
+    rules = ~not_ai & ~data_first & (
+        (col["business_value"] <= 3) | (col["error_tolerance"] <= 2) | (col["feasibility"] <= 2) | (col["ethical_risk"] >= 4)
+    )
+    return np.select([not_ai, data_first, rules], [_TIER["not_an_ai_problem"], _TIER["data_first"],
+                                                  _TIER["start_with_rules"]], _TIER["strong_ai_candidate"])
 
 
 def assess(candidate: Candidate | Mapping[str, Any], *, n_draws: int = N_DRAWS, seed: int = 0) -> Assessment:
@@ -384,11 +397,9 @@ def assess(candidate: Candidate | Mapping[str, Any], *, n_draws: int = N_DRAWS, 
                     flips.append({"criterion": key, "delta": delta, "verdict": v.key})
     base = np.array([cand.scores[k] for k in CRITERION_KEYS])
     draws = np.clip(base + _perturbations(n_draws, seed), 1, 5)
-    # Many draws repeat: evaluate each distinct score vector once.
-    uniq, inverse = np.unique(draws, axis=0, return_inverse=True)
-    keys = np.array(_verdict_keys(uniq, cand))[inverse.ravel()]
+    tiers = verdict_tiers(draws)
     comp = composite_score(draws)
-    shares = {k: float(np.mean(keys == k)) for k in VERDICT_ORDER}
+    shares = {k: float(np.mean(tiers == i)) for i, k in enumerate(VERDICT_ORDER)}
     return Assessment(
         candidate=cand,
         verdict=verdict,
@@ -489,8 +500,7 @@ def compare(candidates: Iterable[Candidate | Mapping[str, Any]], *, n_draws: int
         for a in assessments:
             base = np.array([a.candidate.scores[k] for k in CRITERION_KEYS])
             draws = np.clip(base + rng.integers(-1, 2, size=(n_joint, len(CRITERIA))), 1, 5)
-            uniq, inverse = np.unique(draws, axis=0, return_inverse=True)
-            tiers = np.array([_TIER[k] for k in _verdict_keys(uniq, a.candidate)])[inverse.ravel()]
+            tiers = verdict_tiers(draws)
             keys_by_cand.append(tiers * 1000 - composite_score(draws))  # lower is better
         sort_keys = np.stack(keys_by_cand, axis=1)
         first = np.argmin(sort_keys, axis=1)

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -138,6 +139,10 @@ class ScopingCanvas(W.VBox):
             w.observe(self._on_value, names="value")
         self.verdict_view = W.HTML()
         self.verdict_view.add_class("aipm-scoping-verdict")
+        self.new_name = W.Text(placeholder="Name of another candidate use case", layout=W.Layout(width="380px"))
+        self.new_name.add_class("aipm-new-candidate")
+        self.add_button = W.Button(description="Add candidate", icon="plus")
+        self.add_button.on_click(lambda _: self.add_candidate(self.new_name.value))
         self.save_button = W.Button(description="Save this use case as our decision", icon="save",
                                     button_style="primary", layout=W.Layout(width="300px"))
         self.save_button.add_class("aipm-scoping-save")
@@ -149,7 +154,7 @@ class ScopingCanvas(W.VBox):
                 self.chart,
                 self.table,
                 W.HTML("<h3 style='margin:12px 0 4px 0'>Score one candidate</h3>"),
-                self.candidate,
+                W.HBox([self.candidate, self.new_name, self.add_button]),
                 self.description_view,
                 *rows,
                 W.HBox([self.value_low, self.value_high, self.value_unit]),
@@ -223,6 +228,31 @@ class ScopingCanvas(W.VBox):
         self._refresh()
 
     # ------------------------------------------------------------------ actions
+    @guarded()
+    def add_candidate(self, name: str, *, description: str = "") -> str | None:
+        """Add a candidate (every score starts at 3, to be scored with evidence); returns its id."""
+        name = " ".join(str(name or "").split())
+        if not name:
+            raise AipmError("Type the new candidate use case's name first.")
+        if len(name) > 120:
+            raise AipmError("Keep the candidate's name under 120 characters; put detail in the evidence notes.")
+        base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "candidate"
+        cid, n = base, 2
+        while cid in self.candidates:
+            cid, n = f"{base}_{n}", n + 1
+        from ..core.scoping import CRITERION_KEYS
+
+        self.candidates[cid] = Candidate(cid, name, {k: 3 for k in CRITERION_KEYS}, description=description)
+        self.result = compare(list(self.candidates.values()))
+        self.candidate.options = [(c.name, c.id) for c in self.candidates.values()]
+        self.candidate.value = cid
+        self.new_name.value = ""
+        self._refresh()
+        self.messages.show(
+            f"Added '{name}' with every score at 3: score each criterion and write the evidence behind it.", "info"
+        )
+        return cid
+
     @guarded()
     def save(self) -> None:
         """Save the selected candidate as the scoping decision (every candidate's verdict too)."""
