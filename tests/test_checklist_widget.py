@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aipm_widgets.core.checklist import load_checklist_state
 from aipm_widgets.core.record import load_record
@@ -116,3 +121,26 @@ def test_unknown_definition_is_an_error_in_words(tmp_record):
 
     with pytest.raises(AipmError, match="No checklist called"):
         Checklist("nope", record_path=tmp_record)
+
+
+_WIDGET_CACHE: dict = {}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=60) | st.sampled_from([HOSTILE, "<script>alert(1)</script>", "' onmouseover='x", '"><svg onload=alert(1)>']))
+def test_any_typed_text_stays_text_in_html_views(tmp_path_factory, text):
+    if "cl" not in _WIDGET_CACHE:
+        rec = tmp_path_factory.mktemp("hyp") / "decision_record.yaml"
+        _WIDGET_CACHE["cl"] = Checklist("ethics", record_path=rec, section="ethics")
+    cl = _WIDGET_CACHE["cl"]
+    ctl = cl.items["audit_done"]
+    ctl.note.value = text
+    ctl.owner.value = text
+    ctl.evidence.value = "https://x.org/" + text.strip().replace(" ", "")
+    html_out = cl.notes_view.value + cl.progress_view.value + ctl.evidence_view.value
+    cell = re.search(r"class='aipm-note-text'[^>]*>(.*?)</td>", cl.notes_view.value, re.S)
+    if text.strip():
+        assert cell and cell.group(1) == html.escape(text.strip(), quote=True)
+    assert "<svg" not in html_out and "<script" not in html_out and "<img" not in html_out
+    for attr in re.findall(r"href='([^']*)'", html_out):
+        assert attr.startswith("https://") and "'" not in attr
