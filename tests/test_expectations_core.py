@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from aipm_widgets.core import demo
@@ -95,6 +97,9 @@ def test_saved_text_is_reused_and_older_record_still_loads(tmp_record):
         "    legacy_field: kept\n  old_notes: from an older notebook\n", encoding="utf-8")
     pager = OnePager.from_record(tmp_record)
     assert pager.does == ["Flags payments"]
+    assert pager.does_not and pager.failure_modes  # never saved by the older notebook: defaults
+    update_section(tmp_record, "expectations", {"one_pager": {"does": ["x"], "failure_modes": []}}, what="emptied")
+    assert OnePager.from_record(tmp_record).failure_modes == []
     rec = load_record(tmp_record)
     assert rec.expectations.model_extra["old_notes"] == "from an older notebook"
 
@@ -124,6 +129,23 @@ def test_exports_escape_hostile_text_everywhere(tmp_path, hostile):
     if "<" in hostile:
         assert hostile not in html_text and html_text.count("&lt;") >= 6
     assert "Content-Security-Policy" in html_text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5000), st.integers(0, 5000), st.integers(0, 50000), st.integers(0, 5000), st.sampled_from([100, 1000]))
+def test_any_counts_give_consistent_numbers(tp, fp, tn, fn, per):
+    pager = OnePager.from_counts(tp=tp, fp=fp, tn=tn, fn=fn, threshold=0.5)
+    nf = pager.natural_frequencies(per)
+    assert nf.caught + nf.missed + nf.false_alarms + (nf.negatives - nf.false_alarms) == per
+    assert len(icon_cells(nf)) == per
+    for r in pager.rates.values():
+        if r.n == 0:
+            assert r.sentence.startswith("Not measurable")
+            continue
+        assert r.low <= r.value + 1e-12 and r.value <= r.high + 1e-12
+        assert r.sentence.startswith(("About", "It catches", "Not measurable")) or " of " in r.sentence
+        assert not r.sentence.startswith(("None", "All"))
+        assert "unknown" not in r.sentence and "1 in 1 " not in r.sentence and "1 in 1)" not in r.sentence
 
 
 def test_markdown_escape_keeps_items_on_one_line():

@@ -96,7 +96,9 @@ def frequency_phrase(value: float, low: float, high: float) -> tuple[str, str]:
     """
     if not math.isfinite(value):
         return ("unknown", "not measurable on this data")
-    if value < 0.3:
+    # Wilson's lower bound for 0 events is 0 up to rounding: say "almost none", not "1 in 10^17".
+    low = 0.0 if math.isfinite(low) and low < 1e-9 else low
+    if value < 0.3 and not (math.isfinite(high) and high >= 0.3):
 
         def one_in(p: float) -> str:
             if p <= 0:
@@ -141,9 +143,25 @@ class ErrorRate:
         }
 
 
-def _sentence(key: str, value: float, low: float, high: float, *, positive: str, unit: str, negative: str) -> str:
+_NOUNS = {
+    "precision": "alerts", "recall": "{positive} cases", "miss_rate": "{positive} cases", "fpr": "{negative}",
+    "alert_rate": "{unit}",
+}
+
+
+def _sentence(key: str, value: float, low: float, high: float, *, positive: str, unit: str, negative: str,
+              k: int = -1, n: int = -1) -> str:
+    noun = _NOUNS.get(key, "cases").format(positive=positive, negative=negative, unit=unit)
+    if n == 0 or not math.isfinite(value):
+        return f"Not measurable: there were no {noun} in the data."
     main, span = frequency_phrase(value, low, high)
-    singular = unit[:-1] if unit.endswith("s") else unit
+    if k == 0 or (n > 0 and k == n):
+        event = {"precision": "real " + positive, "recall": "caught", "miss_rate": "missed",
+                 "fpr": "flagged by mistake", "alert_rate": "alerted"}.get(key, "counted")
+        bound = high if k == 0 else low
+        bound_txt = f"1 in {_round(1 / bound):,}" if 0 < bound < 0.3 else f"{_round(bound * 100)} in 100"
+        limit = "up to" if k == 0 else "as low as"
+        return f"{k:,} of {n:,} measured {noun} were {event}; the true rate could still be {limit} {bound_txt} ({span})."
     if key == "precision":
         verb = "is" if main.startswith("1 in") or main == "none" else "are"
         return f"About {main} alerts {verb} real {positive} ({span})."
@@ -330,9 +348,11 @@ class OnePager:
         saved: dict[str, Any] = {}
         if rec is not None and rec.expectations.one_pager is not None:
             op = rec.expectations.one_pager
+            # Only what the record really holds: a field an older one-pager never saved keeps its default,
+            # while a list the team emptied on purpose stays empty.
             for key in ("title", "does", "does_not", "failure_modes", "above_threshold", "below_threshold"):
                 value = getattr(op, key, None)
-                if value:
+                if key in op.model_fields_set and value is not None:
                     saved[key] = value
         merged = {**saved, **text}
         metrics = rec.metrics if rec is not None else None
@@ -394,7 +414,8 @@ class OnePager:
             method = "wilson"
             if key in self.interval_overrides:
                 low, high, method = self.interval_overrides[key]
-            sentence = _sentence(key, value, low, high, positive=self.positive_name, unit=self.unit, negative=self.negative_name)
+            sentence = _sentence(key, value, low, high, positive=self.positive_name, unit=self.unit,
+                                 negative=self.negative_name, k=int(k), n=int(n))
             out[key] = ErrorRate(key, label, value, float(low), float(high), int(k), int(n), sentence, method)
         return out
 
