@@ -99,9 +99,11 @@ class ThresholdExplorer(W.VBox):
         costs = tradeoff.costs
         self.cost_fp = W.BoundedFloatText(value=costs.cost_fp if costs else 0.0, min=0, max=1e9, description="False alarm costs",
                                           style={"description_width": "120px"}, layout=W.Layout(width="220px"))
-        self.cost_fn = W.BoundedFloatText(value=costs.cost_fn if costs else 0.0, min=0, max=1e9, description="A miss costs",
+        from_value = bool(costs and costs.fn_cost_from_value)
+        self.cost_fn = W.BoundedFloatText(value=costs.cost_fn if costs else 0.0, min=0, max=1e9,
+                                          description=f"A miss costs its {tradeoff.names['value']}" if from_value else "A miss costs",
                                           style={"description_width": "120px"}, layout=W.Layout(width="220px"),
-                                          disabled=bool(costs and costs.fn_cost_from_value))
+                                          disabled=from_value)
         self.apply_button = W.Button(description="Apply costs and constraints", icon="check", layout=W.Layout(width="240px"))
         self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
         self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
