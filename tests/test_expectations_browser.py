@@ -48,6 +48,14 @@ def test_expectations_and_ethics_page(page, voila_server, tmp_path):
     assert "FAILED" in page.inner_text(".aipm-fairness-audit")
     _shot(page, tmp_path, "02_loaded.png")
 
+    # Moving the threshold recomputes the table (keyboard on the slider handle, as a person would).
+    before = table.inner_text()
+    handle = page.locator(".aipm-fairness-audit .widget-slider .noUi-handle, .aipm-fairness-audit .widget-slider [role=slider]").first
+    handle.focus()
+    for _ in range(5):
+        handle.press("ArrowLeft")
+    assert _wait_for(lambda: table.inner_text() != before), "the fairness table did not change with the threshold"
+
     # The one-pager: hostile text in "What it does" shows as text in the preview, and no dialog opens.
     does = page.locator(".aipm-one-pager-widget textarea").first
     does.fill(HOSTILE)
