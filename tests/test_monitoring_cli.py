@@ -66,3 +66,12 @@ def test_errors_exit_2_in_words(tmp_path, capsys, extra, message):
 def test_missing_file_exits_2(tmp_path, capsys):
     assert main(["monitor", "--reference", str(tmp_path / "no.csv"), "--current", str(tmp_path / "no.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_html_report_written(tmp_path, capsys):
+    ref, cur = _frames(tmp_path)
+    out = tmp_path / "report.html"
+    code = main(["monitor", "--reference", ref, "--current", cur, "--window", "month", "--features", "x,c",
+                 "--html", str(out)])
+    assert code in (0, 1) and out.exists() and out.stat().st_size > 100_000
+    assert "<html" in out.read_text(encoding="utf-8", errors="ignore")[:5000].lower()
