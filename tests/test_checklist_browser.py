@@ -62,6 +62,8 @@ def test_checklist_hostile_note_save_reload_in_voila(page, voila_server, tmp_pat
     stored = load_checklist_state(record_path, "scoping", "use_case_scoping")
     assert stored.items["problem_statement"].note == HOSTILE
     assert stored.items["rules_baseline"].state == "blocked"
+    href = page.get_attribute(".aipm-checklist-download a", "href")
+    assert href.startswith("data:text/markdown;charset=utf-8;base64,")
     _shot(page, tmp_path, "01_saved_hostile.png")
 
     page.reload(wait_until="domcontentloaded")

@@ -106,6 +106,10 @@ def test_markdown_toggle_and_export(tmp_record, tmp_path):
     assert cl.markdown_view.layout.display is None and "&lt;img" in cl.markdown_view.value
     cl.markdown_button.click()
     assert cl.markdown_view.layout.display == "none"
+    import base64
+
+    href = re.search(r"href='data:text/markdown;charset=utf-8;base64,([A-Za-z0-9+/=]*)'", cl.download_link.value)
+    assert base64.b64decode(href.group(1)).decode() == cl.to_markdown()
     out = cl.export_markdown(tmp_path / "datasheet.md")
     assert "Datasheet for the training data" in out.read_text()
 
@@ -142,5 +146,5 @@ def test_any_typed_text_stays_text_in_html_views(tmp_path_factory, text):
     if text.strip():
         assert cell and cell.group(1) == html.escape(text.strip(), quote=True)
     assert "<svg" not in html_out and "<script" not in html_out and "<img" not in html_out
-    for attr in re.findall(r"href='([^']*)'", html_out):
+    for attr in re.findall(r"href='([^']*)'", ctl.evidence_view.value):
         assert attr.startswith("https://") and "'" not in attr

@@ -102,6 +102,16 @@ def test_cli_scope_text_and_json(tmp_record, capsys):
     assert 0 < data["robustness"]["stability"] <= 1
 
 
+def test_cli_scope_drops_terminal_escape_sequences(tmp_record, capsys):
+    cands = [{"id": "x", "name": "evil\x1b[2J\x1b]0;pwned\x07 name",
+              "scores": dict(business_value=4, pattern_repetitive=4, labeled_data=4, human_could_do=4,
+                             error_tolerance=4, feasibility=4, ethical_risk=1)}]
+    ScopingCanvas(cands, record_path=tmp_record).save()
+    assert main(["scope", "--record", str(tmp_record)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "evil" in out
+
+
 def test_cli_scope_errors_exit_2(tmp_record, capsys):
     assert main(["scope", "--record", str(tmp_record)]) == 2
     assert "no decision record here" in capsys.readouterr().err

@@ -42,7 +42,9 @@ def scope_summary(record_path: str | Path) -> dict:
 
 
 def _one_line(text) -> str:
-    return " ".join(str(text or "").split())
+    """User text for a terminal: one line, control characters (escape sequences) dropped."""
+    text = "".join(ch if ch.isprintable() else " " for ch in str(text or ""))
+    return " ".join(text.split())
 
 
 def _run(args) -> int:

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,8 @@ class Checklist(W.VBox):
         self.markdown_button = W.Button(description="Show as Markdown", icon="file-text")
         self.markdown_button.on_click(lambda _: self._toggle_markdown())
         self.markdown_view = W.Textarea(disabled=True, layout=W.Layout(width="100%", height="240px", display="none"))
+        self.download_link = W.HTML()
+        self.download_link.add_class("aipm-checklist-download")
         self.saved_view = W.HTML()
         self.saved_view.add_class("aipm-checklist-saved")
         super().__init__(
@@ -191,7 +194,8 @@ class Checklist(W.VBox):
                 *blocks,
                 self.retired_view,
                 self.notes_view,
-                W.HBox([self.save_button, self.markdown_button]),
+                W.HBox([self.save_button, self.markdown_button, self.download_link],
+                       layout=W.Layout(align_items="center")),
                 self.saved_view,
                 self.messages,
                 self.markdown_view,
@@ -336,6 +340,20 @@ class Checklist(W.VBox):
         )
         self.retired_view.value = self._render_retired()
         self.notes_view.value = self._render_notes()
+        self.download_link.value = self._render_download()
+        if self.markdown_view.layout.display != "none":
+            self.markdown_view.value = self.to_markdown()
+
+    def _render_download(self) -> str:
+        # base64 in a data: URI, so nothing a user typed reaches the HTML as markup.
+        import base64
+
+        payload = base64.b64encode(self.to_markdown().encode("utf-8")).decode("ascii")
+        name = re.sub(r"[^a-z0-9_]+", "_", self.key.lower()) or "checklist"
+        return (
+            f"<a download='{name}.md' href='data:text/markdown;charset=utf-8;base64,{payload}' "
+            "style='margin-left:8px;font-size:13px;color:#1d4b7a;text-decoration:underline'>Download as Markdown</a>"
+        )
 
     def _render_retired(self) -> str:
         retired = self.result.retired()
