@@ -114,6 +114,8 @@ def test_bad_input_in_words():
         run_monitoring(ref, cur.assign(timestamp="not a date"), features=["x"], window="day")
     with pytest.raises(InputDataError, match="not found"):
         run_monitoring(ref, cur, features=["nope"], window="day")
+    with pytest.raises(InputDataError, match="holds no numbers"):
+        run_monitoring(ref, cur.assign(score="high"), features=["x"], window="day", score="score")
     with pytest.raises(InputDataError, match="no rows"):
         run_monitoring(ref.iloc[:0], cur, features=["x"], window="day")
     # All-NaN column, unseen categories, partly filled labels, scores outside [0, 1], a tiny reference:

@@ -18,12 +18,12 @@ def test_monitor_reads_stage4_and_draws(frames, tmp_path):
     from aipm_widgets.widgets.drift_monitor import DriftMonitor
 
     rec = tmp_path / "rec.yaml"
-    update_section(rec, "metrics", {"threshold": 0.08, "costs": {"cost_fp": 5, "fn_cost_from_value": True,
-                                                                 "value_column": "amount"}}, what="stage 4")
+    update_section(rec, "metrics", {"threshold": 0.08, "volume_per_day": 330, "costs": {
+        "cost_fp": 5, "fn_cost_from_value": True, "value_column": "amount"}}, what="stage 4")
     m = DriftMonitor(*frames, features=demo.FRAUD_FEATURES, window="month", label="is_fraud", score="score",
                      id_column="transaction_id", record_path=rec, reference_description="validation 2025-04..05")
     assert m.result.threshold == 0.08 and m.result.reference_cost_per_1000 is not None
-    assert "2025-09" in m.summary.value and "concept drift" in m.summary.value
+    assert "2025-09" in m.summary.value and "concept drift" in m.summary.value and "a month at 330" in m.summary.value
     heat = m.heatmap.data[0]
     assert list(heat.y) == m.result.drift.features and list(heat.x)[0] == "2025-06"
     assert m.feature.value in {"amount", "channel", "merchant_category"} and m.window_pick.value == "2025-09"
@@ -32,6 +32,10 @@ def test_monitor_reads_stage4_and_draws(frames, tmp_path):
     assert "aipm-alerts" in m.alerts.value and "concept drift" in m.alerts.value
     m.feature.value = "country"
     assert m.timeline.layout.title.text.startswith("country")
+    m.mode.value = "band"
+    assert m.result.drift.threshold_mode == "band" and "Band thresholds" in " ".join(m.result.notes)
+    assert m.result.first_drift()["amount"] == "2025-09"
+    m.mode.value = "fixed"
     m.window_size.value = "week"
     assert len(m.result.windows) > 25 and m.window_pick.value.startswith("2025-0")
     m.triggers_box.value = "realized roc_auc < 0.85 for 2 consecutive windows\n>= 30 % of features drifted"

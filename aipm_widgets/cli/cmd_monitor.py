@@ -69,6 +69,7 @@ def run(args) -> int:
         label=args.label, positive=args.positive, score=args.score, prediction=args.prediction, threshold=threshold,
         costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
         threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
+        volume_per_day=settings.get("volume_per_day"),
     )
     res.notes[:0] = notes
     if args.html:

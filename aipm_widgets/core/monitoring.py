@@ -165,6 +165,17 @@ class MonitoringResult:
                     f"(labels for {r['label_coverage']:.0%} of its rows), estimated from scores "
                     f"{r['estimated_roc_auc']:.2f} [{r['estimated_roc_auc_lower']:.2f}, {r['estimated_roc_auc_upper']:.2f}]."
                 )
+        if "cost_estimated" in self.cost and self.reference_cost_per_1000:
+            c = self.cost["cost_estimated"].dropna()
+            if len(c):
+                last, ref = float(c.iloc[-1]), float(self.reference_cost_per_1000)
+                cur = self.settings.get("costs", {}).get("currency", "")
+                text = (f"Estimated cost per 1,000 decisions: {ref:,.0f} {cur} on the reference, {last:,.0f} {cur} in "
+                        f"{c.index[-1]} ({(last - ref) / abs(ref):+.0%})")
+                vol = self.settings.get("volume_per_day")
+                if vol:
+                    text += f", about {(last - ref) * vol * 30 / 1000:+,.0f} {cur} a month at {vol:,.0f} decisions a day"
+                parts.append(text + ".")
         if self.concept_drift_from:
             parts.append(
                 f"Likely concept drift from {self.concept_drift_from}: performance fell more than the input shift explains "
@@ -322,7 +333,11 @@ def _score_column(frame: pd.DataFrame, score: str, name: str, notes: list[str]) 
     if bad.any():
         notes.append(f"{name}: {int(bad.sum()):,} rows have no usable score in {score!r}; left out of performance.")
     ok = s.dropna()
-    if len(ok) and (ok.min() < 0 or ok.max() > 1):
+    if len(ok) == 0:
+        example = frame[score].dropna().iloc[0] if frame[score].notna().any() else None
+        raise InputDataError(f"{name}: the score column {score!r} holds no numbers (e.g. {example!r}); give the model's "
+                             "score or probability per row.")
+    if ok.min() < 0 or ok.max() > 1:
         notes.append(
             f"{name}: the score {score!r} runs from {ok.min():.3g} to {ok.max():.3g}, outside [0, 1], so it is not a "
             "probability; estimated performance calibrates it on the reference first, and the threshold applies to the raw score."
@@ -377,6 +392,7 @@ def run_monitoring(
     threshold_mode: str = "fixed",
     id_column: str | None = None,
     min_label_coverage: float = MIN_LABEL_COVERAGE,
+    volume_per_day: float | None = None,
 ) -> MonitoringResult:
     """Monitor ``current`` (production) against ``reference`` window by window.
 
@@ -400,6 +416,11 @@ def run_monitoring(
         Drift method overrides and thresholds (see :func:`aipm_widgets.core.drift.compute_drift`).
     id_column : str, optional
         Row id used to drop duplicate log rows (default: exact duplicate rows are dropped).
+    min_label_coverage : float
+        Share of a window's rows that must have their label before its realized metrics count for triggers
+        and the concept-drift flag.
+    volume_per_day : float, optional
+        Decisions per day (stage 4's), to turn the cost change into money per month.
     """
     notes: list[str] = []
     if not isinstance(reference, pd.DataFrame) or not isinstance(current, pd.DataFrame):
@@ -637,7 +658,7 @@ def run_monitoring(
             if r.fired_at == lab:
                 alerts.append(Alert(lab, "trigger", f"Retraining trigger fired: '{r.trigger.text}': {r.reason}."))
 
-    settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "features": features,
+    settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day, "features": features,
                 "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
                 "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current}
     return MonitoringResult(

@@ -105,7 +105,7 @@ class DriftMonitor(W.VBox):
         if triggers is None:
             triggers = [t.get("text") or t for t in settings.get("triggers", [])] or list(DEFAULT_TRIGGERS)
         self._kw = dict(features=features, timestamp=timestamp, label=label, score=score, threshold=threshold,
-                        costs=costs, id_column=id_column)
+                        costs=costs, id_column=id_column, volume_per_day=settings.get("volume_per_day"))
         self.triggers_text = list(triggers)
         self.result: MonitoringResult | None = None
 
