@@ -178,7 +178,7 @@ def jupyterlab_server(tmp_path_factory, chromium_path):
         "--IdentityProvider.token=",
         "--ServerApp.password=",
         "--ServerApp.disable_check_xsrf=True",
-        f"--ServerApp.runtime_dir={tmp / 'runtime'}",
+        "--LabApp.expose_app_in_browser=True",
     ]
     log = open(tmp / "lab.log", "w")
     proc = subprocess.Popen(cmd, cwd=NOTEBOOKS, env=env, stdout=log, stderr=subprocess.STDOUT)

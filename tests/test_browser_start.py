@@ -16,3 +16,19 @@ def test_start_page_renders_in_voila(page, voila_url, tmp_path):
     assert "import " not in body, "Voila must not show code"
     page.screenshot(path=str(tmp_path / "start_voila.png"), full_page=True)
     assert_no_error_output(page)
+
+
+def test_start_page_runs_in_jupyterlab(page, jupyterlab_server, tmp_path):
+    """What `make run` opens: the start notebook in JupyterLab, all cells run, the widget rendered."""
+    page.goto(f"{jupyterlab_server}/lab/tree/00_start_here.ipynb", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+    # Wait for the kernel, then run everything as a user would from the Run menu.
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_selector(".jp-OutputArea .aipm-lifecycle", timeout=120_000)
+    body = page.inner_text(".jp-Notebook")
+    assert "Use-case scoping" in body and "not started" in body
+    page.screenshot(path=str(tmp_path / "start_lab.png"))
+    assert not page.query_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert "Traceback" not in body

@@ -38,9 +38,14 @@ def lab_command(directory: Path, notebook: str | None = None, *, port: int | Non
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.root_dir={directory}",
         f"--ServerApp.tornado_settings={{'websocket_max_message_size': {size}}}",
+        # Never phone home: no news feed, no update check.
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.handlers.announcements.NeverCheckForUpdate",
     ]
     if port:
         cmd.append(f"--ServerApp.port={port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers and CI run as root; Jupyter refuses it otherwise
+        cmd.append("--allow-root")
     if notebook:
         cmd.append(str(directory / notebook))
     return cmd
