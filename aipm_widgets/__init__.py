@@ -45,6 +45,7 @@ _LAZY = {
     "FairnessAudit": "aipm_widgets.widgets.fairness_audit",
     "ScopingCanvas": "aipm_widgets.widgets.scoping_canvas",
     "StartPage": "aipm_widgets.widgets.start_page",
+    "ExpectationsOnePager": "aipm_widgets.widgets.expectations",
 }
 
 __all__ = ["__version__", *_LAZY]
