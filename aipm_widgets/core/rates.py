@@ -94,25 +94,28 @@ def _div(a, b):
         return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
 
 
-def rates_from_counts(tp, fp, tn, fn, *, beta: float = 1.0, volume_per_day: float | None = None) -> dict[str, np.ndarray]:
-    """Every rate at once, vectorised over arrays of counts (NaN where a denominator is zero)."""
+def rates_from_counts(
+    tp, fp, tn, fn, *, beta: float = 1.0, volume_per_day: float | None = None, only: tuple[str, ...] | None = None
+) -> dict[str, np.ndarray]:
+    """Every rate at once (or those named in ``only``), vectorised over arrays of counts (NaN where undefined)."""
     tp, fp, tn, fn = (np.asarray(x, dtype=float) for x in (tp, fp, tn, fn))
-    n = tp + fp + tn + fn
-    out = {
-        "precision": _div(tp, tp + fp),
-        "recall": _div(tp, tp + fn),
-        "specificity": _div(tn, tn + fp),
-        "fpr": _div(fp, tn + fp),
-        "fnr": _div(fn, tp + fn),
-        "accuracy": _div(tp + tn, n),
-        "alert_rate": _div(tp + fp, n),
-        "f1": _div(2 * tp, 2 * tp + fp + fn),
-        "f_beta": _div((1 + beta**2) * tp, (1 + beta**2) * tp + beta**2 * fn + fp),
+    b2 = beta**2
+    formulas = {
+        "precision": lambda: _div(tp, tp + fp),
+        "recall": lambda: _div(tp, tp + fn),
+        "specificity": lambda: _div(tn, tn + fp),
+        "fpr": lambda: _div(fp, tn + fp),
+        "fnr": lambda: _div(fn, tp + fn),
+        "accuracy": lambda: _div(tp + tn, tp + fp + tn + fn),
+        "alert_rate": lambda: _div(tp + fp, tp + fp + tn + fn),
+        "f1": lambda: _div(2 * tp, 2 * tp + fp + fn),
+        "f_beta": lambda: _div((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp),
     }
     if volume_per_day:
-        out["alerts_per_day"] = out["alert_rate"] * volume_per_day
-        out["alerts_per_month"] = out["alerts_per_day"] * 365.25 / 12
-    return out
+        formulas["alerts_per_day"] = lambda: _div(tp + fp, tp + fp + tn + fn) * volume_per_day
+        formulas["alerts_per_month"] = lambda: _div(tp + fp, tp + fp + tn + fn) * volume_per_day * 365.25 / 12
+    names = formulas if only is None else [k for k in only if k in formulas]
+    return {k: formulas[k]() for k in names}
 
 
 def bootstrap_cells(tp: int, fp: int, tn: int, fn: int, *, reps: int = 2000, seed: int = 0) -> np.ndarray:

@@ -67,11 +67,16 @@ class ThresholdCurve:
         np.cumsum(ys, dtype=count_dtype, out=self.positives_below[1:])
         self.value_below = self.value_sq_below = None
         if value is not None:
-            pv = np.where(ys == 1, value[order], 0.0)
+            pv = value[order]
             del order
-            self.value_below = np.concatenate([[0.0], np.cumsum(pv)])
+            pv[ys != 1] = 0.0
+            self.value_below = np.empty(n + 1)
+            self.value_below[0] = 0.0
+            np.cumsum(pv, out=self.value_below[1:])
             pv *= pv
-            self.value_sq_below = np.concatenate([[0.0], np.cumsum(pv)])
+            self.value_sq_below = np.empty(n + 1)
+            self.value_sq_below[0] = 0.0
+            np.cumsum(pv, out=self.value_sq_below[1:])
         self.n = n
         self.positives = int(self.positives_below[-1])
         self.negatives = n - self.positives

@@ -33,7 +33,7 @@ from .baseline import Rule
 from .constraints import Constraint, parse_constraints
 from .costs import DAYS_PER_MONTH, Costs, cost_samples
 from .errors import InputDataError
-from .inputs import binary_labels, group_labels, same_length, scores
+from .inputs import binary_labels, same_length, scores
 from .product_metrics import ProductMapping
 from .rates import LABELS, Estimate, point_estimates, rates_from_counts, small_count_warnings
 from .stats import NaturalFrequencies, natural_frequencies
@@ -210,6 +210,36 @@ class OperatingPoint:
         return "<pre>" + html.escape(str(self)) + "</pre>"
 
 
+SWEEP_METRICS = {"precision", "recall", "specificity", "fpr", "fnr", "accuracy", "alert_rate", "f1", "f_beta",
+                 "alerts_per_day", "alerts_per_month", "cost_per_1000", "cost_per_month"}
+
+
+class _LazySweep(dict):
+    """Counts at every distinct threshold; a metric's array is computed when first asked for."""
+
+    def __init__(self, owner: "Tradeoff", counts: dict, thresholds: np.ndarray) -> None:
+        super().__init__(threshold=thresholds, **counts)
+        self._owner = owner
+
+    def __missing__(self, key: str) -> np.ndarray:
+        o = self._owner
+        if key in ("cost_per_1000", "cost_per_month"):
+            if not o.has_costs or (key == "cost_per_month" and not o.volume_per_day):
+                raise KeyError(key)
+            total = o.costs.total(self["tp"], self["fp"], self["tn"], self["fn"], self.get("fn_value"))
+            per_1000 = np.asarray(total, dtype=float) / o.n * 1000
+            self["cost_per_1000"] = per_1000
+            if key == "cost_per_month":
+                self[key] = per_1000 * o.volume_per_day * DAYS_PER_MONTH / 1000
+            return self[key]
+        rates = rates_from_counts(self["tp"], self["fp"], self["tn"], self["fn"], beta=o.beta,
+                                  volume_per_day=o.volume_per_day, only=(key,))
+        if key not in rates:
+            raise KeyError(key)
+        self[key] = rates[key]
+        return self[key]
+
+
 def _nf_dict(nf: NaturalFrequencies) -> dict:
     return {"per": nf.per, "positives": nf.positives, "caught": nf.caught, "missed": nf.missed,
             "false_alarms": nf.false_alarms, "negatives": nf.negatives, "sentence": nf.sentence()}
@@ -292,6 +322,7 @@ class Tradeoff:
         if self.volume_per_day is not None and (not np.isfinite(self.volume_per_day) or self.volume_per_day <= 0):
             raise InputDataError(f"The volume per day must be a positive number, not {volume_per_day!r}.")
         self.costs = None
+        self._feasibility: Feasibility | None = None
         self.constraints: list[Constraint] = []
         self.set_costs(costs)
         self.set_constraints(constraints)
@@ -304,9 +335,7 @@ class Tradeoff:
         self.curve = ThresholdCurve(self.y, self.score, self.value)
         self.groups = None
         if groups is not None:
-            g = group_labels(groups, name=group_name, n=len(self.y))
-            self.groups = GroupCurves(self.y, self.score, g, tolerance=gap_tolerance)
-            self._group_values = g
+            self.groups = GroupCurves(self.y, self.score, groups, tolerance=gap_tolerance, name=group_name)
         self.n = self.curve.n
         self.prevalence = self.curve.positives / self.n
 
@@ -318,6 +347,7 @@ class Tradeoff:
             raise InputDataError("The costs say a miss costs the row's value, but no value column was given.")
         old, self.costs = self.costs, new
         self.__dict__.pop("everywhere", None)
+        self._feasibility = None
         if getattr(self, "_user_constraints", None) is not None:
             try:
                 self.set_constraints(self._user_constraints)
@@ -342,6 +372,7 @@ class Tradeoff:
             if c.metric in ("cost_per_1000", "cost_per_month") and not (self.costs and self.costs.is_set):
                 raise InputDataError(NEEDS_COSTS.format(c=c.source or c.text))
         self.constraints = parsed
+        self._feasibility = None
         self._user_constraints = [c for c in parsed if c.source != "review capacity"]
 
     # -- construction from a fitted model ----------------------------------------------------------
@@ -370,13 +401,13 @@ class Tradeoff:
         return out
 
     @cached_property
-    def everywhere(self) -> dict[str, np.ndarray]:
-        """:meth:`sweep` at every distinct threshold (computed once)."""
+    def everywhere(self) -> "_LazySweep":
+        """:meth:`sweep` at every distinct threshold; each metric's array is computed on first use, then kept."""
         d = self.curve.distinct
         c = {"tp": d.tp, "fp": d.fp, "tn": d.tn, "fn": d.fn}
         if d.fn_value is not None:
             c["fn_value"], c["fn_value_sq"] = d.fn_value, d.fn_value_sq
-        return self._sweep_counts(c, d.thresholds)
+        return _LazySweep(self, c, d.thresholds)
 
     def grid(self, max_points: int = 2000) -> np.ndarray:
         """Thresholds for plotting and for a slider: at most ``max_points``, evenly spread by rank."""
@@ -399,7 +430,7 @@ class Tradeoff:
             vals = np.where(mask, e["cost_per_1000"], np.inf)
             i = int(np.argmin(vals))
             return float(e["threshold"][i]), f"lowest cost{where}: {vals[i]:,.1f} {self.costs.currency} per 1,000"
-        if metric not in e:
+        if metric not in SWEEP_METRICS:
             raise InputDataError(f"Unknown metric {metric!r}; use cost, f1, recall, precision, ...")
         lower_is_better = metric in ("fpr", "fnr", "alert_rate", "alerts_per_day", "alerts_per_month")
         vals = np.where(mask & np.isfinite(e[metric]), e[metric], np.nan)
@@ -421,7 +452,15 @@ class Tradeoff:
         return mask
 
     def feasibility(self) -> Feasibility:
-        """Feasible threshold intervals and the best one there; when infeasible, the closest threshold and shortfalls."""
+        """Feasible threshold intervals and the best one there; when infeasible, the closest threshold and shortfalls.
+
+        Computed once per set of costs and constraints (``O(n)``), then kept.
+        """
+        if self._feasibility is None:
+            self._feasibility = self._compute_feasibility()
+        return self._feasibility
+
+    def _compute_feasibility(self) -> Feasibility:
         if not self.constraints:
             return Feasibility([], True)
         e = self.everywhere
@@ -569,8 +608,7 @@ class Tradeoff:
         cost = shared_cost = None
         if self.has_costs:
             if self.value is not None:
-                gv = self._group_values
-                thr = np.array([per_group[g] for g in gv]) if len(per_group) else np.full(self.n, threshold)
+                thr = np.array([per_group[g] for g in self.groups.names])[self.groups.codes]
                 missed = (self.score < thr) & (self.y == 1)
                 fn_value = float(self.value[missed].sum())
             cost = self.costs.total(conf["tp"], conf["fp"], conf["tn"], conf["fn"], fn_value) / self.n * 1000

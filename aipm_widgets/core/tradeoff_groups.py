@@ -70,12 +70,28 @@ def _ratio(a, b):
 class GroupCurves:
     """One threshold curve per group (groups sorted by name)."""
 
-    def __init__(self, y: np.ndarray, score: np.ndarray, groups: np.ndarray, *, tolerance: float = DEFAULT_GAP_TOLERANCE):
-        self.names = sorted(np.unique(groups).tolist())
+    def __init__(self, y: np.ndarray, score: np.ndarray, groups, *, tolerance: float = DEFAULT_GAP_TOLERANCE,
+                 name: str = "group"):
+        import pandas as pd
+
+        from .inputs import group_labels
+
+        # Factorise first and name only the distinct values: a million Python strings would cost ~60 bytes a row.
+        arr = groups if isinstance(groups, pd.Series) else np.asarray(groups)
+        if isinstance(arr, np.ndarray) and arr.dtype.kind in "USbiu":
+            uniques, codes = np.unique(arr, return_inverse=True)  # no Python object per row
+        else:
+            codes, uniques = pd.factorize(arr if isinstance(arr, pd.Series) else pd.Series(arr), use_na_sentinel=False)
+        labels = group_labels(pd.Series(uniques, dtype=object), name=name)
+        order = np.argsort(labels, kind="stable")
+        remap = np.empty(len(labels), dtype=np.int32)
+        remap[order] = np.arange(len(labels), dtype=np.int32)
+        self.codes = remap[codes]
+        self.names = [str(labels[i]) for i in order]
         self.tolerance = tolerance
         self.curves = {}
-        for g in self.names:
-            mask = groups == g
+        for i, g in enumerate(self.names):
+            mask = self.codes == i
             self.curves[g] = ThresholdCurve(y[mask], score[mask])
 
     def counts(self, threshold: float) -> dict[str, dict[str, int]]:

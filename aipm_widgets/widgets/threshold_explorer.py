@@ -102,8 +102,8 @@ class ThresholdExplorer(W.VBox):
         from_value = bool(costs and costs.fn_cost_from_value)
         self.cost_fn = W.BoundedFloatText(value=costs.cost_fn if costs else 0.0, min=0, max=1e9,
                                           description=f"A miss costs its {tradeoff.names['value']}" if from_value else "A miss costs",
-                                          style={"description_width": "120px"}, layout=W.Layout(width="220px"),
-                                          disabled=from_value)
+                                          style={"description_width": "160px" if from_value else "120px"},
+                                          layout=W.Layout(width="260px" if from_value else "220px"), disabled=from_value)
         self.apply_button = W.Button(description="Apply costs and constraints", icon="check", layout=W.Layout(width="240px"))
         self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
         self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
