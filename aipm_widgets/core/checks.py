@@ -309,6 +309,8 @@ def class_balance(y: pd.Series, label: str) -> list[Issue]:
     total = int(counts.sum())
     share = minority / total
     cls = _plain(counts.index[-1])
+    if isinstance(cls, float) and cls.is_integer():
+        cls = int(cls)  # a 0/1 label read as float (NaN labels) still reads as 1
     if minority < MIN_MINORITY:
         return [Issue("class_imbalance", label, "blocker", minority, share,
                       f"{label}: only {minority} labeled rows of class {cls!r} ({share:.2%}); far too few to learn "

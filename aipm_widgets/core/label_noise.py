@@ -149,7 +149,7 @@ def find_label_noise(
     Xm = model_matrix(X.reset_index(drop=True))
     if model is None:
         model = HistGradientBoostingClassifier(
-            max_iter=150, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=40,
+            max_iter=60, learning_rate=0.15, max_leaf_nodes=15, min_samples_leaf=40, early_stopping=False,
             categorical_features="from_dtype", random_state=random_state,
         )
     folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)

@@ -183,7 +183,7 @@ def labels_needed(
         raise InputDataError("Some rows have no label; leave them out before measuring a learning curve.")
     if model is None:
         model = HistGradientBoostingClassifier(
-            max_iter=100, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=20,
+            max_iter=60, learning_rate=0.15, max_leaf_nodes=15, min_samples_leaf=20, early_stopping=False,
             categorical_features="from_dtype", random_state=random_state,
         )
     if sizes is None:

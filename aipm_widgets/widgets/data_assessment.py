@@ -70,6 +70,9 @@ class DataAssessment(W.VBox):
     ----------
     result : Assessment or None
         The current assessment (waivers included).
+    evidence : dict
+        Extra fields saved with the decision (``label_noise``, ``representativeness``, ``labels_needed``);
+        a value may be a callable returning the dict, called at save time.
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class DataAssessment(W.VBox):
         self.report_dir = Path(report_dir) if report_dir else self.record_path.resolve().parent / "reports"
         self.ignore = tuple(ignore)
         self.result: Assessment | None = None
+        self.evidence: dict[str, Any] = {}
         self.messages = MessageArea()
         self.loader = DataLoader(max_mb=max_upload_mb)
         self.loader.messages = self.messages  # one message area for the whole dashboard
@@ -115,7 +119,9 @@ class DataAssessment(W.VBox):
         self.column.observe(lambda _: self._render_column(), names="value")
         self.column_info = W.HTML()
         self.figure = self._make_figure()
-        self.save_button = W.Button(description="Save decision to record", icon="save", button_style="success")
+        self.save_button = W.Button(description="Save decision to record", icon="save", button_style="success",
+                                    layout=W.Layout(width="220px"))
+        self.save_button.add_class("aipm-save-decision")
         self.save_button.on_click(lambda _: self.save())
         self.report_button = W.Button(description="Create full report", icon="file")
         self.report_button.on_click(lambda _: self.make_report())
@@ -222,7 +228,9 @@ class DataAssessment(W.VBox):
         if self.result is None:
             raise InputDataError("Assess the data first.")
         status = "decided" if self.result.readiness != "not ready" else "needs_review"
-        save_to_record(self.record_path, self.result, status=status, extra=extra)
+        # Evidence may be given as callables so the values saved are those on screen at save time.
+        evidence = {k: (v() if callable(v) else v) for k, v in self.evidence.items()}
+        save_to_record(self.record_path, self.result, status=status, extra={**evidence, **(extra or {})})
         self.messages.show(f"Saved to {self.record_path} (data section: {self.result.readiness}).", "success")
 
     @guarded()
@@ -250,6 +258,10 @@ class DataAssessment(W.VBox):
             except AipmError as exc:
                 self.messages.show(str(exc), "warning")
         return path
+
+    def decision_panel(self) -> W.VBox:
+        """The save button and messages again, for the end of the notebook (same widgets, same state)."""
+        return W.VBox([self.summary, W.HBox([self.save_button, self.report_button]), self.report_link, self.messages])
 
     # ------------------------------------------------------------------ views
     def _render(self) -> None:
@@ -343,6 +355,7 @@ class DataAssessment(W.VBox):
         with fig.batch_update():
             fig.data = []
             fig.layout.shapes = []
+            fig.layout.xaxis.type = "-"
             if values is not None and values.nunique() > 30:
                 fig.add_histogram(x=values.dropna().to_numpy(), marker_color="#4c78a8", nbinsx=60, name="values")
                 fig.layout.shapes = [
@@ -361,6 +374,7 @@ class DataAssessment(W.VBox):
                 colors = ["#c0392b" if v in marker_values else "#4c78a8" for v in counts.index]
                 labels = ["(empty)" if v.strip() == "" else v for v in counts.index]
                 fig.add_bar(x=labels, y=counts.to_numpy(), marker_color=colors)
+                fig.layout.xaxis.type = "category"
                 fig.layout.xaxis.title = f"{col} (red: missing, placeholder or out of range)"
                 fig.layout.yaxis.title = "rows" + (" (sample of 50,000)" if len(s) > 50_000 else "")
             fig.layout.title = f"{col}: {len(col_issues)} issue(s)"

@@ -52,7 +52,7 @@ class DataLoader(W.VBox):
         self._callbacks: list[Callable[[DataLoader], None]] = []
         self.messages = MessageArea()
         self.upload = W.FileUpload(accept=".csv,.tsv,.txt,.parquet,.pq", multiple=False,
-                                   description="Upload CSV/Parquet")
+                                   description="Upload CSV/Parquet", layout=W.Layout(width="200px"))
         self.upload.add_class("aipm-upload")
         self.upload.observe(self._on_upload, names="value")
         self.path = W.Text(placeholder="or a path on the server: data/transactions.csv", layout=W.Layout(width="360px"))
@@ -113,11 +113,20 @@ class DataLoader(W.VBox):
         for cb in self._callbacks:
             cb(self)
 
+    def _read(self, source, name: str | None = None):
+        try:
+            return read_table(source, name=name, max_bytes=self.max_bytes)
+        except InputDataError as exc:
+            if self.frame is not None:
+                # Say plainly that what is shown below is still the earlier table.
+                raise InputDataError(f"{exc} The results shown are still those of {self.source}.") from None
+            raise
+
     @guarded()
     def load_bytes(self, content: bytes | memoryview, name: str = "uploaded file") -> None:
         """Load uploaded bytes (what the upload button does)."""
         self.messages.clear()
-        loaded = read_table(content, name=name, max_bytes=self.max_bytes)
+        loaded = self._read(content, name)
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
 
     @guarded()
@@ -126,7 +135,7 @@ class DataLoader(W.VBox):
         self.messages.clear()
         if not str(path).strip():
             raise InputDataError("Type the path of a CSV or Parquet file first.")
-        loaded = read_table(Path(str(path).strip()).expanduser(), max_bytes=self.max_bytes)
+        loaded = self._read(Path(str(path).strip()).expanduser())
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
 
     @guarded()
@@ -137,6 +146,7 @@ class DataLoader(W.VBox):
         f = files[0]
         size = int(f.get("size") or len(f["content"]))
         if size > self.max_bytes:
+            self.messages.clear()
             raise InputDataError(
                 f"{f.get('name', 'upload')}: {size / 2**20:.1f} MB is over the {self.max_bytes / 2**20:.0f} MB upload limit. "
                 "Use a sample, Parquet instead of CSV, or raise the limit (AIPM_MAX_UPLOAD_MB)."

@@ -1,0 +1,117 @@
+"""``RepresentativenessPanel``: group shares in the data against population shares the team enters.
+
+A thin view over :mod:`aipm_widgets.core.representativeness`: one box per group for its population
+share (percent), the target interval width and the expected metric value; the table, the goodness-of-fit
+test, the most under-represented groups and the sample-size arithmetic update on every change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from ..core.errors import InputDataError
+from ..core.inputs import group_labels
+from ..core.representativeness import (
+    Representativeness,
+    compare_shares,
+    sample_size_arithmetic,
+    sample_size_table,
+)
+from ._base import MessageArea, esc, guarded
+
+__all__ = ["RepresentativenessPanel"]
+
+
+class RepresentativenessPanel(W.VBox):
+    """Compare a group column's shares with the population the product will serve.
+
+    Parameters
+    ----------
+    groups : array-like
+        The group of each row (e.g. age band).
+    population : dict, optional
+        ``{group: share}`` to start from (shares or percentages; they are normalised). Default: the data's own shares.
+    column : str
+        The group column's name (for messages and the record).
+    rate : float
+        Share of rows the key metric is measured on (the positive rate for recall; 1 for accuracy).
+
+    Attributes
+    ----------
+    result : Representativeness or None
+    sample_sizes : DataFrame or None
+    """
+
+    def __init__(self, groups: Any, population: dict[str, float] | None = None, *, column: str = "group",
+                 rate: float = 1.0, width: float = 0.1, metric: float = 0.5, **kwargs: Any) -> None:
+        self.groups = pd.Series(group_labels(groups, name=column))
+        self.column = column
+        counts = self.groups.value_counts()
+        start = population or (counts / counts.sum()).to_dict()
+        total = sum(start.values()) or 1.0
+        self.messages = MessageArea()
+        self.result: Representativeness | None = None
+        self.sample_sizes: pd.DataFrame | None = None
+        self.shares = {
+            g: W.BoundedFloatText(value=round(100 * start.get(g, 0.0) / total, 2), min=0, max=100, step=0.5,
+                                  description=str(g), layout=W.Layout(width="170px"), style={"description_width": "70px"})
+            for g in sorted(set(counts.index) | set(start))
+        }
+        self.width = W.FloatSlider(value=width, min=0.02, max=0.3, step=0.01, description="Interval width",
+                                   readout_format=".2f", style={"description_width": "110px"}, layout=W.Layout(width="360px"))
+        self.metric = W.FloatSlider(value=metric, min=0.05, max=0.95, step=0.05, description="Expected metric",
+                                    readout_format=".2f", style={"description_width": "110px"}, layout=W.Layout(width="360px"))
+        self.rate = W.BoundedFloatText(value=rate, min=0.0001, max=1, step=0.01, description="Share measured on",
+                                       style={"description_width": "120px"}, layout=W.Layout(width="230px"))
+        self.output = W.HTML()
+        self.output.add_class("aipm-representativeness")
+        for w in [*self.shares.values(), self.width, self.metric, self.rate]:
+            w.observe(lambda _: self.update(), names="value")
+        super().__init__(
+            [
+                W.HTML(f"<b>Population shares of <code>{esc(column)}</code> (%)</b> "
+                       "<span style='font-size:12px;color:#555'>(who the product will serve: census, customer base, ...)</span>"),
+                W.HBox(list(self.shares.values()), layout=W.Layout(flex_flow="row wrap")),
+                W.HBox([self.width, self.metric, self.rate], layout=W.Layout(flex_flow="row wrap")),
+                self.messages, self.output,
+            ],
+            **kwargs,
+        )
+        self.update()
+
+    @guarded()
+    def update(self) -> None:
+        population = {g: w.value for g, w in self.shares.items()}
+        if sum(population.values()) <= 0:
+            raise InputDataError("Enter at least one population share above zero.")
+        self.messages.clear()
+        self.result = compare_shares(self.groups, population, column=self.column)
+        counts = self.groups.value_counts().to_dict()
+        kw = dict(width=self.width.value, metric=self.metric.value, rate=self.rate.value)
+        self.sample_sizes = sample_size_table(counts, **kw)
+        t = self.result.table.copy()
+        for c in ("data share", "population share"):
+            t[c] = (100 * t[c]).round(1).astype(str) + "%"
+        t["expected rows"] = t["expected rows"].round(0).astype(int)
+        t["ratio"] = t["ratio"].round(2)
+        short = self.sample_sizes[~self.sample_sizes["enough"]]["group"].tolist()
+        self.output.value = (
+            f"<p>{esc(self.result.sentence())}</p>" + t.to_html(index=False, escape=True)
+            + f"<p style='margin-top:8px'><b>Rows needed per group</b> for a 95% interval {kw['width']:.2f} wide on a "
+            f"metric near {kw['metric']:.2f}: <code>{esc(sample_size_arithmetic(**kw))}</code></p>"
+            + self.sample_sizes.to_html(index=False, escape=True)
+            + (f"<p style='color:#7a4d00'>Too few rows for that precision: {esc(', '.join(map(str, short)))}.</p>" if short else "")
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        out = self.result.to_record() if self.result else {}
+        if self.sample_sizes is not None:
+            out["sample_size"] = {
+                "width": self.width.value, "metric": self.metric.value, "rate": self.rate.value,
+                "arithmetic": sample_size_arithmetic(width=self.width.value, metric=self.metric.value, rate=self.rate.value),
+                "groups": self.sample_sizes.to_dict("records"),
+            }
+        return out
