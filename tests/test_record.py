@@ -209,9 +209,9 @@ def test_killed_mid_save_leaves_a_readable_record(tmp_record):
         """
         import os, sys, time
         from aipm_widgets.core.record import update_section
-        # Simulate a slow disk: each fsync takes 30 ms, so some kills land between write and rename.
+        # Simulate a slow disk: each fsync takes 80 ms, so some kills land between write and rename.
         _real_fsync = os.fsync
-        os.fsync = lambda fd: (time.sleep(0.03), _real_fsync(fd))[1]
+        os.fsync = lambda fd: (time.sleep(0.08), _real_fsync(fd))[1]
         big_note = "x" * 400_000
         i = 0
         while True:
@@ -226,9 +226,12 @@ def test_killed_mid_save_leaves_a_readable_record(tmp_record):
         if kills >= 12 and interrupted >= 3:
             break
         proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_record)], stdout=subprocess.PIPE, text=True)
-        # let it complete a couple of saves, then kill it at an arbitrary moment in the next one
+        # let it complete two saves to measure how long one takes, then kill it somewhere in the next
         proc.stdout.readline()
-        time.sleep(0.45 * ((attempt * 5) % 12) / 12)  # spread the kills over one save (about 0.4 s here)
+        t0 = time.monotonic()
+        proc.stdout.readline()
+        period = time.monotonic() - t0
+        time.sleep(period * ((attempt * 5) % 12) / 12)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         kills += 1
@@ -256,3 +259,25 @@ def test_committed_schema_matches_model():
     assert json.loads(committed.read_text()) == json.loads(json.dumps(json_schema())), (
         "the exported JSON Schema is stale: run `aipm schema --out aipm_widgets/data/decision_record.schema.json`"
     )
+
+
+def test_update_with_a_function_reads_under_the_lock(tmp_record):
+    """Two processes add different keys to the same nested dict 30 times each: none is lost."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from aipm_widgets.core.record import update_section
+        path, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+        for i in range(n):
+            def add(current, i=i):
+                items = dict(current.get("checklists") or {})
+                items[f"{who}-{i}"] = {"done": i}
+                return {"checklists": items}
+            update_section(path, "data", add, what=f"{who} {i}")
+        """
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_record), who, "30"]) for who in ("a", "b")]
+    for p in procs:
+        assert p.wait(120) == 0
+    keys = set(load_record(tmp_record).data.checklists)
+    assert keys == {f"{w}-{i}" for w in "ab" for i in range(30)}

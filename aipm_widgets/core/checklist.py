@@ -588,20 +588,21 @@ def save_checklist_state(
     path = Path(record_path)
     who = who if who is not None else current_user()
     state = result.to_state(who=who)
-    record = load_record(path, create=True)
-    existing = getattr(record.section(section), "checklists", None) or {}
-    checklists = {
-        k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v) for k, v in dict(existing).items()
-    }
-    checklists[key] = state.model_dump(mode="json")
-    values: dict[str, Any] = {"checklists": checklists}
-    if status:
-        values["status"] = status
+
+    def merged(current: dict[str, Any]) -> dict[str, Any]:
+        # Runs under the record's lock: other checklists saved meanwhile by another kernel are kept.
+        checklists = dict(current.get("checklists") or {})
+        checklists[key] = state.model_dump(mode="json")
+        values: dict[str, Any] = {"checklists": checklists}
+        if status:
+            values["status"] = status
+        return values
+
     overall = result.overall()
     update_section(
         path,
         section,
-        values,
+        merged,
         what=f"Checklist '{result.definition.title}': {overall.complete}/{overall.total} complete, "
         f"{len(result.required_open())} required open",
         who=who,

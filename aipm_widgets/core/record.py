@@ -32,7 +32,7 @@ import getpass
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from pydantic import Field, ValidationError
@@ -272,7 +272,7 @@ def save_record(record: DecisionRecord, path: str | os.PathLike) -> Path:
 def update_section(
     path: str | os.PathLike,
     section: str,
-    values: dict[str, Any] | Section,
+    values: dict[str, Any] | Section | Callable[[dict[str, Any]], dict[str, Any]],
     *,
     what: str,
     who: str | None = None,
@@ -284,14 +284,23 @@ def update_section(
     ``values`` are merged into ``section`` (or replace it with ``replace=True``), a history entry
     ``what`` is appended, and the file is written atomically with a backup. ``section`` may also be
     ``"project"``. Returns the record as saved.
+
+    ``values`` may also be a function: it receives the section as currently saved (a plain dict, read
+    under the lock) and returns the values to merge, so read-modify-write updates of nested fields
+    (one checklist among several) cannot lose another kernel's change.
     """
     path = Path(path)
     who = who if who is not None else current_user()
     if isinstance(values, Section):
         values = values.model_dump(mode="json", exclude_unset=not replace)
-    values = dict(values)
     with file_lock(path):
         record = load_record(path, create=True)
+        if callable(values):
+            current_section = (
+                record.project if section == "project" else record.section(section)
+            ).model_dump(mode="json")
+            values = values(current_section)
+        values = dict(values)
         if section == "project":
             current = record.project.model_dump(mode="json")
             current.update(values)
