@@ -19,12 +19,31 @@ def pre_launch():
     return pre.drop_duplicates("transaction_id").reset_index(drop=True)
 
 
-def test_flipped_labels_are_recovered(pre_launch):
+@pytest.fixture(scope="module")
+def noise(pre_launch):
+    from aipm_widgets.core import demo
+
+    return find_label_noise(pre_launch[demo.FRAUD_FEATURES], pre_launch["is_fraud"].astype(int),
+                            ids=pre_launch["transaction_id"], cv=3)
+
+
+def test_every_card_item_is_found_as_in_the_notebook(pre_launch, noise):
+    """The notebook's check table (section 3): every injected problem of the demo card is found."""
+    from aipm_widgets.core import demo
+    from aipm_widgets.core.assessment import assess
+    from aipm_widgets.core.card_check import compare_with_card
+
+    fraud = demo.load_fraud()
+    a = assess(fraud, label="is_fraud", id_column="transaction_id", time_column="timestamp", ignore=("score",))
+    table = compare_with_card(a, flagged_ids=pre_launch["transaction_id"].to_numpy()[noise.indices])
+    assert len(table) == 7
+    assert table["found"].all(), table.to_string()
+
+
+def test_flipped_labels_are_recovered(pre_launch, noise):
     from aipm_widgets.core import demo
 
     flipped = set(demo.demo_card()["fraud"]["injected_quality_problems"]["label_errors"]["transaction_ids"])
-    noise = find_label_noise(pre_launch[demo.FRAUD_FEATURES], pre_launch["is_fraud"].astype(int),
-                             ids=pre_launch["transaction_id"], cv=3)
     flagged = pre_launch["transaction_id"].to_numpy()[noise.indices]
     recovered = len(set(flagged) & flipped)
     top200 = len(set(flagged[:200]) & flipped)

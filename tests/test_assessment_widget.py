@@ -45,6 +45,7 @@ def test_upload_assesses_and_guesses_roles(widget):
     assert "spec_out_of_range" in widget.issue_table.value or "outside the allowed range" in widget.issue_table.value
     assert "ready with warnings" in widget.summary.value
     assert widget.details.layout.display == "flex"
+    assert widget.progress.value == widget.progress.max == 8 and "done in" in widget.progress_label.value
 
 
 @pytest.mark.parametrize("content, needle", [

@@ -59,8 +59,10 @@ def _assess(args) -> int:
             bar.update(1)
     result = assess(
         frame, label=args.label, id_column=args.id, time_column=args.time, spec=spec,
-        ignore=tuple(args.ignore or ()), source=loaded.source,
+        ignore=tuple(args.ignore or ()), source=loaded.source, progress=progress,
     )
+    if progress is not None:
+        bar.close()
     html_path = None
     if args.html:
         html_path = full_report(frame, args.html)
