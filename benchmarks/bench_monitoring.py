@@ -119,6 +119,7 @@ def case() -> dict:
             max_diff = max(max_diff, abs(value - float(table.score.loc[f, label])))
             if their_drift != our_drift:
                 disagreements.append((f, label, value, float(table.score.loc[f, label])))
+    duck = _duckdb_side(reference, current, table)
     per_window = float(np.median(ev_times))
     baseline_s = per_window * len(wa.windows)
     return {
@@ -138,6 +139,30 @@ def case() -> dict:
         "max_abs_score_difference": max_diff,
         "drifted_pairs_ours": int(table.drift.values.sum()),
         "disagreements": disagreements[:5],
+        **duck,
+    }
+
+
+def _duckdb_side(reference: pd.DataFrame, current: pd.DataFrame, table) -> dict:
+    """The same drift from a Parquet file through DuckDB (counts per window and bin), against the exact table."""
+    import tempfile
+
+    from aipm_widgets.core.drift_duckdb import drift_from_parquet
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "production.parquet")
+        current.to_parquet(path)
+        t0 = time.perf_counter()
+        duck = drift_from_parquet(reference, path, features=features(), timestamp="timestamp", window="week")
+        duck_s = time.perf_counter() - t0
+    diff = (duck.score - table.score).abs()
+    near = (table.score - table.threshold).abs() <= 0.001
+    return {
+        "duckdb_parquet_s": duck_s,
+        "duckdb_pairs": int(diff.size),
+        "duckdb_decisions_agree_with_exact": int((duck.drift == table.drift).values.sum()),
+        "duckdb_pairs_within_0.001_of_threshold": int(near.values.sum()),
+        "duckdb_max_abs_score_difference": float(np.nanmax(diff.values)),
     }
 
 

