@@ -108,3 +108,40 @@ def test_frame_with_roles_and_bad_roles(tmp_path, fraud_validation):
     w.loader.id_column.value = "is_fraud"
     w.assess_button.click()
     assert "different columns" in w.messages.errors[0]
+
+
+def test_edit_spec_rechecks_and_is_saved(widget, tmp_path):
+    _upload(widget, _csv_bytes())
+    widget.column.value = "amount"
+    assert widget.spec_min.value != "" and not widget.spec_min.disabled
+    widget.spec_max.value = "50"
+    widget.spec_button.click()
+    found = {i.key: i for i in widget.result.issues}
+    assert "spec_out_of_range:amount" in found and "changed" in widget.messages.value
+    assert widget.column.value == "amount"  # the drill-down stays on the edited column
+    widget.column.value = "country"
+    widget.spec_allowed.value = "home"
+    widget.spec_button.click()
+    assert "spec_unseen_category:country" in {i.key for i in widget.result.issues}
+    widget.save_button.click()
+    spec = load_record(tmp_path / "rec.yaml").data.spec["columns"]
+    assert spec["amount"]["max"] == 50.0 and spec["country"]["allowed"] == ["home"]
+
+
+@pytest.mark.parametrize("field, value, needle", [
+    ("spec_max", "abc", "must be a number"), ("spec_min", "1e9", "above its maximum"), ("spec_nulls", "5", "between 0 and 1"),
+])
+def test_edit_spec_rejects_bad_values(widget, field, value, needle):
+    _upload(widget, _csv_bytes())
+    widget.column.value = "amount"
+    getattr(widget, field).value = value
+    widget.spec_button.click()
+    assert needle in widget.messages.errors[0]
+
+
+def test_full_report_download(widget, tmp_path):
+    _upload(widget, _csv_bytes())
+    path = widget.make_report()
+    assert path.exists() and path.parent == tmp_path / "reports"
+    assert "data:text/html;base64," in widget.report_link.value and "Download it" in widget.report_link.value
+    assert load_record(tmp_path / "rec.yaml").data.report_path == str(path)

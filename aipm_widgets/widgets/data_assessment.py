@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,19 @@ class DataAssessment(W.VBox):
         self.column = W.Dropdown(options=[], description="Column", layout=W.Layout(width="320px"))
         self.column.observe(lambda _: self._render_column(), names="value")
         self.column_info = W.HTML()
+        self._spec = None  # a spec the team edited; None: inferred from the data on each run
+        narrow = W.Layout(width="170px")
+        self.spec_min = W.Text(description="min", layout=narrow, style={"description_width": "40px"})
+        self.spec_max = W.Text(description="max", layout=narrow, style={"description_width": "40px"})
+        self.spec_allowed = W.Text(description="allowed", placeholder="values, comma-separated",
+                                   layout=W.Layout(width="330px"), style={"description_width": "60px"})
+        self.spec_nulls = W.Text(description="max missing share", layout=W.Layout(width="220px"),
+                                 style={"description_width": "120px"})
+        self.spec_button = W.Button(description="Change the spec and re-check", icon="edit", layout=W.Layout(width="240px"))
+        self.spec_button.add_class("aipm-spec-edit")
+        self.spec_button.on_click(lambda _: self.edit_spec(
+            self.column.value, min=self.spec_min.value, max=self.spec_max.value,
+            allowed=self.spec_allowed.value, max_null_share=self.spec_nulls.value))
         self.figure = self._make_figure()
         self.save_button = W.Button(description="Save decision to record", icon="save", button_style="success",
                                     layout=W.Layout(width="220px"))
@@ -137,6 +151,8 @@ class DataAssessment(W.VBox):
                 W.HTML("<h4 style='margin:8px 0 2px 0'>Look at a column</h4>"),
                 self.column,
                 self.column_info,
+                W.HBox([self.spec_min, self.spec_max, self.spec_allowed, self.spec_nulls, self.spec_button],
+                       layout=W.Layout(flex_flow="row wrap")),
                 self.figure,
                 W.HBox([self.save_button, self.report_button]),
                 self.report_link,
@@ -164,6 +180,7 @@ class DataAssessment(W.VBox):
     def _loaded(self) -> None:
         """A new table was uploaded or loaded from a path: assess it right away with the guessed roles."""
         self.result = None
+        self._spec = None
         self.details.layout.display = "none"
         self.summary.value = ""
         self.report_link.value = ""
@@ -190,7 +207,7 @@ class DataAssessment(W.VBox):
 
         self.result = assess(
             frame, label=roles["label"], id_column=roles["id"], time_column=roles["timestamp"],
-            ignore=tuple(c for c in self.ignore if c in frame.columns), waivers=waivers,
+            ignore=tuple(c for c in self.ignore if c in frame.columns), waivers=waivers, spec=self._spec,
             progress=progress, source=self.loader.source,
         )
         self.progress_label.value = (
@@ -259,6 +276,54 @@ class DataAssessment(W.VBox):
                 self.messages.show(str(exc), "warning")
         return path
 
+    @guarded()
+    def edit_spec(self, column: str, *, min: str = "", max: str = "", allowed: str = "", max_null_share: str = "") -> None:
+        """Change the data spec of one column (empty text: not checked) and re-run the checks with it.
+
+        The edited spec is what gets saved, and what monitoring later checks production data against.
+        """
+        if self.result is None:
+            raise InputDataError("Assess the data first.")
+        spec = copy.deepcopy(self.result.spec)
+        if column not in spec.columns:
+            raise InputDataError(f"The spec has no column {column!r}.")
+        cs = spec.columns[column]
+
+        def number(text: str, what: str) -> float | None:
+            text = (text or "").strip()
+            if not text:
+                return None
+            try:
+                value = float(text)
+            except ValueError:
+                raise InputDataError(f"The {what} of {column!r} must be a number (or empty for no limit), not {text!r}.") from None
+            if not np.isfinite(value):
+                raise InputDataError(f"The {what} of {column!r} must be a finite number.")
+            return value
+
+        lo, hi = number(min, "minimum"), number(max, "maximum")
+        if lo is not None and hi is not None and lo > hi:
+            raise InputDataError(f"The minimum of {column!r} ({lo:g}) is above its maximum ({hi:g}).")
+        share = number(max_null_share, "allowed missing share")
+        if share is not None and not 0 <= share <= 1:
+            raise InputDataError("The allowed missing share is a fraction between 0 and 1 (0.05 = 5%).")
+        if cs.kind in ("number", "integer"):
+            cs.min, cs.max = lo, hi
+        elif lo is not None or hi is not None:
+            raise InputDataError(f"{column!r} holds {cs.kind} values: a numeric range does not apply.")
+        values = [v.strip() for v in (allowed or "").split(",") if v.strip()]
+        if values and cs.kind not in ("category", "flag", "text"):
+            raise InputDataError(f"{column!r} holds {cs.kind} values: a list of allowed values does not apply.")
+        if cs.kind in ("category", "flag", "text"):
+            cs.allowed = values or None
+        cs.max_null_share = share
+        cs.nullable = share is None or share > 0
+        cs.note = "edited by the team"
+        self._spec = spec
+        self.run()
+        if not self.messages.errors:
+            self.messages.show(f"Spec of {column!r} changed; the checks ran again with it. Save the decision to keep it.", "success")
+
     def decision_panel(self) -> W.VBox:
         """The save button and messages again, for the end of the notebook (same widgets, same state)."""
         return W.VBox([self.summary, W.HBox([self.save_button, self.report_button]), self.report_link, self.messages])
@@ -282,11 +347,12 @@ class DataAssessment(W.VBox):
             + "</div>"
         )
         self._render_issues()
-        self.waive_issue.options = [
-            (f"{i.severity} | {i.column or '(table)'} | {i.check}", i.key) for i in a.issues if i.key not in a.waivers
-        ]
+        options = [(f"{i.severity} | {i.column or '(table)'} | {i.check}", i.key) for i in a.issues if i.key not in a.waivers]
+        self.waive_issue.options = options
+        self.waive_issue.value = options[0][1] if options else None
         cols = [str(x) for x in self.loader.frame.columns]
-        first = next((i.column for i in a.open_issues if i.column in cols), cols[0])
+        first = self.column.value if self.column.value in cols else next(
+            (i.column for i in a.open_issues if i.column in cols), cols[0])
         self.column.options = cols
         if self.column.value == first:
             self._render_column()
@@ -348,6 +414,14 @@ class DataAssessment(W.VBox):
         if col_issues:
             info += "<ul style='margin:2px 0'>" + "".join(f"<li>{esc(i.severity)}: {esc(i.message)}</li>" for i in col_issues) + "</ul>"
         self.column_info.value = f"<div style='font-size:13px'>{info}</div>"
+        if spec is not None:
+            self.spec_min.value = "" if spec.min is None else f"{spec.min:g}"
+            self.spec_max.value = "" if spec.max is None else f"{spec.max:g}"
+            self.spec_allowed.value = ", ".join(spec.allowed) if spec.allowed else ""
+            self.spec_nulls.value = "" if spec.max_null_share is None else f"{spec.max_null_share:g}"
+            numeric = spec.kind in ("number", "integer")
+            self.spec_min.disabled = self.spec_max.disabled = not numeric
+            self.spec_allowed.disabled = numeric or spec.kind == "datetime"
         sample = s.sample(50_000, random_state=0) if len(s) > 50_000 else s
         values = numeric_values(sample)
         markers = disguised_null_mask(sample)
