@@ -140,3 +140,13 @@ def test_empty_windows_and_row_windows():
     assert any("have no rows" in n for n in res.notes)
     res2 = run_monitoring(ref, cur, features=["x", "c"], timestamp=None, window_rows=100)
     assert [w.n for w in res2.windows][:2] == [100, 100]
+
+
+def test_prediction_column_gives_the_decisions():
+    ref, cur = _toy(2000), _toy(2000, seed=1)
+    for f in (ref, cur):
+        f["decision"] = (f["score"] >= 0.7).astype(int)
+    a = run_monitoring(ref, cur, features=["x"], window="week", label="y", score="score", prediction="decision")
+    b = run_monitoring(ref, cur, features=["x"], window="week", label="y", score="score", threshold=0.7)
+    pd.testing.assert_series_equal(a.performance["realized_recall"], b.performance["realized_recall"])
+    pd.testing.assert_series_equal(a.performance["estimated_recall"], b.performance["estimated_recall"])

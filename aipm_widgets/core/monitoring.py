@@ -528,10 +528,19 @@ def run_monitoring(
         )
     if score and not costs:
         notes.append("No cost model in the record (stage 4 not decided): cost per 1,000 is not computed.")
+    pred_ref = pred_cur = None
+    if prediction:
+        pred_ref = binary_labels(reference[prediction], name=prediction, allow_missing=True, min_rows=0)
+        pred_cur = binary_labels(current[prediction], name=prediction, allow_missing=True, min_rows=0)
+        if threshold is None:
+            threshold = 0.5  # not used for decisions: the logged predictions are
+        notes.append(f"Decisions taken from the prediction column {prediction!r} (rows without one count as not alerted).")
+        pred_ref, pred_cur = pred_ref == 1, pred_cur == 1
     if score and label and y_ref is not None and threshold is not None:
         ok_ref = (y_ref >= 0) & ref_score.notna().to_numpy()
         if ok_ref.sum() >= 10 and len(set(y_ref[ok_ref])) == 2:
-            est = PerformanceEstimator.fit(y_ref[ok_ref], ref_score.to_numpy()[ok_ref], threshold=threshold)
+            est = PerformanceEstimator.fit(y_ref[ok_ref], ref_score.to_numpy()[ok_ref], threshold=threshold,
+                                           predicted=None if pred_ref is None else pred_ref[ok_ref])
             ref_metrics = {m: est.reference[m] for m in METRICS}
             value_col = costs.get("value_column")
             if costs.get("fn_cost_from_value") and (not value_col or value_col not in current.columns):
@@ -542,7 +551,8 @@ def run_monitoring(
                 val_ref = reference[value_col].fillna(0).clip(lower=0).to_numpy() if costs.get("fn_cost_from_value") else None
                 r = est.reference
                 yy, ss = y_ref[ok_ref], ref_score.to_numpy()[ok_ref]
-                missed = float(val_ref[ok_ref][(yy == 1) & (ss < threshold)].sum()) if val_ref is not None else 0.0
+                not_alerted = ss < threshold if pred_ref is None else ~pred_ref[ok_ref]
+                missed = float(val_ref[ok_ref][(yy == 1) & not_alerted].sum()) if val_ref is not None else 0.0
                 ref_cost = _cost_per_1000(r["tp"], r["fp"], r["fn"], missed, int(ok_ref.sum()), costs)
             order = np.argsort(codes, kind="stable")
             cs = cur_score.to_numpy()
@@ -555,7 +565,7 @@ def run_monitoring(
                 if len(idx) == 0:
                     rows.append(row)
                     continue
-                e = est.estimate(cs[idx])
+                e = est.estimate(cs[idx], None if pred_cur is None else pred_cur[idx])
                 for m in METRICS:
                     row[f"estimated_{m}"] = e[m]["value"]
                     row[f"estimated_{m}_lower"] = e[m]["lower"]
@@ -563,7 +573,8 @@ def run_monitoring(
                 lab_idx = idx[y_cur[idx] >= 0]
                 row["n_labeled"] = len(lab_idx)
                 row["label_coverage"] = len(lab_idx) / len(idx)
-                rr = est.realized(y_cur[lab_idx], cs[lab_idx]) if len(lab_idx) else {}
+                rr = (est.realized(y_cur[lab_idx], cs[lab_idx], None if pred_cur is None else pred_cur[lab_idx])
+                      if len(lab_idx) else {})
                 for m in METRICS:
                     row[f"realized_{m}"] = rr[m]["value"] if rr else np.nan
                     row[f"realized_{m}_lower"] = rr[m]["lower"] if rr else np.nan
@@ -575,14 +586,15 @@ def run_monitoring(
                 )
                 if costs:
                     p = est.calibrate(cs[idx])
-                    pred = cs[idx] >= threshold
+                    pred = cs[idx] >= threshold if pred_cur is None else pred_cur[idx]
                     ec = e["expected_counts"]
                     missed = float((p[~pred] * vals[idx][~pred]).sum()) if vals is not None else 0.0
                     row["cost_estimated"] = _cost_per_1000(ec["tp"], ec["fp"], ec["fn"], missed, len(idx), costs)
                     if rr and row["label_coverage"] >= min_label_coverage:
                         c = rr["counts"]
                         yl, sl = y_cur[lab_idx], cs[lab_idx]
-                        missed_r = float(vals[lab_idx][(yl == 1) & (sl < threshold)].sum()) if vals is not None else 0.0
+                        not_alerted = sl < threshold if pred_cur is None else ~pred_cur[lab_idx]
+                        missed_r = float(vals[lab_idx][(yl == 1) & not_alerted].sum()) if vals is not None else 0.0
                         row["cost_realized"] = _cost_per_1000(c["tp"], c["fp"], c["fn"], missed_r, len(lab_idx), costs)
                 rows.append(row)
             perf = pd.DataFrame(rows).set_index("window")

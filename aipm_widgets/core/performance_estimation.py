@@ -109,20 +109,24 @@ class PerformanceEstimator:
     n_reference: int = 0
 
     @classmethod
-    def fit(cls, y, score, *, threshold: float, base_n: int = 2000, n_samples: int = 60, seed: int = 0):
-        """Calibrate ``score`` on the reference labels ``y`` (isotonic) and measure sampling errors."""
+    def fit(cls, y, score, *, threshold: float, predicted=None, base_n: int = 2000, n_samples: int = 60, seed: int = 0):
+        """Calibrate ``score`` on the reference labels ``y`` (isotonic) and measure sampling errors.
+
+        ``predicted`` (0/1 decisions) replaces ``score >= threshold`` when the model's decisions are logged.
+        """
         from sklearn.isotonic import IsotonicRegression
 
         y = np.asarray(y).astype(int)
         score = np.asarray(score, float)
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(score, y)
-        reference = realized_metrics(y, score, threshold)
+        pred = None if predicted is None else np.asarray(predicted).astype(bool)
+        reference = realized_metrics(y, score, threshold, pred)
         rng = np.random.default_rng(seed)
         base_n = int(min(base_n, len(y)))
         draws = {m: [] for m in METRICS}
         for _ in range(n_samples):
             idx = rng.integers(0, len(y), base_n)
-            r = realized_metrics(y[idx], score[idx], threshold)
+            r = realized_metrics(y[idx], score[idx], threshold, None if pred is None else pred[idx])
             for m in METRICS:
                 draws[m].append(r[m])
         base_sd = {m: float(np.nanstd(v, ddof=1)) for m, v in draws.items()}

@@ -114,7 +114,7 @@ class DriftMonitor(W.VBox):
         self.window_size = W.Dropdown(options=[("Day", "day"), ("Week", "week"), ("Month", "month")], value=window,
                                       description="Window")
         self.mode = W.ToggleButtons(options=[("Fixed thresholds", "fixed"), ("Band from reference", "band")],
-                                    value="fixed", description="Thresholds")
+                                    value="fixed", description="Thresholds", style={"description_width": "initial"})
         self.feature = W.Dropdown(description="Feature")
         self.window_pick = W.Dropdown(description="Window")
         self.metric = W.Dropdown(options=[(m.replace("_", " ").upper() if m == "roc_auc" else m, m) for m in METRICS],
