@@ -255,3 +255,14 @@ def test_core_imports_without_widget_libraries():
         "assert 'evidently' not in sys.modules and 'cleanlab' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_population_shares_from_a_reference_column():
+    from aipm_widgets.core.representativeness import shares_from_reference
+
+    shares = shares_from_reference(["a"] * 30 + ["b"] * 10)
+    assert shares == {"a": 0.75, "b": 0.25}
+    rep = compare_shares(["a"] * 50 + ["b"] * 50, shares)
+    assert rep.most_under_represented() == ["a"] and rep.table.loc[rep.table.group == "b", "ratio"].item() == pytest.approx(2.0)
+    rep = compare_shares(["a"] * 10, {"a": 0.5, "c": 0.5})
+    assert rep.most_under_represented() == ["c"]  # a group absent from the data is the worst case

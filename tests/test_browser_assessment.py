@@ -67,6 +67,14 @@ def test_dashboard_upload_and_broken_file(page, voila_server, tmp_path):
     assert "hour" in issues and "outside the allowed range" in issues and "placeholder" in issues
     _shot(page, tmp_path, "assessment_uploaded.png", ".aipm-data-assessment")
 
+    # Accept the first issue (the blocker) with a note that tries to inject HTML: it must show as text.
+    page.locator(".aipm-waive-note input").fill("<b>QA</b> rows, see ticket 42")
+    page.locator(".aipm-waive-button").click()
+    page.wait_for_selector(".aipm-issues :text('Accepted:')", timeout=30_000)
+    assert "<b>QA</b> rows, see ticket 42" in page.inner_text(".aipm-issues")
+    assert page.locator(".aipm-issues b:text('QA')").count() == 0
+    assert "ready with warnings" in page.inner_text(".aipm-readiness")
+
     broken = tmp_path / "broken.csv"
     broken.write_bytes(b"\x00\x01\x02\x03\x89PNG binary junk" * 10)
     _upload(page, broken)
@@ -78,5 +86,6 @@ def test_dashboard_upload_and_broken_file(page, voila_server, tmp_path):
     page.locator(".aipm-save-decision").last.click()
     page.wait_for_selector(".aipm-msg-success", timeout=30_000)
     record = voila_server[1].read_text()
-    assert "readiness: not ready" in record and "orders.csv" in record
+    assert "readiness: ready with warnings" in record and "orders.csv" in record
+    assert "<b>QA</b> rows, see ticket 42" in record
     assert_no_error_output(page)

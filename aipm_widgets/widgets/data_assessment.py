@@ -116,6 +116,8 @@ class DataAssessment(W.VBox):
         self.waive_note = W.Text(placeholder="Why the team accepts it (required)", layout=W.Layout(width="360px"))
         self.waive_button = W.Button(description="Accept with note", icon="check-square")
         self.waive_button.on_click(lambda _: self.waive(self.waive_issue.value, self.waive_note.value))
+        self.waive_note.add_class("aipm-waive-note")
+        self.waive_button.add_class("aipm-waive-button")
         self.column = W.Dropdown(options=[], description="Column", layout=W.Layout(width="320px"))
         self.column.observe(lambda _: self._render_column(), names="value")
         self.column_info = W.HTML()
