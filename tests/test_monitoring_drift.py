@@ -139,3 +139,31 @@ def test_band_threshold_learned_from_reference():
     assert 0.01 < band < 0.1  # tighter than the fixed 0.1 for 1,000-row windows of a stable feature
     assert table.drift.loc["x"].tolist() == [False, True]
     assert table.expected_chance_alerts() == pytest.approx(2 * 0.0027)
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=60),
+       st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=1, max_size=60))
+def test_wasserstein_equals_scipy_property(a, b):
+    from scipy.stats import wasserstein_distance
+
+    a, b = np.asarray(a), np.asarray(b)
+    expected = wasserstein_distance(a, b) / max(float(np.std(a)), 0.001)
+    assert D.wasserstein_normed(np.sort(a), np.sort(b)) == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=80))
+def test_trigger_parser_never_crashes(text):
+    from aipm_widgets.core.errors import AipmError
+    from aipm_widgets.core.triggers import parse_trigger
+
+    try:
+        t = parse_trigger(text)
+    except AipmError:
+        return
+    assert t.op in {"<", "<=", ">", ">="} and t.consecutive >= 1

@@ -25,6 +25,7 @@ def register(sub) -> None:
     g.add_argument("--window-rows", type=int, default=None, metavar="N", help="windows of N consecutive rows")
     p.add_argument("--label", default=None, metavar="COL", help="label column (may be partly empty)")
     p.add_argument("--positive", default=None, metavar="VALUE", help="the label's positive value if not 0/1")
+    p.add_argument("--label-date", default=None, metavar="COL", help="when each label arrived (shows the label delay)")
     p.add_argument("--score", default=None, metavar="COL", help="model score column")
     p.add_argument("--prediction", default=None, metavar="COL", help="0/1 decision column (optional)")
     p.add_argument("--threshold", type=float, default=None, metavar="T", help="alert threshold (default: from the record)")
@@ -66,7 +67,7 @@ def run(args) -> int:
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     res = run_monitoring(
         ref, cur, features=features, timestamp=timestamp, window=args.window or "week", window_rows=args.window_rows,
-        label=args.label, positive=args.positive, score=args.score, prediction=args.prediction, threshold=threshold,
+        label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
         costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
         threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
         volume_per_day=settings.get("volume_per_day"),

@@ -162,7 +162,9 @@ class MonitoringResult:
                 parts.append(
                     f"ROC AUC: {ref_auc:.2f} on the reference; realized {r['realized_roc_auc']:.2f} "
                     f"[{r['realized_roc_auc_lower']:.2f}, {r['realized_roc_auc_upper']:.2f}] in {worst} "
-                    f"(labels for {r['label_coverage']:.0%} of its rows), estimated from scores "
+                    f"(labels for {r['label_coverage']:.0%} of its rows"
+                    + (f", median {r['label_delay_days']:.0f} days late" if pd.notna(r.get("label_delay_days", np.nan)) else "")
+                    + "), estimated from scores "
                     f"{r['estimated_roc_auc']:.2f} [{r['estimated_roc_auc_lower']:.2f}, {r['estimated_roc_auc_upper']:.2f}]."
                 )
         if "cost_estimated" in self.cost and self.reference_cost_per_1000:
@@ -234,6 +236,8 @@ class MonitoringResult:
                                                      for m in METRICS}
                 if "label_coverage" in p:
                     entry["label_coverage"] = num(p["label_coverage"])
+                if "label_delay_days" in p:
+                    entry["label_delay_days"] = num(p["label_delay_days"])
                 entry["likely_concept_drift"] = bool(p.get("concept_drift", False))
             if lab in self.cost.index:
                 entry["cost_per_1000"] = {k: num(v) for k, v in self.cost.loc[lab].items()}
@@ -383,6 +387,7 @@ def run_monitoring(
     positive: Any = None,
     score: str | None = None,
     prediction: str | None = None,
+    label_date: str | None = None,
     threshold: float | None = None,
     costs: Mapping[str, Any] | None = None,
     triggers: Sequence[str | Mapping | Trigger] | None = None,
@@ -406,6 +411,8 @@ def run_monitoring(
         Period windows (``day``/``week``/``month``) over ``timestamp``, or ``window_rows`` rows each.
     label, positive
         The outcome column (may be partly empty: labels that have not arrived) and its positive value.
+    label_date : str, optional
+        When each label arrived (a date column): gives each window's median label delay in days.
     score, prediction, threshold
         The model's score column, an optional 0/1 decision column, and the alert threshold (``score >= threshold``).
     costs : mapping, optional
@@ -429,7 +436,7 @@ def run_monitoring(
         raise InputDataError("The reference table has no rows; give the validation or launch-period data.")
     if len(current) == 0:
         raise InputDataError("The production table has no rows; nothing to monitor.")
-    special = [c for c in (timestamp if window_rows is None else None, label, score, prediction, id_column) if c]
+    special = [c for c in (timestamp if window_rows is None else None, label, score, prediction, id_column, label_date) if c]
     require_columns(current, special)
     require_columns(reference, [c for c in (label, score, prediction) if c])
     if features is None:
@@ -556,6 +563,11 @@ def run_monitoring(
                 ref_cost = _cost_per_1000(r["tp"], r["fp"], r["fn"], missed, int(ok_ref.sum()), costs)
             order = np.argsort(codes, kind="stable")
             cs = cur_score.to_numpy()
+            delay_days = None
+            if label_date and window_rows is None:
+                arrived = pd.to_datetime(current[label_date], errors="coerce")
+                when = pd.to_datetime(current[timestamp], errors="coerce")
+                delay_days = ((arrived - when).dt.total_seconds() / 86400).to_numpy(float)
             vals = current[costs["value_column"]].fillna(0).clip(lower=0).to_numpy() if costs.get("fn_cost_from_value") else None
             rows = []
             for i, lab in enumerate(labels):
@@ -573,6 +585,9 @@ def run_monitoring(
                 lab_idx = idx[y_cur[idx] >= 0]
                 row["n_labeled"] = len(lab_idx)
                 row["label_coverage"] = len(lab_idx) / len(idx)
+                if delay_days is not None:
+                    d = delay_days[lab_idx]
+                    row["label_delay_days"] = float(np.nanmedian(d)) if np.isfinite(d).any() else np.nan
                 rr = (est.realized(y_cur[lab_idx], cs[lab_idx], None if pred_cur is None else pred_cur[lab_idx])
                       if len(lab_idx) else {})
                 for m in METRICS:

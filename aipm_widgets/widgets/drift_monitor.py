@@ -52,7 +52,7 @@ class DriftMonitor(W.VBox):
         Columns to watch (default: all shared columns except the special ones).
     timestamp, window : str
         Timestamp column and initial window size (``day``, ``week``, ``month``).
-    label, score, threshold, costs, triggers, id_column
+    label, label_date, score, threshold, costs, triggers, id_column
         As :func:`~aipm_widgets.core.monitoring.run_monitoring`; threshold, costs and triggers default to
         the decision record's (stage 4's threshold and costs, this stage's saved triggers).
     record_path : path, optional
@@ -75,6 +75,7 @@ class DriftMonitor(W.VBox):
     def __init__(
         self, reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str] | None = None,
         timestamp: str = "timestamp", window: str = "month", label: str | None = None, score: str | None = None,
+        label_date: str | None = None,
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
         id_column: str | None = None, record_path: str | Path | None = None, reference_description: str | None = None,
         report_dir: str | Path | None = None, fallback_costs: dict | None = None, **kwargs: Any,
@@ -104,7 +105,8 @@ class DriftMonitor(W.VBox):
                 )
         if triggers is None:
             triggers = [t.get("text") or t for t in settings.get("triggers", [])] or list(DEFAULT_TRIGGERS)
-        self._kw = dict(features=features, timestamp=timestamp, label=label, score=score, threshold=threshold,
+        self._kw = dict(features=features, timestamp=timestamp, label=label, label_date=label_date, score=score,
+                        threshold=threshold,
                         costs=costs, id_column=id_column, volume_per_day=settings.get("volume_per_day"))
         self.triggers_text = list(triggers)
         self.result: MonitoringResult | None = None
@@ -262,8 +264,11 @@ class DriftMonitor(W.VBox):
                                                      fill="toself", fillcolor=fill, mode="lines", line={"width": 0},
                                                      hoverinfo="skip", showlegend=False)
                     cov = perf.get("label_coverage", pd.Series(1.0, index=perf.index))
-                    hover = [f"{kind} {m} {val:.3f} [{a:.3f}, {b:.3f}]" + (f"<br>labels for {c:.0%} of rows" if kind == "realized" else "")
-                             for val, a, b, c in zip(v, lo, hi, cov)]
+                    delay = perf.get("label_delay_days", pd.Series(np.nan, index=perf.index))
+                    hover = [f"{kind} {m} {val:.3f} [{a:.3f}, {b:.3f}]"
+                             + (f"<br>labels for {c:.0%} of rows" if kind == "realized" else "")
+                             + (f", median {dl:.0f} days late" if kind == "realized" and np.isfinite(dl) else "")
+                             for val, a, b, c, dl in zip(v, lo, hi, cov, delay)]
                     self.performance.add_scatter(x=x, y=v.tolist(), mode="lines+markers", name=kind, line={"color": color},
                                                  hovertext=hover, hoverinfo="text")
                 ref = res.reference_metrics.get(m)
