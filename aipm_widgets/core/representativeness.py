@@ -76,7 +76,7 @@ def sample_size_arithmetic(*, width: float, metric: float = 0.5, rate: float = 1
         f"cases needed = (2 x {z:.2f})^2 x {metric:g} x (1 - {metric:g}) / {width:g}^2 = {cases:,.0f}"
     )
     if rate < 1:
-        text += f"; rows needed = {cases:,.0f} / {rate:g} (share of rows the metric counts) = {math.ceil(cases / rate):,}"
+        text += f"; rows needed = {cases:,.0f} / {rate:.3g} (share of rows the metric counts) = {math.ceil(cases / rate):,}"
     return text
 
 

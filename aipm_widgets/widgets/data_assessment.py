@@ -127,8 +127,8 @@ class DataAssessment(W.VBox):
         self.spec_max = W.Text(description="max", layout=narrow, style={"description_width": "40px"})
         self.spec_allowed = W.Text(description="allowed", placeholder="values, comma-separated",
                                    layout=W.Layout(width="330px"), style={"description_width": "60px"})
-        self.spec_nulls = W.Text(description="max missing share", layout=W.Layout(width="220px"),
-                                 style={"description_width": "120px"})
+        self.spec_nulls = W.Text(description="max missing share", layout=W.Layout(width="240px"),
+                                 style={"description_width": "135px"})
         self.spec_button = W.Button(description="Change the spec and re-check", icon="edit", layout=W.Layout(width="240px"))
         self.spec_button.add_class("aipm-spec-edit")
         self.spec_button.on_click(lambda _: self.edit_spec(
