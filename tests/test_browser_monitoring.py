@@ -11,7 +11,8 @@ from conftest import assert_no_error_output, open_dashboard
 pytestmark = pytest.mark.browser
 
 
-def test_monitoring_dashboard_in_voila(page, voila_url, tmp_path):
+def test_monitoring_dashboard_in_voila(page, voila_server, tmp_path):
+    voila_url, record_path = voila_server
     open_dashboard(page, voila_url, "05_post_launch_monitoring.ipynb", ready_selector=".aipm-alerts")
     page.wait_for_selector(".js-plotly-plot .heatmaplayer, .js-plotly-plot .hm", state="attached", timeout=60_000)
     body = page.inner_text("body")
@@ -39,4 +40,12 @@ def test_monitoring_dashboard_in_voila(page, voila_url, tmp_path):
         out.mkdir(exist_ok=True)
         for p in [shot, *parts]:
             shutil.copy(p, out / p.name)
+    assert_no_error_output(page)
+    # The decision is saved to the shared record from the browser.
+    page.get_by_role("button", name="Save monitoring decision").click()
+    page.wait_for_function("() => document.body.innerText.includes('Saved the monitoring decision')", timeout=30_000)
+    from aipm_widgets.core.record import load_record
+
+    mon = load_record(record_path).monitoring
+    assert mon.status == "decided" and mon.last_run.concept_drift_from == "2025-10"
     assert_no_error_output(page)

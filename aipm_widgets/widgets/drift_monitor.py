@@ -128,12 +128,12 @@ class DriftMonitor(W.VBox):
         self.cost = go.FigureWidget()
         self.alerts = W.HTML()
         self.notes = W.HTML()
-        self.report_button = W.Button(description="Save evidently report", icon="file", layout=W.Layout(width="auto"),
+        self.report_button = W.Button(description="Save evidently report", icon="file", layout=W.Layout(width="260px"),
                                       tooltip="DataDriftPreset for the chosen window, as HTML")
         self.triggers_box = W.Textarea(value="\n".join(self.triggers_text), description="Triggers",
                                        layout=W.Layout(width="100%", height="90px"))
         self.save_button = W.Button(description="Save monitoring decision", button_style="primary", icon="save",
-                                    layout=W.Layout(width="auto"))
+                                    layout=W.Layout(width="260px"))
         self.window_size.observe(self._recompute, names="value")
         self.mode.observe(self._recompute, names="value")
         self.feature.observe(self._on_select, names="value")
