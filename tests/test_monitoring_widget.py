@@ -65,3 +65,15 @@ def test_core_imports_without_widget_libraries():
     code = ("import sys; sys.modules['ipywidgets'] = None; sys.modules['plotly'] = None\n"
             "import aipm_widgets.core.monitoring, aipm_widgets.core.drift, aipm_widgets.core.triggers")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_save_evidently_report_to_file(frames, tmp_path):
+    from aipm_widgets.widgets.drift_monitor import DriftMonitor
+
+    ref, cur = frames
+    m = DriftMonitor(ref.head(2000), cur.head(4000), features=["amount", "channel"], window="week",
+                     record_path=tmp_path / "r.yaml")
+    m.window_pick.value = m.window_pick.options[1]
+    path = m.save_report()
+    assert path.exists() and path.stat().st_size > 100_000 and path.parent == tmp_path / "monitoring_reports"
+    assert "Saved evidently's drift report" in m.messages.value
