@@ -76,4 +76,4 @@ def test_save_evidently_report_to_file(frames, tmp_path):
     m.window_pick.value = m.window_pick.options[1]
     path = m.save_report()
     assert path.exists() and path.stat().st_size > 100_000 and path.parent == tmp_path / "monitoring_reports"
-    assert "Saved evidently's drift report" in m.messages.value
+    assert m.messages.messages[-1][0] == "success" and "Saved evidently's drift report" in m.messages.messages[-1][1]
