@@ -168,6 +168,9 @@ def test_constraints_feasible_interval_and_infeasible_closest():
     failing = [c for c in f2.closest if not c["satisfied"]]
     assert failing and all(c["shortfall"] > 0 for c in failing)
     assert "No threshold meets" in f2.describe()
+    # With no feasible threshold the recommendation is the closest one, not the unconstrained optimum.
+    best, reason = t2.recommended_threshold()
+    assert best == f2.closest_threshold and "closest" in reason
 
 
 @pytest.mark.parametrize(

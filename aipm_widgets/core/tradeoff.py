@@ -423,7 +423,10 @@ class Tradeoff:
             if feasible.any():
                 mask, where = feasible, " within the constraints"
             else:
-                where = " (no threshold meets the constraints)"
+                # Start where the team can actually operate: the threshold closest to meeting every constraint,
+                # not the unconstrained optimum (which may, e.g., need four times the review capacity).
+                closest = self.feasibility().closest_threshold
+                return float(closest), "no threshold meets the constraints; this is the closest to meeting them all"
         if metric == "cost":
             if not self.has_costs:
                 raise InputDataError("The lowest-cost threshold needs costs: give cost_fp and cost_fn.")
