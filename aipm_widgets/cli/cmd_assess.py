@@ -38,7 +38,7 @@ def _assess(args) -> int:
 
     if args.spec and args.reference:
         raise AipmError("Give either --spec or --reference, not both.")
-    loaded = read_table(args.data)
+    loaded = read_table(args.data, keep_null_markers=True)
     frame, _ = parse_date_columns(loaded.frame)
     require_columns(frame, [args.label, args.id, args.time])
     roles = {c: r for c, r in ((args.label, "label"), (args.id, "id"), (args.time, "timestamp")) if c}

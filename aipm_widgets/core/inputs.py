@@ -131,6 +131,7 @@ def read_table(
     *,
     name: str | None = None,
     max_bytes: int | None = None,
+    keep_null_markers: bool = False,
 ) -> TableLoad:
     """Read a CSV or Parquet table from a path or from uploaded bytes, with clear errors.
 
@@ -138,6 +139,9 @@ def read_table(
     Windows-1252) and the delimiter (``,``, ``;``, tab, ``|``). Raises :class:`InputDataError` for an empty
     file, a binary file that is not Parquet, a file with no header row, or one over ``max_bytes``
     (default: ``AIPM_MAX_UPLOAD_MB`` MB, 200).
+
+    With ``keep_null_markers=True`` a CSV's text such as ``"NA"`` or ``"N/A"`` stays text (only empty cells
+    become missing), so the data assessment can report which null markers a file mixes.
     """
     limit = DEFAULT_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -172,7 +176,10 @@ def read_table(
     if _looks_like_data(header):
         raise InputDataError(NO_HEADER.format(name=label, first=first[:80]))
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, low_memory=False, keep_default_na=True)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, low_memory=False, keep_default_na=not keep_null_markers,
+            na_values=[""] if keep_null_markers else None,
+        )
     except pd.errors.EmptyDataError:
         raise InputDataError(EMPTY_FILE.format(name=label)) from None
     except (pd.errors.ParserError, UnicodeError, ValueError) as exc:

@@ -115,7 +115,7 @@ class DataLoader(W.VBox):
 
     def _read(self, source, name: str | None = None):
         try:
-            return read_table(source, name=name, max_bytes=self.max_bytes)
+            return read_table(source, name=name, max_bytes=self.max_bytes, keep_null_markers=True)
         except InputDataError as exc:
             if self.frame is not None:
                 # Say plainly that what is shown below is still the earlier table.
