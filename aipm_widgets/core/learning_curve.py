@@ -207,7 +207,8 @@ def labels_needed(
         cols = rng.integers(0, test.shape[1], test.shape[1])
         boots.append(fit_power_law(n_abs, test[:, cols].mean(axis=1)).labels_for(target))
     boots = np.asarray(boots)
-    low, high = (float(np.quantile(boots, 0.1)), float(np.quantile(boots, 0.9)))
+    # "lower"/"higher" pick observed values: no arithmetic on the infinite answers of curves that level off.
+    low, high = float(np.quantile(boots, 0.1, method="lower")), float(np.quantile(boots, 0.9, method="higher"))
     notes = []
     largest = float(n_abs[-1])
     reached = test.mean(axis=1)[-1] >= target
