@@ -19,9 +19,30 @@ from ..core.errors import InputDataError
 from ..core.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
 from ._base import MessageArea, esc, guarded
 
-__all__ = ["DataLoader", "NONE"]
+__all__ = ["DataLoader", "NONE", "allowed_path"]
 
 NONE = "(none)"
+
+
+def allowed_path(text: str) -> Path:
+    """Resolve a typed path, refusing files outside the workbook's folder.
+
+    A dashboard visitor types this text, and the table's values are shown back: reading any file the
+    server can read would leak it. Only files under the working folder (where the notebooks and the
+    record live) or under ``$AIPM_DATA_DIR`` are read.
+    """
+    import os
+
+    path = Path(text).expanduser()
+    resolved = (Path.cwd() / path).resolve() if not path.is_absolute() else path.resolve()
+    roots = [Path.cwd().resolve()] + [Path(p).expanduser().resolve() for p in os.environ.get("AIPM_DATA_DIR", "").split(os.pathsep) if p]
+    if not any(resolved == root or root in resolved.parents for root in roots):
+        raise InputDataError(
+            f"{text}: for safety the dashboard only reads files inside {roots[0]}"
+            + (" or AIPM_DATA_DIR" if len(roots) > 1 else "")
+            + ". Copy the file there, upload it, or set AIPM_DATA_DIR to the folder that holds it."
+        )
+    return resolved
 
 
 class DataLoader(W.VBox):
@@ -135,7 +156,7 @@ class DataLoader(W.VBox):
         self.messages.clear()
         if not str(path).strip():
             raise InputDataError("Type the path of a CSV or Parquet file first.")
-        loaded = self._read(Path(str(path).strip()).expanduser())
+        loaded = self._read(allowed_path(str(path).strip()))
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
 
     @guarded()
