@@ -74,6 +74,7 @@ class OwnPredictions(W.VBox):
             ],
             **kwargs,
         )
+        self.add_class("aipm-own-predictions")
 
     @property
     def frame(self) -> pd.DataFrame | None:
