@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import assert_no_error_output, open_dashboard
 
+STAGE_NOTEBOOKS = [
+    "01_use_case_scoping.ipynb", "02_expectations_and_ethics.ipynb", "03_data_assessment.ipynb",
+    "04_metric_selection.ipynb", "05_post_launch_monitoring.ipynb", "06_product_brief.ipynb",
+]
+
 pytestmark = pytest.mark.browser
 
 
@@ -16,6 +21,11 @@ def test_start_page_renders_in_voila(page, voila_url, tmp_path):
     assert "import " not in body, "Voila must not show code"
     page.screenshot(path=str(tmp_path / "start_voila.png"), full_page=True)
     assert_no_error_output(page)
+    # In Voila every stage link (Markdown table and live table) resolves to that stage's dashboard.
+    hrefs = page.eval_on_selector_all("a[href$='.ipynb']", "els => els.map(e => e.href)")
+    stages = {f"{voila_url}/voila/render/{nb}" for nb in STAGE_NOTEBOOKS}
+    assert stages <= set(hrefs), sorted(set(hrefs))
+    assert all(h in stages for h in hrefs), sorted(set(hrefs) - stages)
 
 
 def test_start_page_runs_in_jupyterlab(page, jupyterlab_server, tmp_path):
@@ -42,3 +52,8 @@ def test_start_page_runs_in_jupyterlab(page, jupyterlab_server, tmp_path):
     page.screenshot(path=str(tmp_path / "start_lab.png"))
     assert not page.query_selector_all(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert "Traceback" not in body
+    # In Lab the live table links each stage's notebook in Lab and its dashboard in Voila (same server).
+    notebooks = page.eval_on_selector_all(".jp-OutputArea a.aipm-stage-link", "els => els.map(e => e.href)")
+    dashboards = page.eval_on_selector_all(".jp-OutputArea a.aipm-dashboard-link", "els => els.map(e => e.href)")
+    assert set(notebooks) == {f"{jupyterlab_server}/lab/tree/{nb}" for nb in STAGE_NOTEBOOKS}
+    assert set(dashboards) == {f"{jupyterlab_server}/voila/render/{nb}" for nb in STAGE_NOTEBOOKS}
