@@ -1,0 +1,82 @@
+"""``OwnFairness``: the fairness audit on a team's own file of outcomes, scores and group columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from ..core.errors import InputDataError
+from ._base import MessageArea, guarded
+from .data_loader import NONE, DataLoader
+
+__all__ = ["OwnFairness"]
+
+
+class OwnFairness(W.VBox):
+    """Upload a table, choose the label, its positive value, the score and a group column, and audit it.
+
+    Attributes
+    ----------
+    audit : FairnessAudit or None
+        The audit built from the last table (``audit.result`` holds the numbers).
+    """
+
+    def __init__(self, *, threshold: float = 0.5, record_path: str | Path | None = None, **kwargs: Any) -> None:
+        self.threshold, self.record_path = threshold, record_path
+        self.audit = None
+        self.messages = MessageArea()
+        self.loader = DataLoader(name="decisions")
+        self.loader.id_column.layout.display = "none"
+        self.loader.time_column.layout.display = "none"
+        style = {"description_width": "90px"}
+        self.positive = W.Dropdown(options=[NONE], description="Positive is", style=style, layout=W.Layout(width="300px"))
+        self.score = W.Dropdown(options=[NONE], description="Score", style=style, layout=W.Layout(width="300px"))
+        self.group = W.Dropdown(options=[NONE], description="Group", style=style, layout=W.Layout(width="300px"))
+        self.loader.on_loaded(lambda _: self._fill())
+        self.loader.label.observe(lambda _: self._fill_positive(), names="value")
+        self.build_button = W.Button(description="Audit", icon="balance-scale", button_style="primary")
+        self.build_button.on_click(lambda _: self.build())
+        self.output = W.VBox()
+        super().__init__([self.loader, W.HBox([self.positive, self.score, self.group]), self.build_button,
+                          self.messages, self.output], **kwargs)
+        self.add_class("aipm-own-fairness")
+
+    def _fill(self) -> None:
+        frame = self.loader.frame
+        numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        few_values = [str(c) for c in frame.columns if frame[c].nunique(dropna=False) <= 50]
+        self.score.options = [NONE] + numeric
+        self.score.value = next((c for c in numeric if "score" in c.lower() or "proba" in c.lower()), NONE)
+        self.group.options = [NONE] + few_values
+        self.group.value = NONE
+        self._fill_positive()
+
+    def _fill_positive(self) -> None:
+        frame, label = self.loader.frame, self.loader.roles()["label"]
+        names = [] if frame is None or label is None else [str(v) for v in pd.unique(frame[label].dropna())[:20]]
+        self.positive.options = [NONE] + names
+        self.positive.value = "1" if "1" in names else ("True" if "True" in names else NONE)
+
+    @guarded()
+    def build(self) -> None:
+        """Build the audit from the chosen columns (what the button does)."""
+        from .fairness_audit import FairnessAudit
+
+        self.messages.clear()
+        frame, label = self.loader.frame, self.loader.roles()["label"]
+        if frame is None:
+            raise InputDataError("Load a table first: upload a CSV or Parquet file, or type its path.")
+        missing = [name for name, v in (("label", label), ("score", self.score.value), ("group", self.group.value))
+                   if v in (None, NONE)]
+        if missing:
+            raise InputDataError(f"Choose the {' and '.join(missing)} column{'s' if len(missing) > 1 else ''} first.")
+        positive = None
+        if self.positive.value not in (None, NONE):
+            positive = next((v for v in pd.unique(frame[label].dropna()) if str(v) == self.positive.value), None)
+        self.audit = FairnessAudit(frame, label=label, score=self.score.value, group=self.group.value,
+                                   threshold=self.threshold, positive=positive, record_path=self.record_path,
+                                   dataset_name=self.loader.source)
+        self.output.children = [self.audit]
