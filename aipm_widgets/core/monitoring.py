@@ -151,7 +151,7 @@ class MonitoringResult:
         chance = self.expected_chance_alerts()
         n_flags = int(self.drift.drift.values.sum())
         n_tests = int((self.drift.n > 0).values.sum())
-        parts.append(f"{n_flags} drift flags in {n_tests} feature-window tests; chance alone would raise about {chance:.1f}.")
+        parts.append(f"{n_flags} drift flags in {n_tests} feature-window tests; chance alone would raise {chance_words(chance)}.")
         perf = self.performance
         if len(perf) and "realized_roc_auc" in perf:
             ref_auc = self.reference_metrics.get("roc_auc")
@@ -373,6 +373,13 @@ def _cost_per_1000(tp, fp, fn, missed_value, n, costs: Mapping[str, Any]) -> flo
     fn_cost = missed_value if costs.get("fn_cost_from_value") else fn * float(costs.get("cost_fn") or 0.0)
     total = fp * float(costs.get("cost_fp") or 0.0) + fn_cost - tp * float(costs.get("value_tp") or 0.0)
     return 1000.0 * total / n
+
+
+def chance_words(expected: float) -> str:
+    """An expected count of false alarms in words: 'fewer than 1' rather than 'about 0.0'."""
+    if expected < 0.5:
+        return "fewer than 1"
+    return f"about {expected:.0f}" if expected >= 2 else f"about {expected:.1f}"
 
 
 def run_monitoring(

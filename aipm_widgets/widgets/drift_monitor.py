@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..core.errors import AipmError
-from ..core.monitoring import DEFAULT_TRIGGERS, MonitoringResult, run_monitoring, settings_from_record
+from ..core.monitoring import DEFAULT_TRIGGERS, MonitoringResult, chance_words, run_monitoring, settings_from_record
 from ..core.performance_estimation import METRICS
 from ..core.record import load_record, update_section
 from ..core.triggers import parse_trigger
@@ -323,7 +323,7 @@ class DriftMonitor(W.VBox):
                     f"<tbody>{rows}</tbody></table>")
         chance = res.expected_chance_alerts()
         n_tests = int((res.drift.n > 0).values.sum())
-        body += (f"<p style='font-size:12px;color:#555'>Chance alone would raise about {chance:.1f} of these drift flags in "
+        body += (f"<p style='font-size:12px;color:#555'>Chance alone would raise {chance_words(chance)} of these drift flags in "
                  f"{n_tests} feature-window tests ({esc(res.chance_basis())}).</p>")
         self.alerts.value = body
         notes = self.record_notes + res.notes
