@@ -583,7 +583,7 @@ def save_checklist_state(
 
     Returns the state as saved. ``status`` optionally sets the section's status too (``in_progress``).
     """
-    from .record import current_user, load_record, update_section
+    from .record import current_user, update_section
 
     path = Path(record_path)
     who = who if who is not None else current_user()

@@ -459,7 +459,6 @@ def run_monitoring(
             f"The reference has only {len(reference)} rows (under {TINY_REFERENCE}): drift tests on it are weak and its "
             "thresholds uncertain; use a longer reference period if you can."
         )
-    cols = features + [c for c in (score,) if c]
     reference = _dedupe(_clean_frame(reference, features, "reference", notes), id_column, "reference", notes)
     current = _dedupe(_clean_frame(current, features, "production", notes), id_column, "production", notes)
 

@@ -339,7 +339,7 @@ class DataAssessment(W.VBox):
         tone = {"not ready": "error", "ready with warnings": "warning", "ready": "success"}[a.readiness]
         waived = len(a.issues) - len(a.open_issues)
         self.summary.value = (
-            f"<div style='margin:6px 0'>"
+            "<div style='margin:6px 0'>"
             + card("Readiness", a.readiness, READINESS[a.readiness], tone=tone)
             + card("Blockers", str(c["blocker"]), "must be fixed or waived", tone="error" if c["blocker"] else "success")
             + card("Warnings", str(c["warning"]), "fix or accept with a note", tone="warning" if c["warning"] else "success")

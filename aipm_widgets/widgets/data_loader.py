@@ -19,9 +19,33 @@ from ..core.errors import InputDataError
 from ..core.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
 from ._base import MessageArea, esc, guarded
 
-__all__ = ["DataLoader", "NONE", "allowed_path"]
+__all__ = ["DataLoader", "NONE", "allowed_path", "picker", "numeric_columns", "fill_positive_picker", "chosen_positive"]
 
 NONE = "(none)"
+
+
+def picker(description: str) -> W.Dropdown:
+    """A column picker in the loaders' style, starting with no choice."""
+    return W.Dropdown(options=[NONE], description=description, style={"description_width": "90px"},
+                      layout=W.Layout(width="300px"))
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    return [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def fill_positive_picker(dropdown: W.Dropdown, frame: pd.DataFrame | None, label: str | None) -> None:
+    """Offer the label column's values as the positive class; preselect 1/True when present."""
+    names = [] if frame is None or label is None else [str(v) for v in pd.unique(frame[label].dropna())[:20]]
+    dropdown.options = [NONE] + names
+    dropdown.value = "1" if "1" in names else ("True" if "True" in names else NONE)
+
+
+def chosen_positive(dropdown: W.Dropdown, frame: pd.DataFrame, label: str) -> Any:
+    """The label value the positive picker's text stands for (None when not chosen)."""
+    if dropdown.value in (None, NONE):
+        return None
+    return next((v for v in pd.unique(frame[label].dropna()) if str(v) == dropdown.value), dropdown.value)
 
 
 def allowed_path(text: str) -> Path:

@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-import pandas as pd
 
 from ..core.errors import InputDataError
 from ._base import MessageArea, guarded
-from .data_loader import NONE, DataLoader
+from .data_loader import NONE, DataLoader, chosen_positive, fill_positive_picker, numeric_columns, picker
 
 __all__ = ["OwnFairness"]
 
@@ -31,10 +30,7 @@ class OwnFairness(W.VBox):
         self.loader = DataLoader(name="decisions")
         self.loader.id_column.layout.display = "none"
         self.loader.time_column.layout.display = "none"
-        style = {"description_width": "90px"}
-        self.positive = W.Dropdown(options=[NONE], description="Positive is", style=style, layout=W.Layout(width="300px"))
-        self.score = W.Dropdown(options=[NONE], description="Score", style=style, layout=W.Layout(width="300px"))
-        self.group = W.Dropdown(options=[NONE], description="Group", style=style, layout=W.Layout(width="300px"))
+        self.positive, self.score, self.group = picker("Positive is"), picker("Score"), picker("Group")
         self.loader.on_loaded(lambda _: self._fill())
         self.loader.label.observe(lambda _: self._fill_positive(), names="value")
         self.build_button = W.Button(description="Audit", icon="balance-scale", button_style="primary")
@@ -46,7 +42,7 @@ class OwnFairness(W.VBox):
 
     def _fill(self) -> None:
         frame = self.loader.frame
-        numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        numeric = numeric_columns(frame)
         few_values = [str(c) for c in frame.columns if frame[c].nunique(dropna=False) <= 50]
         self.score.options = [NONE] + numeric
         self.score.value = next((c for c in numeric if "score" in c.lower() or "proba" in c.lower()), NONE)
@@ -55,10 +51,7 @@ class OwnFairness(W.VBox):
         self._fill_positive()
 
     def _fill_positive(self) -> None:
-        frame, label = self.loader.frame, self.loader.roles()["label"]
-        names = [] if frame is None or label is None else [str(v) for v in pd.unique(frame[label].dropna())[:20]]
-        self.positive.options = [NONE] + names
-        self.positive.value = "1" if "1" in names else ("True" if "True" in names else NONE)
+        fill_positive_picker(self.positive, self.loader.frame, self.loader.roles()["label"])
 
     @guarded()
     def build(self) -> None:
@@ -73,9 +66,7 @@ class OwnFairness(W.VBox):
                    if v in (None, NONE)]
         if missing:
             raise InputDataError(f"Choose the {' and '.join(missing)} column{'s' if len(missing) > 1 else ''} first.")
-        positive = None
-        if self.positive.value not in (None, NONE):
-            positive = next((v for v in pd.unique(frame[label].dropna()) if str(v) == self.positive.value), None)
+        positive = chosen_positive(self.positive, frame, label)
         self.audit = FairnessAudit(frame, label=label, score=self.score.value, group=self.group.value,
                                    threshold=self.threshold, positive=positive, record_path=self.record_path,
                                    dataset_name=self.loader.source)

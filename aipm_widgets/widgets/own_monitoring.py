@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
-import pandas as pd
 
 from ..core.errors import InputDataError
 from ._base import MessageArea, guarded
-from .data_loader import NONE, DataLoader
+from .data_loader import NONE, DataLoader, numeric_columns, picker
 
 __all__ = ["OwnMonitoring"]
 
@@ -45,8 +44,7 @@ class OwnMonitoring(W.VBox):
         for loader in (self.reference, self.production):
             loader.id_column.layout.display = "none"
         self.reference.time_column.layout.display = "none"
-        style = {"description_width": "90px"}
-        self.score = W.Dropdown(options=[NONE], description="Score", style=style, layout=W.Layout(width="300px"))
+        self.score = picker("Score")
         self.production.on_loaded(lambda _: self._fill_score())
         self.build_button = W.Button(description="Monitor", icon="line-chart", button_style="primary")
         self.build_button.on_click(lambda _: self.build())
@@ -63,7 +61,7 @@ class OwnMonitoring(W.VBox):
 
     def _fill_score(self) -> None:
         frame = self.production.frame
-        numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        numeric = numeric_columns(frame)
         self.score.options = [NONE] + numeric
         self.score.value = next((c for c in numeric if "score" in c.lower() or "proba" in c.lower()), NONE)
 

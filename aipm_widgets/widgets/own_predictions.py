@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..core.errors import InputDataError
 from ._base import MessageArea, guarded
-from .data_loader import NONE, DataLoader
+from .data_loader import NONE, DataLoader, chosen_positive, fill_positive_picker, numeric_columns, picker
 
 __all__ = ["OwnPredictions"]
 
@@ -53,11 +53,8 @@ class OwnPredictions(W.VBox):
         self.loader = DataLoader(name="predictions")
         self.loader.time_column.layout.display = "none"
         self.loader.id_column.layout.display = "none"
-        style = {"description_width": "90px"}
-        self.score = W.Dropdown(options=[NONE], description="Score", style=style, layout=W.Layout(width="300px"))
-        self.positive = W.Dropdown(options=[NONE], description="Positive is", style=style, layout=W.Layout(width="300px"))
-        self.value = W.Dropdown(options=[NONE], description="Row value", style=style, layout=W.Layout(width="300px"))
-        self.group = W.Dropdown(options=[NONE], description="Group", style=style, layout=W.Layout(width="300px"))
+        self.score, self.positive = picker("Score"), picker("Positive is")
+        self.value, self.group = picker("Row value"), picker("Group")
         self.build_button = W.Button(description="Explore thresholds", icon="sliders", button_style="primary")
         self.build_button.on_click(lambda _: self.build())
         self.loader.on_loaded(lambda _: self._fill_pickers())
@@ -83,7 +80,7 @@ class OwnPredictions(W.VBox):
     def _fill_pickers(self) -> None:
         frame = self.frame
         cols = [str(c) for c in frame.columns]
-        numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        numeric = numeric_columns(frame)
         guess = next((c for c in numeric if any(h in c.lower() for h in _SCORE_HINTS)), numeric[0] if numeric else NONE)
         self.score.options = [NONE] + numeric
         self.score.value = guess
@@ -94,15 +91,7 @@ class OwnPredictions(W.VBox):
         self._fill_positive()
 
     def _fill_positive(self) -> None:
-        frame, label = self.frame, self.loader.roles()["label"]
-        if frame is None or label is None:
-            self.positive.options = [NONE]
-            return
-        values = pd.unique(frame[label].dropna())[:20]
-        names = [str(v) for v in values]
-        self.positive.options = [NONE] + names
-        default = "1" if "1" in names else ("True" if "True" in names else NONE)
-        self.positive.value = default
+        fill_positive_picker(self.positive, self.frame, self.loader.roles()["label"])
 
     @guarded()
     def build(self) -> None:
@@ -119,10 +108,7 @@ class OwnPredictions(W.VBox):
         if self.score.value in (None, NONE):
             raise InputDataError("Choose the score column (the model's output) first.")
         pick = lambda d: None if d.value in (None, NONE) else d.value  # noqa: E731
-        positive = pick(self.positive)
-        if positive is not None:
-            # The dropdown holds text; find the label value it stands for.
-            positive = next((v for v in pd.unique(frame[label].dropna()) if str(v) == positive), positive)
+        positive = chosen_positive(self.positive, frame, label)
         rows = frame[frame[label].notna()]
         dropped = len(frame) - len(rows)
         value = rows[pick(self.value)].clip(lower=0) if pick(self.value) else None

@@ -232,7 +232,7 @@ class ThresholdExplorer(W.VBox):
         b = self.baseline
         if b is not None:
             if b.curve is not None:
-                data.append(go.Scatter(x=b.curve["recall"], y=b.curve["precision"], mode="lines", name=f"rule, any cut-off",
+                data.append(go.Scatter(x=b.curve["recall"], y=b.curve["precision"], mode="lines", name="rule, any cut-off",
                                        line=dict(color="#b36b00", dash="dot"), hoverinfo="skip"))
             data.append(go.Scatter(x=[b.metrics["recall"].value], y=[b.metrics["precision"].value], mode="markers",
                                    name=f"rule: {b.rule}", marker=dict(symbol="diamond", size=12, color="#b36b00")))
