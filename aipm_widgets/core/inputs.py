@@ -220,6 +220,11 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str | None]) -> None:
         raise InputDataError(MISSING_COLUMNS.format(missing=", ".join(map(repr, missing)), available=available))
 
 
+def _plain(v: Any) -> Any:
+    """A numpy scalar as the plain Python value (so messages say 25.48, not np.float64(25.48))."""
+    return v.item() if hasattr(v, "item") else v
+
+
 def _values_preview(values: Sequence[Any], limit: int = 5) -> str:
     shown = ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in list(values)[:limit])
     return shown + (", ..." if len(values) > limit else "")
@@ -258,7 +263,7 @@ def binary_labels(
     else:
         if len(values) > 2:
             raise InputDataError(
-                NOT_BINARY.format(name=name, k=len(values), values=_values_preview(values), example=values[0])
+                NOT_BINARY.format(name=name, k=len(values), values=_values_preview(values), example=_plain(values[0]))
             )
         as_set = set()
         for v in values:
@@ -268,7 +273,7 @@ def binary_labels(
         elif as_set <= {-1, 1}:
             out[~missing] = (present.to_numpy() == 1).astype(np.int8)
         else:
-            raise InputDataError(ASK_POSITIVE.format(name=name, values=_values_preview(values), example=values[0]))
+            raise InputDataError(ASK_POSITIVE.format(name=name, values=_values_preview(values), example=_plain(values[0])))
     known = out[out >= 0]
     if len(known) < min_rows:
         raise InputDataError(TOO_FEW_ROWS.format(n=len(known), minimum=min_rows, purpose="error rates"))

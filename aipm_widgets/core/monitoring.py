@@ -375,6 +375,36 @@ def _cost_per_1000(tp, fp, fn, missed_value, n, costs: Mapping[str, Any]) -> flo
     return 1000.0 * total / n
 
 
+def default_features(
+    reference: pd.DataFrame, current: pd.DataFrame, *, skip: set, notes: list[str]
+) -> list[str]:
+    """The columns worth watching when none are named: shared, not special, and not ids, dates or constants.
+
+    Comparing an id or a date column window by window always "drifts" (every window holds new values), so it
+    would raise an alert from garbage; such columns are left out and listed in ``notes``.
+    """
+    features, left_out = [], []
+    for col in current.columns:
+        if col in skip or col not in reference.columns:
+            continue
+        ref = reference[col]
+        kind = ref.dtype
+        name = str(col).lower()
+        if pd.api.types.is_datetime64_any_dtype(kind) or name.endswith(("_date", "_at", "_time")) or name in {"date", "time"}:
+            left_out.append(f"{col} (a date)")
+        elif (not pd.api.types.is_numeric_dtype(kind) or name.endswith("_id") or name == "id") and (
+            name.endswith("_id") or name == "id" or ref.nunique(dropna=True) > max(50, 0.5 * len(ref))
+        ):
+            left_out.append(f"{col} (an identifier: new values in every window)")
+        elif ref.nunique(dropna=True) <= 1:
+            left_out.append(f"{col} (constant in the reference)")
+        else:
+            features.append(col)
+    if left_out:
+        notes.append("Not watched for drift: " + "; ".join(left_out) + ". Name the features to override.")
+    return features
+
+
 def chance_words(expected: float) -> str:
     """An expected count of false alarms in words: 'fewer than 1' rather than 'about 0.0'."""
     if expected < 0.5:
@@ -447,8 +477,7 @@ def run_monitoring(
     require_columns(current, special)
     require_columns(reference, [c for c in (label, score, prediction) if c])
     if features is None:
-        skip = set(special) | {timestamp, "split", "label_available_date"}
-        features = [c for c in current.columns if c not in skip and c in reference.columns]
+        features = default_features(reference, current, skip=set(special) | {timestamp}, notes=notes)
     features = list(features)
     if not features:
         raise InputDataError("No feature columns to compare: name them, or give tables with the same columns.")
