@@ -128,7 +128,7 @@ class StartPage(W.VBox):
         self.table = W.HTML()
         self.table.add_class("aipm-start-table")
         self.history = W.HTML()
-        self.refresh_button = W.Button(description="Refresh from record", icon="refresh")
+        self.refresh_button = W.Button(description="Refresh from record", icon="refresh", layout=W.Layout(width="180px"))
         self.refresh_button.on_click(lambda _: self.refresh())
         self.reason = W.Text(placeholder="Why: e.g. 'Model v2, retrained on data from October on'",
                              layout=W.Layout(width="420px"))
@@ -168,8 +168,9 @@ class StartPage(W.VBox):
                 f"No decision record yet at {self.record_path}: each stage creates it when you save its decision.",
                 "info",
             )
-        self.table.value = self._render(self.result, self.stages)
-        self.history.value = self._render_history(self.result)
+        exists = self.record_path.exists()
+        self.table.value = self._render(self.result, self.stages, saved=exists)
+        self.history.value = self._render_history(self.result) if exists else ""
 
     @guarded()
     def ask_new_iteration(self) -> None:
@@ -206,7 +207,7 @@ class StartPage(W.VBox):
 
     # ------------------------------------------------------------------ views
     @staticmethod
-    def _render(rec: DecisionRecord, stages: list[StageState]) -> str:
+    def _render(rec: DecisionRecord, stages: list[StageState], *, saved: bool = True) -> str:
         rows = []
         for st in stages:
             label, fg, bg = _STATUS_STYLE.get(st.state, _STATUS_STYLE["not_started"])
@@ -235,7 +236,7 @@ class StartPage(W.VBox):
                 f"<td align='center'>{esc(st.iteration or '')}</td></tr>"
             )
         brief_nb, brief_dash = stage_links(_STAGE_NOTEBOOK["brief"])
-        last = rec.history[-1] if rec.history else None
+        last = rec.history[-1] if (rec.history and saved) else None
         footer = (
             f"<p>Last change: {last.when:%Y-%m-%d %H:%M} UTC by {esc(last.who or 'unknown')} "
             f"({esc(last.section)}): {esc(last.what)}</p>"
@@ -269,7 +270,8 @@ class StartPage(W.VBox):
         more = (f"<p style='font-size:11px;color:#555'>The {HISTORY_ROWS} most recent of {len(rec.history)} changes; "
                 "the record file keeps them all.</p>") if len(rec.history) > HISTORY_ROWS else ""
         return (
-            f"<details class='aipm-history'><summary><b>History</b> ({len(rec.history)} changes, newest first)</summary>"
+            f"<details class='aipm-history'><summary><b>History</b> ({len(rec.history)} change{'s' if len(rec.history) != 1 else ''}, "
+            "newest first)</summary>"
             "<table class='aipm-lifecycle' style='border-collapse:collapse;font-size:12px;width:100%'>"
             "<thead><tr><th align='left'>When (UTC)</th><th align='left'>Who</th><th align='left'>Section</th>"
             f"<th>Iteration</th><th align='left'>What</th></tr></thead><tbody>{rows}</tbody></table>{more}</details>"

@@ -1,0 +1,57 @@
+"""Tier 4: every notebook as a Voila dashboard: widgets render, no code, no traceback, no error output.
+
+Screenshots of every page are kept in /work/shots/dashboards/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import NOTEBOOKS, assert_no_error_output, open_dashboard
+
+pytestmark = pytest.mark.browser
+SHOTS = Path("/work/shots/dashboards")
+PAGES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _keep(path: Path) -> None:
+    try:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SHOTS / path.name)
+    except OSError:
+        pass  # the copy is for people; the test does not depend on it
+
+
+def test_every_notebook_is_a_dashboard():
+    assert len(PAGES) >= 7 and PAGES[0] == "00_start_here.ipynb" and "06_product_brief.ipynb" in PAGES
+
+
+@pytest.mark.parametrize("notebook", PAGES)
+def test_dashboard_renders_without_code_or_errors(page, voila_url, tmp_path, notebook):
+    open_dashboard(page, voila_url, notebook, timeout=240_000)
+    # Widgets are live: at least one control a person can use is on screen.
+    page.wait_for_selector(".widget-button, .widget-slider, .widget-dropdown, .widget-text, .widget-textarea, "
+                           ".widget-checkbox, .widget-upload", state="visible", timeout=60_000)
+    page.wait_for_timeout(500)  # let plotly finish drawing before the screenshot
+    body = page.inner_text("body")
+    for code in ("import ", "from aipm_widgets", "display(", "= demo."):
+        assert code not in body, f"{notebook}: Voila shows code ({code!r})"
+    visible_code = page.eval_on_selector_all(
+        ".jp-InputArea-editor, .jp-CodeMirrorEditor, .CodeMirror",
+        "els => els.filter(e => e.offsetParent !== null && e.innerText.trim()).map(e => e.innerText.slice(0, 80))")
+    assert not visible_code, f"{notebook}: code cells visible: {visible_code}"
+    assert len(body) > 300, f"{notebook}: the page is nearly empty"
+    shot = tmp_path / f"{notebook.split('.')[0]}.png"
+    # Voila scrolls inside a container, so a full-page screenshot would stop at the viewport: grow the viewport.
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('body, body *')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 50, 9000)})
+    page.wait_for_timeout(700)
+    page.screenshot(path=str(shot), full_page=True)
+    _keep(shot)
+    for i, top in enumerate(range(0, min(int(height), 9000), 2000)):  # readable parts of a long page
+        part = tmp_path / f"{shot.stem}_part{i}.png"
+        page.screenshot(path=str(part), clip={"x": 0, "y": top, "width": 1400, "height": 2000})
+        _keep(part)
+    assert_no_error_output(page)
