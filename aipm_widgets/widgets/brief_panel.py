@@ -59,7 +59,7 @@ class BriefPanel(W.VBox):
             b.on_click(lambda _, f=fmt: self.write(f))
             self.buttons[fmt] = b
         self.buttons["html"].button_style = "primary"
-        self.refresh_button = W.Button(description="Refresh from record", icon="refresh")
+        self.refresh_button = W.Button(description="Refresh from record", icon="refresh", layout=W.Layout(width="180px"))
         self.refresh_button.on_click(lambda _: self.refresh())
         self.result = []
         self.written: dict[str, Path] = {}
