@@ -1,0 +1,144 @@
+"""Time to the first interactive widget of every workbook page in Voila, against a one-slider notebook.
+
+One Voila server (``cli.cmd_project.voila_command``, 127.0.0.1) serves a temporary folder holding copies of
+``notebooks/*.ipynb`` and ``benchmarks/one_slider.ipynb``; every kernel shares one decision record filled
+from the demo data (``scripts/demo_record.py --quick``), so pages show what a workshop team sees. Chromium
+(Playwright) opens a page in a fresh context and the time is ``performance.now()`` (milliseconds since
+navigation start) when the first control (slider, button, dropdown, text box, upload) is visible. For each
+page the baseline and the page are measured alternately, ``REPEAT`` times each, and the fastest of each is
+reported (``ratio`` = baseline / ours, so 0.25 means the page takes four times as long as one slider).
+
+``python -m benchmarks dashboard_04_metric_selection`` runs one page; ``python -m benchmarks`` runs all.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+BASELINE = Path(__file__).resolve().parent / "one_slider.ipynb"
+REPEAT = 2
+CONTROLS = (".widget-slider, .widget-button, .widget-dropdown, .widget-text, .widget-textarea, .widget-upload, "
+            ".widget-toggle-buttons, .widget-checkbox")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+
+_STATE: dict = {}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def demo_record(path: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("demo_record", ROOT / "scripts" / "demo_record.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build(path, quick=True)
+
+
+def start_voila(*, record: bool = True) -> tuple[str, subprocess.Popen, Path]:
+    """A Voila server on 127.0.0.1 over a temporary copy of the notebooks and the baseline: (url, process, folder)."""
+    sys.path.insert(0, str(ROOT))
+    from aipm_widgets.cli.cmd_project import voila_command
+
+    folder = Path(tempfile.mkdtemp(prefix="aipm-bench-voila-"))
+    for nb in [*NOTEBOOKS.glob("*.ipynb"), BASELINE]:
+        shutil.copy(nb, folder / nb.name)
+    env = dict(os.environ, DO_NOT_TRACK="1", JUPYTER_PLATFORM_DIRS="1",
+               AIPM_RECORD=str(folder / "decision_record.yaml"))
+    if record:
+        demo_record(folder / "decision_record.yaml")
+    port = _free_port()
+    log = open(folder / "voila.log", "w")
+    proc = subprocess.Popen(voila_command(folder, port=port), cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Voila exited early; see {folder / 'voila.log'}")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=2):
+                break
+        except Exception:
+            time.sleep(0.3)
+    return url, proc, folder
+
+
+def stop(proc: subprocess.Popen, folder: Path | None = None) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def launch_browser():
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=os.environ.get("AIPM_CHROMIUM", "/usr/bin/chromium"),
+                                 args=CHROMIUM_ARGS, headless=True)
+    return pw, browser
+
+
+def _session():
+    if "url" not in _STATE:
+        url, proc, folder = start_voila()
+        pw, browser = launch_browser()
+        _STATE.update(url=url, proc=proc, folder=folder, pw=pw, browser=browser)
+
+        def _close() -> None:
+            try:
+                browser.close()
+                pw.stop()
+            finally:
+                stop(proc, folder)
+
+        atexit.register(_close)
+    return _STATE
+
+
+def first_widget_s(browser, url: str, notebook: str, *, timeout_ms: int = 240_000) -> float:
+    """Seconds from navigation start to the first visible control of ``notebook`` (a fresh browser context)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{url}/voila/render/{notebook}", wait_until="commit", timeout=timeout_ms)
+        page.wait_for_selector(CONTROLS, state="visible", timeout=timeout_ms)
+        return float(page.evaluate("() => performance.now()")) / 1000.0
+    finally:
+        context.close()
+
+
+def _case(notebook: str) -> dict:
+    s = _session()
+    ours, base = [], []
+    for _ in range(REPEAT):
+        base.append(first_widget_s(s["browser"], s["url"], BASELINE.name))
+        ours.append(first_widget_s(s["browser"], s["url"], notebook))
+    return {
+        "n": REPEAT, "ours_s": min(ours), "baseline": "one-slider notebook in the same Voila server (first visible control)",
+        "baseline_s": min(base), "slowdown": min(ours) / min(base), "ours_all_s": [round(x, 2) for x in ours],
+        "baseline_all_s": [round(x, 2) for x in base], "loadavg_1min": round(os.getloadavg()[0], 2),
+    }
+
+
+PAGES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+CASES = {f"dashboard_{nb.split('.')[0]}": (lambda nb=nb: _case(nb)) for nb in PAGES}
