@@ -64,7 +64,7 @@ def start_voila(*, record: bool = True) -> tuple[str, subprocess.Popen, Path]:
     if record:
         demo_record(folder / "decision_record.yaml")
     port = _free_port()
-    log = open(folder / "voila.log", "w")
+    log = open(folder / "voila.log", "w")  # noqa: SIM115 - stays open for the server's lifetime
     proc = subprocess.Popen(voila_command(folder, port=port), cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -74,7 +74,7 @@ def start_voila(*, record: bool = True) -> tuple[str, subprocess.Popen, Path]:
         try:
             with urllib.request.urlopen(url + "/", timeout=2):
                 break
-        except Exception:
+        except Exception:  # noqa: BLE001 - not up yet
             time.sleep(0.3)
     return url, proc, folder
 

@@ -40,7 +40,7 @@ EXPLORER = (".aipm-threshold-explorer .widget-slider .noUi-handle", ".aipm-confu
 ONE_SLIDER = (".baseline-slider .noUi-handle", ".baseline-value", "value: ")
 
 # Installed before any page script: note when a websocket message carrying the marker text arrives.
-_WS_HOOK = """(() => {
+_WS_HOOK = r"""(() => {
   window.__t0 = null; window.__t1 = null; window.__tm = null; window.__marker = null;
   const Orig = window.WebSocket;
   const dec = new TextDecoder();
@@ -182,7 +182,7 @@ def _load_case() -> dict:
                 info = k.memory_full_info()
                 rss_mb.append(info.rss / 2**20)
                 uss_mb.append(info.uss / 2**20)
-            except Exception:  # noqa: BLE001 - a kernel that vanished counts as died below
+            except Exception:  # noqa: BLE001, S110 - a kernel that vanished counts as died below
                 pass
         dead_text = sum(1 for _, page, _ in pages if "Kernel" in page.inner_text("body") and "died" in page.inner_text("body"))
         died = max(0, n_start - len(kernels_after)) + dead_text

@@ -45,7 +45,10 @@ def test_dashboard_renders_without_code_or_errors(page, voila_url, tmp_path, not
     assert len(body) > 300, f"{notebook}: the page is nearly empty"
     shot = tmp_path / f"{notebook.split('.')[0]}.png"
     # Voila scrolls inside a container, so a full-page screenshot would stop at the viewport: grow the viewport.
-    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('body, body *')].map(e => e.scrollHeight))")
+    height = page.evaluate("""() => {
+        const cells = [...document.querySelectorAll('.jp-Cell')].map(e => e.getBoundingClientRect().bottom + window.scrollY);
+        return cells.length ? Math.max(...cells) : Math.max(...[...document.querySelectorAll('body, body *')].map(e => e.scrollHeight));
+    }""")
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 50, 9000)})
     page.wait_for_timeout(700)
     page.screenshot(path=str(shot), full_page=True)

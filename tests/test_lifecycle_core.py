@@ -7,7 +7,12 @@ from brief_records import full_record
 
 from aipm_widgets.core.checklist import ChecklistResult, save_checklist_state
 from aipm_widgets.core.errors import AipmError
-from aipm_widgets.core.lifecycle import lifecycle, open_required_items, stage_state, start_new_iteration
+from aipm_widgets.core.lifecycle import (
+    lifecycle,
+    open_required_items,
+    stage_state,
+    start_new_iteration,
+)
 from aipm_widgets.core.record import DecisionRecord, load_record, update_section
 
 

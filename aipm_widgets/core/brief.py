@@ -35,27 +35,28 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .errors import AipmError
 from .lifecycle import STATE_LABELS, lifecycle
 from .paths import STAGE_NOTEBOOKS
 
 __all__ = [
+    "FORMATS",
+    "SECTION_TITLES",
     "BriefSection",
     "Table",
-    "SECTION_TITLES",
-    "FORMATS",
     "brief_sections",
+    "iteration_rows",
+    "model_card",
+    "open_risks",
     "render_html",
     "render_markdown",
-    "model_card",
     "write_brief",
-    "open_risks",
-    "iteration_rows",
 ]
 
 FORMATS = ("html", "md", "json")
@@ -213,8 +214,8 @@ def _checklist_tables(section: Any) -> tuple[list[tuple[str, str]], list[Table],
         open_items = result.required_open()
         facts.append((
             result.definition.title,
-            f"{overall.complete} of {overall.total} complete ({overall.done} done, {overall.not_applicable} not applicable, "
-            f"{overall.blocked} blocked); {len(open_items)} required item(s) open",
+            (f"{overall.complete} of {overall.total} complete ({overall.done} done, {overall.not_applicable} not applicable, "
+             f"{overall.blocked} blocked); {len(open_items)} required item(s) open"),
         ))
         rows = []
         for item in result.definition.items:
@@ -394,8 +395,8 @@ def _data(record: Any) -> BriefSection:
         ln = sec.label_noise or {}
         if ln:
             s.facts.append(("Estimated wrong labels",
-                            f"{pct(ln.get('rate'), 2)} (95% interval {interval(ln.get('low'), ln.get('high'), lambda x: pct(x, 2))}) "
-                            f"of {num(ln.get('rows_checked'))} rows checked"))
+                            (f"{pct(ln.get('rate'), 2)} (95% interval {interval(ln.get('low'), ln.get('high'), lambda x: pct(x, 2))}) "
+                             f"of {num(ln.get('rows_checked'))} rows checked")))
         for name, value in (("Representativeness", sec.representativeness), ("Labels needed", sec.labels_needed)):
             if value:
                 text = value.get("summary") or value.get("sentence") if isinstance(value, dict) else None
@@ -502,8 +503,9 @@ def _fairness(record: Any) -> BriefSection:
     ff = f.four_fifths or {}
     if ff:
         s.facts.append(("Four-fifths rule",
-                        f"{'passed' if ff.get('passed') else 'FAILED'}: lowest selection-rate ratio {num(ff.get('ratio'), 2)} "
-                        f"({ff.get('group', '')} vs {ff.get('reference', '')}; 95% interval {interval(ff.get('ratio_low'), ff.get('ratio_high'), lambda x: num(x, 2))})"))
+                        (f"{'passed' if ff.get('passed') else 'FAILED'}: lowest selection-rate ratio {num(ff.get('ratio'), 2)} "
+                         f"({ff.get('group', '')} vs {ff.get('reference', '')}; "
+                         f"95% interval {interval(ff.get('ratio_low'), ff.get('ratio_high'), lambda x: num(x, 2))})")))
     if f.demographic_parity_difference is not None:
         s.facts.append(("Demographic parity difference", pct(f.demographic_parity_difference)))
     if f.equalized_odds_difference is not None:
@@ -559,8 +561,8 @@ def _monitoring(record: Any) -> BriefSection:
     if rows:
         s.tables.append(Table(["Retraining trigger", "Rule", "Windows in a row", "Fired first in"], rows))
     if last is not None:
-        s.facts.append(("Last run", f"{last.first_window or '?'} to {last.last_window or '?'}: {num(last.n_current)} rows in "
-                                    f"{num(last.windows)} windows against {num(last.n_reference)} reference rows"))
+        s.facts.append(("Last run", (f"{last.first_window or '?'} to {last.last_window or '?'}: {num(last.n_current)} rows in "
+                                     f"{num(last.windows)} windows against {num(last.n_reference)} reference rows")))
         if last.drifted_features:
             s.lists.append(("Features that drifted (first window)", [f"{k}: {v}" for k, v in last.drifted_features.items()]))
         if last.concept_drift_from:
@@ -812,7 +814,7 @@ def model_card(record: Any) -> dict[str, Any]:
         "quantitative_analysis": {"performance_metrics": perf},
         "considerations": {
             "users": [{"description": o} for o in p.owners],
-            "use_cases": [{"description": t} for t in ([sc.use_case] if sc.use_case else []) + ((op.does if op else []))],
+            "use_cases": [{"description": t} for t in ([sc.use_case] if sc.use_case else []) + (op.does if op else [])],
             "limitations": limitations,
             "tradeoffs": tradeoffs,
             "ethical_considerations": ethical,

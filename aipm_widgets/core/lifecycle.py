@@ -37,23 +37,23 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import AipmError
 
 __all__ = [
-    "STAGES",
-    "STATE_LABELS",
     "DEPENDS_ON",
-    "STAGE_CHECKLISTS",
     "ITERATION_SECTIONS",
+    "STAGES",
+    "STAGE_CHECKLISTS",
+    "STATE_LABELS",
     "StageState",
-    "lifecycle",
-    "stage_state",
-    "open_required_items",
-    "start_new_iteration",
     "iteration_snapshot",
+    "lifecycle",
+    "open_required_items",
+    "stage_state",
+    "start_new_iteration",
 ]
 
 STAGES: tuple[tuple[str, str, str], ...] = (
@@ -141,7 +141,7 @@ def open_required_items(record: Any, key: str) -> list[tuple[str, str]]:
             if state is not None:
                 definition_key = getattr(state, "checklist", None) or (state.get("checklist") if isinstance(state, dict) else None) or ck
             result = ChecklistResult(load_checklist(definition_key), state)
-        except Exception:  # noqa: BLE001 - an unknown or broken checklist must not hide the stage
+        except Exception:  # noqa: BLE001, S112 - an unknown or broken checklist must not hide the stage
             continue
         for item in result.required_open():
             out.append((result.definition.title, item.text))
@@ -212,7 +212,7 @@ def iteration_snapshot(record: Any) -> dict[str, Any]:
     cost = m.cost_per_1000
     return {
         "iteration": record.project.iteration,
-        "closed_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "closed_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "metrics": {
             "status": m.status,
             "threshold": m.threshold,

@@ -9,9 +9,10 @@ markup), and hover labels are set from escaped strings.
 from __future__ import annotations
 
 import html
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["brief_charts", "CHART_KEYS"]
+__all__ = ["CHART_KEYS", "brief_charts"]
 
 CHART_KEYS = ("scoping", "metrics", "fairness", "monitoring")
 _CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True, "staticPlot": False}
@@ -122,7 +123,7 @@ def brief_charts(record: Any, keys: Iterable[str] | None = None) -> dict[str, st
         fig = builder(record) if builder else None
         if fig is None:
             continue
-        out[key] = fig.to_html(full_html=False, include_plotlyjs=True if first else False, config=_CONFIG,
+        out[key] = fig.to_html(full_html=False, include_plotlyjs=first, config=_CONFIG,
                                div_id=f"aipm-brief-chart-{key}")
         first = False
     return out

@@ -24,12 +24,18 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..core.lifecycle import ITERATION_SECTIONS, STAGES, StageState, lifecycle, start_new_iteration
+from ..core.lifecycle import (
+    ITERATION_SECTIONS,
+    STAGES,
+    StageState,
+    lifecycle,
+    start_new_iteration,
+)
 from ..core.paths import STAGE_NOTEBOOKS
 from ..core.record import DecisionRecord, load_record
 from ._base import MessageArea, default_record_path, esc, guarded
 
-__all__ = ["StartPage", "STAGES", "stage_links"]
+__all__ = ["STAGES", "StartPage", "stage_links"]
 
 _STAGE_NOTEBOOK = {
     "scoping": STAGE_NOTEBOOKS["scoping"],
