@@ -66,3 +66,23 @@ def test_brief_prints_every_section(page, demo_brief, tmp_path):
         SHOTS.mkdir(exist_ok=True)
         shutil.copy(pdf, SHOTS / "brief_demo.pdf")
         shutil.copy(tmp_path / "brief_screen.png", SHOTS / "brief_screen.png")
+
+
+def test_brief_page_writes_the_brief_in_voila(page, voila_url, tmp_path):
+    """Notebook 06 as a dashboard: writing the HTML brief gives a download link, errors stay in words."""
+    from conftest import assert_no_error_output, open_dashboard
+
+    open_dashboard(page, voila_url, "06_product_brief.ipynb", ready_selector=".aipm-brief-coverage")
+    page.click(".aipm-brief-html")
+    page.wait_for_selector(".aipm-brief-links a[download='product_brief.html']", timeout=60_000)
+    page.click(".aipm-brief-md")
+    page.wait_for_selector(".aipm-brief-links a[download='product_brief.md']", timeout=60_000)
+    body = page.inner_text("body")
+    assert "Wrote " in body and "product_brief.md" in body
+    frame = page.frame_locator(".aipm-brief-preview iframe")
+    assert "Change history" in frame.locator("body").inner_text()
+    page.screenshot(path=str(tmp_path / "brief_voila.png"))
+    if SHOTS.parent.exists():
+        SHOTS.mkdir(exist_ok=True)
+        shutil.copy(tmp_path / "brief_voila.png", SHOTS / "brief_voila.png")
+    assert_no_error_output(page)

@@ -23,6 +23,8 @@ def test_panel_on_empty_record_lists_what_is_missing(tmp_path):
     panel = BriefPanel(record_path=tmp_path / "none.yaml", out_dir=tmp_path)
     assert "No decision yet: run stage 4" in panel.coverage.value
     assert "No decision record yet" in panel.messages.messages[0][1]
+    panel.buttons["md"].click()  # still writes a brief that says what is missing
+    assert not panel.messages.errors and "No decision yet" in panel.written["md"].read_text()
 
 
 def test_panel_escapes_hostile_text(tmp_path):

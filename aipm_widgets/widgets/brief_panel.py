@@ -95,7 +95,9 @@ class BriefPanel(W.VBox):
     def write(self, fmt: str = "html") -> Path:
         """Write the brief as ``product_brief.<html|md|json>`` in ``out_dir`` and offer it as a download."""
         ext = {"html": "html", "md": "md", "json": "json"}[fmt]
-        path = write_brief(self.record_path, self.out_dir / f"product_brief.{ext}", fmt=fmt)
+        # A missing record still gives a brief: every section then says which stage to run.
+        record = load_record(self.record_path, create=True)
+        path = write_brief(record, self.out_dir / f"product_brief.{ext}", fmt=fmt)
         self.written[fmt] = path
         size = path.stat().st_size / 2**20
         parts = []
