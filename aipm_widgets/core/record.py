@@ -114,6 +114,10 @@ class Project(RecordModel):
     iteration: int = Field(
         1, ge=1, description="Model version being worked on; a new model re-enters metric selection and monitoring."
     )
+    previous_iterations: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Metric and monitoring decisions of earlier iterations, kept for comparison in the brief.",
+    )
 
 
 class DecisionRecord(RecordModel):
