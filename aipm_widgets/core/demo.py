@@ -476,12 +476,13 @@ def _load_fraud_all() -> pd.DataFrame:
 
 def load_fraud(split: str | None = None) -> pd.DataFrame:
     """The card-fraud transactions (a copy), optionally one split: ``train``, ``validation``, ``production``."""
-    df = _load_fraud_all()
-    if split is not None:
-        if split not in {"train", "validation", "production"}:
-            raise ValueError(f"split must be 'train', 'validation' or 'production', not {split!r}")
-        df = df[df["split"] == split]
-    return df.reset_index(drop=True).copy()
+    if split is None:
+        return _load_fraud_all().copy()
+    if split not in {"train", "validation", "production"}:
+        raise ValueError(f"split must be 'train', 'validation' or 'production', not {split!r}")
+    # Read only the split's rows (a page that needs one split never holds the whole year in memory).
+    df = pd.read_parquet(DATA_DIR / "fraud_transactions.parquet", filters=[("split", "==", split)])
+    return df.reset_index(drop=True)
 
 
 @functools.lru_cache(maxsize=1)
