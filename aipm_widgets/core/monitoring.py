@@ -26,6 +26,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .checks import id_like_columns
 from .drift import DriftTable, compute_drift
 from .errors import InputDataError
 from .inputs import binary_labels, require_columns
@@ -383,20 +384,17 @@ def default_features(
     Comparing an id or a date column window by window always "drifts" (every window holds new values), so it
     would raise an alert from garbage; such columns are left out and listed in ``notes``.
     """
+    shared = [c for c in current.columns if c not in skip and c in reference.columns]
+    nunique = {c: reference[c].nunique(dropna=True) for c in shared}
+    ids = {issue.column for issue in id_like_columns(reference[shared], nunique=nunique)}
     features, left_out = [], []
-    for col in current.columns:
-        if col in skip or col not in reference.columns:
-            continue
-        ref = reference[col]
-        kind = ref.dtype
+    for col in shared:
         name = str(col).lower()
-        if pd.api.types.is_datetime64_any_dtype(kind) or name.endswith(("_date", "_at", "_time")) or name in {"date", "time"}:
+        if pd.api.types.is_datetime64_any_dtype(reference[col]) or name.endswith(("_date", "_at", "_time")) or name in {"date", "time"}:
             left_out.append(f"{col} (a date)")
-        elif (not pd.api.types.is_numeric_dtype(kind) or name.endswith("_id") or name == "id") and (
-            name.endswith("_id") or name == "id" or ref.nunique(dropna=True) > max(50, 0.5 * len(ref))
-        ):
+        elif str(col) in ids:
             left_out.append(f"{col} (an identifier: new values in every window)")
-        elif ref.nunique(dropna=True) <= 1:
+        elif nunique[col] <= 1:
             left_out.append(f"{col} (constant in the reference)")
         else:
             features.append(col)
