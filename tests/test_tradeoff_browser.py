@@ -23,7 +23,8 @@ def _keep(path: Path) -> None:
 
 def test_slider_keyboard_changes_confusion_numbers(page, voila_url, tmp_path):
     open_dashboard(page, voila_url, "04_metric_selection.ipynb", ready_selector=".aipm-confusion-counts")
-    page.wait_for_selector(".aipm-candidates", state="visible")
+    page.get_by_role("button", name="Fit and compare the candidates").click()
+    page.wait_for_selector(".aipm-candidates", state="visible", timeout=120_000)
     counts = page.locator(".aipm-confusion-counts")
     before = counts.inner_text()
     body = page.inner_text("body")

@@ -131,3 +131,27 @@ def test_raw_scores_are_allowed_and_said(tmp_record):
     y = rng.integers(0, 2, 300)
     ex = ThresholdExplorer.from_predictions(y, rng.normal(size=300) * 3 + y, record_path=tmp_record)
     assert ex.result is not None and "raw model scores" in ex.notes.value
+
+
+def test_candidates_panel_fits_on_request():
+    """The candidates are fitted when the button is pressed, not when the page opens."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    from aipm_widgets.widgets.candidates_panel import CandidatesPanel
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(size=600)})
+    y = (X.a + rng.normal(size=600) > 1).astype(int)
+    calls = []
+
+    def fit():
+        calls.append(1)
+        return {"linear": LogisticRegression().fit(X, y)}
+
+    panel = CandidatesPanel(fit, X, y, alert_rate=0.2)
+    assert calls == [] and panel.result is None
+    panel.run()
+    assert calls == [1] and "aipm-candidates" in panel.table.value
+    assert not panel.messages.errors
