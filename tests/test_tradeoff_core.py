@@ -273,3 +273,19 @@ def test_record_values_round_trip(tmp_record, fraud_validation):
     assert rec.costs.cost_fn == 200 and rec.constraints == ["precision>=0.1"]
     assert rec.natural_frequencies["sentence"].startswith("Out of every 1,000")
     assert len(rec.groups) == 5 and rec.volume_per_day == 50_000
+
+
+def test_candidates_never_run_above_capacity_with_tied_scores():
+    """A model with few distinct scores is compared at the lowest threshold within the alert capacity."""
+    import pandas as pd
+    from sklearn.tree import DecisionTreeClassifier
+
+    from aipm_widgets.core.candidates import compare_candidates
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.normal(size=4000), "b": rng.normal(size=4000)})
+    y = (X.a + 0.5 * X.b + rng.normal(size=4000) > 1.8).astype(int)
+    tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)  # at most 4 distinct scores
+    result = compare_candidates({"tree": tree}, X, y, alert_rate=0.05)
+    assert result.rows[0]["alert_rate"] <= 0.05
+    assert "below capacity" in result.to_html() or result.rows[0]["alert_rate"] >= 0.045
