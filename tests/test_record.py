@@ -281,3 +281,14 @@ def test_update_with_a_function_reads_under_the_lock(tmp_record):
         assert p.wait(120) == 0
     keys = set(load_record(tmp_record).data.checklists)
     assert keys == {f"{w}-{i}" for w in "ab" for i in range(30)}
+
+
+def test_decided_at_moves_only_when_the_decision_is_saved(tmp_record):
+    first = update_section(tmp_record, "metrics", {"status": "decided", "threshold": 0.3}, what="decide", who="Ana")
+    later = update_section(tmp_record, "metrics", {"notes_for_later": "x"}, what="a note", who="Ben")
+    assert later.metrics.decided_at == first.metrics.decided_at and later.metrics.decided_by == "Ana"
+
+
+def test_invalid_project_update_is_reported_not_raised_raw(tmp_record):
+    with pytest.raises(RecordError, match=r"project\.iteration"):
+        update_section(tmp_record, "project", {"iteration": "two"}, what="bad")

@@ -306,25 +306,22 @@ def update_section(
             values = values(current_section)
         values = dict(values)
         if section == "project":
-            current = record.project.model_dump(mode="json")
-            current.update(values)
-            record.project = Project.model_validate(current)
+            model, current = Project, record.project.model_dump(mode="json")
         else:
             model = SECTION_MODELS.get(section)
             if model is None:
                 raise RecordError(f"Unknown section {section!r}; the record has {', '.join(SECTION_MODELS)}.")
             current = {} if replace else record.section(section).model_dump(mode="json")
-            current.update(values)
-            if current.get("status") == "decided" or values.get("status") == "decided":
-                current.setdefault("decided_at", None)
-                current["decided_at"] = _now().isoformat()
-                current["decided_by"] = who
-            try:
-                setattr(record, section, model.model_validate(current))
-            except ValidationError as exc:
-                problems = format_validation_error(exc)
-                problems = "\n".join(f"{section}.{line}" for line in problems.splitlines())
-                raise RecordError(f"{path}: not saved, the {section} section is invalid.\n{problems}") from None
+        current.update(values)
+        if section != "project" and values.get("status") == "decided":
+            # The decision's time and author change only when this save makes (or re-makes) the decision.
+            current["decided_at"] = _now().isoformat()
+            current["decided_by"] = who
+        try:
+            setattr(record, section, model.model_validate(current))
+        except ValidationError as exc:
+            problems = "\n".join(f"{section}.{line}" for line in format_validation_error(exc).splitlines())
+            raise RecordError(f"{path}: not saved, the {section} section is invalid.\n{problems}") from None
         record.history.append(Change(who=who, section=section, what=what, iteration=record.project.iteration))
         text = record_to_yaml(record)
         parse_record(text, path=str(path))
