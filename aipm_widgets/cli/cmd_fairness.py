@@ -38,7 +38,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "fairness",
         help="audit a scored table by group: selection rate, TPR, FPR, precision with intervals, four-fifths rule",
-        description="Per group at the threshold: selection rate, TPR, FPR and precision with 95%% Wilson intervals, "
+        description="Per group at the threshold: selection rate, TPR, FPR and precision with 95% Wilson intervals, "
         "ratios against a reference group with the four-fifths rule, and fairlearn's demographic-parity and "
         "equalized-odds differences. Two --group columns audit their intersections.",
     )

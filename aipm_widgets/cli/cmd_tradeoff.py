@@ -11,7 +11,7 @@ def register(sub) -> None:
         "tradeoff",
         help="What a threshold catches, misses and costs, with intervals (stage 4, metric selection).",
         description=(
-            "Confusion counts, rates with 95%% intervals, cost and constraint status at a threshold. Without "
+            "Confusion counts, rates with 95% intervals, cost and constraint status at a threshold. Without "
             "--threshold it picks the lowest-cost threshold that meets the constraints (or the best-F1 one without costs)."
         ),
     )
