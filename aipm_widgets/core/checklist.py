@@ -57,9 +57,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from .errors import AipmError
+from .record_model import RecordModel
 
 __all__ = [
     "STATES",
@@ -236,13 +237,7 @@ def load_checklist(name: str | os.PathLike | ChecklistDefinition) -> ChecklistDe
 # --------------------------------------------------------------------------- record models
 
 
-class _RecordPart(BaseModel):
-    # Same config as sections._base.RecordModel (unknown fields kept); not imported from there because
-    # the sections import this module.
-    model_config = ConfigDict(extra="allow", validate_assignment=True, populate_by_name=True)
-
-
-class ItemEntry(_RecordPart):
+class ItemEntry(RecordModel):
     """What the team recorded for one checklist item."""
 
     state: ItemState = Field("todo", description="todo, done, not_applicable or blocked.")
@@ -276,7 +271,7 @@ class ItemEntry(_RecordPart):
         return text or None
 
 
-class ChecklistState(_RecordPart):
+class ChecklistState(RecordModel):
     """One filled-in checklist as stored in the decision record."""
 
     checklist: str = Field(..., description="Key of the checklist definition (use_case_scoping, ethics, ...).")

@@ -5,19 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ..record_model import RecordModel
 
 StageStatus = Literal["not_started", "in_progress", "decided", "needs_review"]
-
-
-class RecordModel(BaseModel):
-    """Base for every model in the record: unknown fields are kept, never dropped.
-
-    A record written by a colleague's newer notebook (same schema version) or edited by hand may carry
-    fields this version does not know; they round-trip untouched.
-    """
-
-    model_config = ConfigDict(extra="allow", validate_assignment=True, populate_by_name=True)
 
 
 class Section(RecordModel):
