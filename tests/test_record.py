@@ -292,3 +292,10 @@ def test_decided_at_moves_only_when_the_decision_is_saved(tmp_record):
 def test_invalid_project_update_is_reported_not_raised_raw(tmp_record):
     with pytest.raises(RecordError, match=r"project\.iteration"):
         update_section(tmp_record, "project", {"iteration": "two"}, what="bad")
+
+
+@pytest.mark.parametrize("text", ["\x85", "a\u2028b", "c\u2029d", "Müller\nnotes"])
+def test_yaml_line_break_characters_round_trip(tmp_record, text):
+    """NEL, LS and PS are line breaks to a YAML reader; a note holding them must still come back exactly."""
+    update_section(tmp_record, "ethics", {"summary": text}, what="note")
+    assert load_record(tmp_record).ethics.summary == text

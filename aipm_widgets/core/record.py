@@ -250,6 +250,22 @@ def load_record(path: str | os.PathLike, *, create: bool = False) -> DecisionRec
     return parse_record(text, path=str(path))
 
 
+class _RecordDumper(yaml.SafeDumper):
+    """``SafeDumper`` that double-quotes text holding YAML's extra line breaks (NEL, LS, PS).
+
+    Written raw, a loader reads those characters as line breaks and a user's text would come back changed;
+    in double quotes PyYAML escapes them, so every string round-trips exactly.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_RecordDumper.add_representer(str, _represent_str)
+
+
 def record_to_yaml(record: DecisionRecord) -> str:
     """The record as YAML text: block style, keys in schema order, diffable in a pull request."""
     data = record.model_dump(mode="json", exclude_none=False)
@@ -257,7 +273,9 @@ def record_to_yaml(record: DecisionRecord) -> str:
         "# aipm-workbook decision record. Human-readable and diffable; edit with care.\n"
         "# Each stage's notebook saves its own section; `history` lists every saved change.\n"
     )
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
+    return header + yaml.dump(
+        data, Dumper=_RecordDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
 
 
 def save_record(record: DecisionRecord, path: str | os.PathLike) -> Path:
