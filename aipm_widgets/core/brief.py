@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AipmError
+from .format import as_number, interval, number, percent, threshold
 from .lifecycle import STATE_LABELS, lifecycle
 from .paths import STAGE_NOTEBOOKS
 
@@ -118,35 +119,15 @@ class BriefSection:
 # --------------------------------------------------------------------------- formatting
 
 
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+_num = as_number
 
 
 def pct(x: Any, digits: int = 1) -> str:
-    v = _num(x)
-    return "n/a" if v is None else f"{v * 100:.{digits}f}%"
+    return percent(x, digits)
 
 
-def num(x: Any, digits: int = 0) -> str:
-    v = _num(x)
-    if v is None:
-        return "n/a"
-    return f"{v:,.{digits}f}"
-
-
-def thr(x: Any) -> str:
-    v = _num(x)
-    return "n/a" if v is None else f"{v:.4g}"
-
-
-def interval(low: Any, high: Any, fmt: Callable[[Any], str] = pct) -> str:
-    if _num(low) is None or _num(high) is None:
-        return "no interval"
-    return f"{fmt(low)} to {fmt(high)}"
+num = number
+thr = threshold
 
 
 def when(x: Any) -> str:
