@@ -268,6 +268,7 @@ def register(sub) -> None:
     p = sub.add_parser("project", help="show or change the product's settings (data, columns, currency, volume)",
                        description="`aipm project show` prints the record's project section; `aipm project set KEY=VALUE ...` "
                        "changes it (e.g. columns.score=risk sources.production=prod.parquet currency=CHF user='Ana Silva').")
+    p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
     psub = p.add_subparsers(dest="project_command", metavar="show|set")
     show = psub.add_parser("show", help="print the project settings")
     show.add_argument("--record", default=None, metavar="FILE", help="decision record (default: $AIPM_RECORD or ./decision_record.yaml)")
