@@ -129,7 +129,8 @@ def _init(args) -> int:
         shutil.copy2(notebooks_dir() / "voila.json", target / "voila.json")
     if record.exists():
         # --force on an existing workbook: the record is kept, the settings given are applied to it.
-        given = {k: v for k, v in changes.items() if k != "name" or args.name is not None}
+        given = {k: v for k, v in changes.items()
+                 if (k != "name" or args.name is not None) and (k != "example" or args.demo is not None)}
         set_project(record, given, typed_from=Path.cwd(), names=names)
         print(f"Copied {copied} notebooks into {target}; kept {record} and updated its project settings.")
     else:
