@@ -227,8 +227,8 @@ class ForecastPoint:
         lean = ("on average " + self.units(abs(bias.value)) + (" too high" if bias.value > 0 else " too low")
                 if abs(bias.value) >= 0.05 * max(mae.value, 1e-12) else "no systematic lean")
         return (f"{self.in_ten()} estimates within {self.tolerance.text(self.unit)} of the actual value "
-                f"({w.text(fmt.percent)}); typical miss {self.units(mae.value)} "
-                f"(95% interval {fmt.interval(mae.low, mae.high, lambda x: fmt.number(x, 1))}); {lean}.")
+                f"({w.text(fmt.percent)}); typical miss {self.units(mae.value, 2)} "
+                f"(95% interval {fmt.interval(mae.low, mae.high, lambda x: fmt.number(x, 2))}); {lean}.")
 
     def cost_sentence(self) -> str | None:
         c = self.cost_per_row
@@ -273,7 +273,7 @@ class ForecastPoint:
             f"- **{self.in_ten()} estimates** land within {self.tolerance.text(self.unit)} of the actual value "
             f"({m['within_tolerance'].text(fmt.percent)}).",
             f"- A typical estimate is off by **{self.units(m['mae'].value)}** (mean absolute error, "
-            f"95% interval {fmt.interval(m['mae'].low, m['mae'].high, lambda x: fmt.number(x, 1))}); large misses weigh more "
+            f"95% interval {fmt.interval(m['mae'].low, m['mae'].high, lambda x: fmt.number(x, 2))}); large misses weigh more "
             f"in the RMSE, {self.units(m['rmse'].value)}.",
             f"- It leans {'high' if m['mean_error'].value > 0 else 'low'} by {self.units(abs(m['mean_error'].value))} on "
             f"average (offset {self.units(self.offset, 2)} applied).",
@@ -317,6 +317,7 @@ class ForecastPoint:
         d = self.to_dict()
         return {
             "task": "regression",
+            "status": "decided",
             "label_column": self.names.get("label"),
             "data_source": data_source,
             "n_evaluated": self.n,
