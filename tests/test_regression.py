@@ -288,3 +288,14 @@ def test_delivery_demo_is_deterministic_and_matches_its_card():
     assert p1.loc[late, "distance_km"].mean() > p1.loc[~late, "distance_km"].mean() * 1.1
     assert p1.loc[p1["ordered_at"] >= pd.Timestamp(DELIVERY_CARD["unlabeled_from"]), "delivery_minutes"].isna().all()
     assert "concept drift from 2025-10-01" in data_card_line()
+
+
+def test_learning_curve_on_mae():
+    from aipm_widgets.core.learning_curve import labels_needed
+
+    df = _prices(n=1_500)
+    r = labels_needed(df[["size_m2", "region"]].assign(region=lambda d: d.region.astype("category")), df["price_k"],
+                      target=10.0, task="regression", cv=3, n_boot=20)
+    assert r.metric == "neg_mean_absolute_error" and (r.mean_scores < 0).all()
+    assert np.diff(r.mean_scores)[-1] > -2  # more labels do not make the MAE much worse
+    assert "MAE is" in r.sentence() and "Reaching 10" in r.sentence() or "levels off" in r.sentence()

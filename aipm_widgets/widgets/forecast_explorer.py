@@ -67,9 +67,9 @@ class ForecastExplorer(W.VBox):
         self.tolerance_text = W.Text(value=_tolerance_input(f), description="Tolerance", placeholder="10% or 5",
                                      layout=W.Layout(width="220px"), style={"description_width": "80px"})
         self.cost_under = W.BoundedFloatText(value=f.cost_under or 0.0, min=0, max=1e9, description=f"Cost per {_one(f.unit)} too low",
-                                             style={"description_width": "150px"}, layout=W.Layout(width="250px"))
+                                             style={"description_width": "170px"}, layout=W.Layout(width="270px"))
         self.cost_over = W.BoundedFloatText(value=f.cost_over or 0.0, min=0, max=1e9, description=f"Cost per {_one(f.unit)} too high",
-                                            style={"description_width": "150px"}, layout=W.Layout(width="250px"))
+                                            style={"description_width": "170px"}, layout=W.Layout(width="270px"))
         self.apply_button = W.Button(description="Apply tolerance and costs", icon="check", layout=W.Layout(width="220px"))
         self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
         self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
@@ -184,9 +184,9 @@ class ForecastExplorer(W.VBox):
         top = float(np.nanmax(y)) * 1.15 if np.isfinite(y).any() else 1.0
         fig = go.FigureWidget(data=data, layout=dict(
             title=dict(text=("Cost of errors by offset" if f.has_costs else "Typical miss by offset"), font=dict(size=14)),
-            width=520, height=330, margin=dict(l=60, r=10, t=40, b=45),
+            width=520, height=360, margin=dict(l=60, r=10, t=40, b=90),
             xaxis=dict(title=f"offset added to every prediction ({f.unit})"), yaxis=dict(title=what, range=[0, top]),
-            legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right", font=dict(size=10))))
+            legend=dict(orientation="h", y=-0.3, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
         self._cost_top = top
         self._marker = len(data) - 1
         self._best_trace = len(data) - 2
@@ -201,8 +201,8 @@ class ForecastExplorer(W.VBox):
         fig = go.FigureWidget(data=[
             go.Bar(x=centres, y=counts, width=float(edges[1] - edges[0]), marker_color="#8fa8cf", name="errors",
                    hovertemplate="error %{x:.1f}<br>%{y:,} estimates<extra></extra>"),
-        ], layout=dict(title=dict(text="Errors (prediction + offset - actual)", font=dict(size=14)), width=420, height=330,
-                       margin=dict(l=50, r=10, t=40, b=45), xaxis=dict(title=f"error ({f.unit}); right = too high"),
+        ], layout=dict(title=dict(text="Errors (prediction + offset - actual)", font=dict(size=14)), width=420, height=360,
+                       margin=dict(l=50, r=10, t=40, b=90), xaxis=dict(title=f"error ({f.unit}); right = too high"),
                        yaxis=dict(title="estimates"), showlegend=False, bargap=0))
         return fig
 
