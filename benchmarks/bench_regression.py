@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from . import best_of
+from . import best_of, scaled
 
 
 def _data(n: int, seed: int = 0):
@@ -32,7 +32,7 @@ def offset_move_1m() -> dict:
 
     from aipm_widgets.widgets.forecast_explorer import ForecastExplorer
 
-    n = 1_000_000
+    n = scaled(1_000_000, 20_000)
     y, p, _, g = _data(n)
     t0 = time.perf_counter()
     ex = ForecastExplorer.from_predictions(y, p, groups=g, cost_under=3.0, cost_over=1.0, tolerance="10%",
@@ -59,7 +59,7 @@ def estimated_1m_52w() -> dict:
     from aipm_widgets.core.monitoring_regression import ErrorEstimator, run_regression_monitoring
 
     rng = np.random.default_rng(5)
-    n_ref, n = 50_000, 1_000_000
+    n_ref, n = scaled(50_000, 5_000), scaled(1_000_000, 30_000)
 
     def frame(k, start, weeks):
         y, p, size, g = _data(k, seed=int(rng.integers(1 << 30)))
@@ -86,3 +86,6 @@ CASES = {
     "forecast_offset_move_1m": offset_move_1m,
     "forecast_estimated_1m_52w": estimated_1m_52w,
 }
+
+# The CI smoke run (python -m benchmarks --quick): both cases on small sizes.
+QUICK = ["forecast_offset_move_1m", "forecast_estimated_1m_52w"]
