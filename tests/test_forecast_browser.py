@@ -85,6 +85,8 @@ def test_offset_slider_by_keyboard_changes_numbers(page, forecast_voila, tmp_pat
     assert after != before and "too high" in after
     page.get_by_role("button", name="Go to the cost-optimal offset").click()
     page.wait_for_function("() => document.body.innerText.includes('lowest cost of errors')", timeout=30_000)
+    page.set_viewport_size({"width": 1400, "height": 1700})
+    page.wait_for_timeout(500)
     shot = tmp_path / "forecast_explorer.png"
     page.locator(".aipm-forecast-explorer").screenshot(path=str(shot))
     _keep(shot)

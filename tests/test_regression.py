@@ -299,3 +299,26 @@ def test_learning_curve_on_mae():
     assert r.metric == "neg_mean_absolute_error" and (r.mean_scores < 0).all()
     assert np.diff(r.mean_scores)[-1] > -2  # more labels do not make the MAE much worse
     assert "MAE is" in r.sentence() and "Reaching 10" in r.sentence() or "levels off" in r.sentence()
+
+
+def test_forecast_monitor_widget_shows_and_saves(tmp_path):
+    from aipm_widgets.core.record import load_record
+    from aipm_widgets.widgets.forecast_monitor import ForecastMonitor
+
+    ref, cur = _monitoring_data(True)
+    rec = tmp_path / "r.yaml"
+    m = ForecastMonitor(ref, cur, label="price_k", prediction="estimate_k", features=["size_m2", "region"],
+                        timestamp="listed", window="month", unit="kGBP", record_path=rec)
+    assert m.result.concept_drift_from is not None
+    assert "concept drift" in m.summary.value and "concept_drift" in m.alerts.value
+    names = [t.name for t in m.figure.data]
+    assert "realized (actual values)" in names and "likely concept drift" in names
+    m.triggers_box.value = "estimated mae > <script>"
+    m.save_decision()
+    assert m.messages.errors and "<script>" not in m.messages.value
+    m.triggers_box.value = "estimated mae > 40\nconcept drift for 1 window"
+    m.save_decision()
+    r = load_record(rec)
+    assert r.monitoring.task == "regression" and r.monitoring.last_run.concept_drift_from == m.result.concept_drift_from
+    bad = ForecastMonitor(ref, cur, label="price_k", prediction="nope", timestamp="listed")
+    assert "nope" in bad.messages.errors[0]

@@ -227,7 +227,7 @@ class ForecastPoint:
         lean = ("on average " + self.units(abs(bias.value)) + (" too high" if bias.value > 0 else " too low")
                 if abs(bias.value) >= 0.05 * max(mae.value, 1e-12) else "no systematic lean")
         return (f"{self.in_ten()} estimates within {self.tolerance.text(self.unit)} of the actual value "
-                f"({w.text(fmt.percent)}); typical miss {self.units(mae.value, 2)} "
+                f"({fmt.percent(w.value)}, 95% interval {fmt.interval(w.low, w.high)}); typical miss {self.units(mae.value, 2)} "
                 f"(95% interval {fmt.interval(mae.low, mae.high, lambda x: fmt.number(x, 2))}); {lean}.")
 
     def cost_sentence(self) -> str | None:
@@ -271,7 +271,8 @@ class ForecastPoint:
             f"## What to expect from {product}",
             "",
             f"- **{self.in_ten()} estimates** land within {self.tolerance.text(self.unit)} of the actual value "
-            f"({m['within_tolerance'].text(fmt.percent)}).",
+            f"({fmt.percent(m['within_tolerance'].value)}, 95% interval "
+            f"{fmt.interval(m['within_tolerance'].low, m['within_tolerance'].high)}).",
             f"- A typical estimate is off by **{self.units(m['mae'].value)}** (mean absolute error, "
             f"95% interval {fmt.interval(m['mae'].low, m['mae'].high, lambda x: fmt.number(x, 2))}); large misses weigh more "
             f"in the RMSE, {self.units(m['rmse'].value)}.",
