@@ -322,3 +322,45 @@ def test_forecast_monitor_widget_shows_and_saves(tmp_path):
     assert r.monitoring.task == "regression" and r.monitoring.last_run.concept_drift_from == m.result.concept_drift_from
     bad = ForecastMonitor(ref, cur, label="price_k", prediction="nope", timestamp="listed")
     assert "nope" in bad.messages.errors[0]
+
+
+class _Project:
+    """The project contract (core/project.py's ProjectData) as far as the forecast widgets use it."""
+
+    def __init__(self, folder, validation, production, **columns):
+        from types import SimpleNamespace
+
+        roles = dict(label=None, prediction=None, timestamp=None, id=None, groups=[], features=[], score=None)
+        roles.update(columns)
+        self.columns = SimpleNamespace(**roles)
+        self._v, self._p = validation, production
+        self.currency, self.volume_per_day, self.example, self.task = "GBP", 300, None, "regression"
+        self.record_path, self.is_demo, self.unit = folder / "decision_record.yaml", False, "kGBP"
+
+    def validation(self):
+        return self._v
+
+    def production(self):
+        return self._p
+
+    def require(self, *roles):
+        missing = [r for r in roles if not getattr(self.columns, r)]
+        if missing:
+            raise InputDataError(f"The project has no {', '.join(missing)} column; add it with `aipm project set "
+                                 f"columns.{missing[0]}=COL` or the start page's Your product panel.")
+
+
+def test_widgets_from_project(tmp_path):
+    from aipm_widgets.widgets.forecast_explorer import ForecastExplorer
+    from aipm_widgets.widgets.forecast_monitor import ForecastMonitor
+
+    ref, cur = _monitoring_data(False)
+    proj = _Project(tmp_path, ref, cur, label="price_k", prediction="estimate_k", timestamp="listed", groups=["region"],
+                    features=["size_m2", "region"])
+    ex = ForecastExplorer.from_project(proj)
+    assert not ex.messages.errors and "kGBP" in ex.headline.value and ex.forecast.currency == "GBP"
+    assert ex.forecast.names["group"] == "region"
+    mon = ForecastMonitor.from_project(proj)
+    assert mon.result is not None and mon.result.unit == "kGBP"
+    lacking = ForecastExplorer.from_project(_Project(tmp_path, ref, cur, label="price_k"))
+    assert "prediction" in lacking.messages.errors[0] and "aipm project set" in lacking.messages.errors[0]

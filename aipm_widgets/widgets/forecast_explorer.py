@@ -143,7 +143,7 @@ class ForecastExplorer(W.VBox):
                                      "product panel.")
             groups = list(getattr(cols, "groups", None) or [])
             opts: dict[str, Any] = {"currency": getattr(project, "currency", None) or "EUR",
-                                    "volume_per_day": getattr(project, "volume_per_day", None)}
+                                    "volume_per_day": getattr(project, "volume_per_day", None), "unit": _unit(project)}
             if getattr(project, "example", None) == "delivery":
                 from ..core.demo_delivery import demo_settings
 
@@ -350,6 +350,17 @@ class ForecastExplorer(W.VBox):
         update_section(self.record_path, "metrics", values, what=what, who=who)
         self.saved = values
         self.messages.show(f"Saved to {self.record_path}: {what}. {values['summary']}", "success")
+
+
+def _unit(project: Any) -> str:
+    """The target's unit: the project's, else its demo's, else 'units'."""
+    unit = getattr(project, "unit", None)
+    if not unit and getattr(project, "is_demo", False) and hasattr(project, "demo"):
+        try:
+            unit = project.demo().unit
+        except (AipmError, AttributeError, KeyError):
+            unit = None
+    return unit or "units"
 
 
 def _one(unit: str) -> str:

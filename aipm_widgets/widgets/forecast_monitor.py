@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import ipywidgets as W
-import numpy as np
 
 from ..core import format as fmt
 from ..core.errors import AipmError, InputDataError
@@ -68,11 +67,9 @@ class ForecastMonitor(W.VBox):
             if reference is None or production is None:
                 raise InputDataError("Monitoring needs the validation data (reference) and the production log; add them "
                                      "with `aipm project set sources.production=FILE` or the start page's Your product panel.")
-            unit = "units"
-            if getattr(project, "example", None) == "delivery":
-                from ..core.demo_delivery import demo_settings
+            from .forecast_explorer import _unit
 
-                unit = demo_settings()["unit"]
+            unit = _unit(project)
             feats = [f for f in (c.features or []) if f in production.columns] or None
         except AipmError as exc:
             box = cls.__new__(cls)
