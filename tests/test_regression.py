@@ -265,6 +265,12 @@ def test_forecast_explorer_moves_and_saves(tmp_path):
     r = load_record(rec)
     assert r.metrics.task == "regression" and r.metrics.regression.offset == pytest.approx(w.result.offset)
     assert r.metrics.metrics["mae"].low is not None and r.metrics.decided_by == "Priya"
+    from aipm_widgets.core.forecast import ForecastPoint
+
+    again = ForecastPoint.from_record(r.metrics)  # stage 2's one-pager from the saved decision
+    assert again.sentence() == w.result.sentence() and again.one_pager() == w.result.one_pager()
+    with pytest.raises(InputDataError, match="metric selection"):
+        ForecastPoint.from_record(load_record(tmp_path / "empty.yaml", create=True).metrics)
     bad = ForecastExplorer.from_frame(df.assign(estimate_k=np.nan), label="price_k", prediction="estimate_k")
     assert "missing or infinite" in bad.messages.errors[0]
 

@@ -342,6 +342,33 @@ class ForecastPoint:
             "summary": summary or self.sentence(),
         }
 
+    @classmethod
+    def from_record(cls, metrics: Any) -> "ForecastPoint":
+        """Rebuild the saved decision from a record's ``metrics`` section (for stage 2's one-pager and the brief).
+
+        Raises :class:`InputDataError` when the section holds no regression decision.
+        """
+        m = metrics.model_dump(mode="json") if hasattr(metrics, "model_dump") else dict(metrics or {})
+        r = m.get("regression") or {}
+        if m.get("task") != "regression" or not r or not m.get("metrics"):
+            raise InputDataError("No forecast decision in the record yet: choose the tolerance and offset in metric "
+                                 "selection (stage 4) and save it first.")
+
+        def est(d):
+            return Estimate(d.get("value"), d.get("low"), d.get("high"), d.get("method"))
+
+        per1000 = r.get("cost_per_1000")
+        cost = None if not per1000 else Estimate(per1000["value"] / 1000,
+                                                 None if per1000.get("low") is None else per1000["low"] / 1000,
+                                                 None if per1000.get("high") is None else per1000["high"] / 1000)
+        return cls(offset=float(r.get("offset") or 0.0), n=int(m.get("n_evaluated") or 0),
+                   tolerance=parse_tolerance(r.get("tolerance") or "10%"), unit=r.get("unit") or "units",
+                   currency=r.get("currency") or "EUR", metrics={k: est(v) for k, v in m["metrics"].items()},
+                   cost_per_row=cost, cost_under=r.get("cost_under"), cost_over=r.get("cost_over"),
+                   optimal_offset=r.get("optimal_offset"), volume_per_day=m.get("volume_per_day"),
+                   baseline=m.get("baseline"), groups=list(m.get("groups") or []),
+                   names={"label": m.get("label_column"), "prediction": r.get("prediction_column")})
+
     def __str__(self) -> str:
         return "\n".join(self.findings())
 
