@@ -15,6 +15,28 @@ from ..core.errors import AipmError
 _DEFAULT_TOLERANCE = "10%"
 
 
+def add_regression_args(p, *, tradeoff: bool = False, prediction: bool = True) -> None:
+    """``--task`` and the regression flags (all default None, so a project in ``--record`` can fill them)."""
+    from ._task import add_option, add_task_argument
+
+    add_task_argument(p)
+    if prediction:
+        add_option(p, "--prediction", default=None, metavar="COL", help="--task regression: the model's predicted number")
+    add_option(p, "--tolerance", default=None, metavar="T",
+               help="--task regression: how far off still counts as right, '10%%' of the actual value or '5' units")
+    add_option(p, "--unit", default=None, metavar="WORD", help="--task regression: the target's unit (minutes, EUR...)")
+    if tradeoff:
+        add_option(p, "--cost-under", type=float, default=None, metavar="C",
+                   help="--task regression: cost per unit the prediction is below the actual value (e.g. a minute late)")
+        add_option(p, "--cost-over", type=float, default=None, metavar="C",
+                   help="--task regression: cost per unit the prediction is above the actual value")
+        add_option(p, "--offset", type=float, default=None, metavar="X",
+                   help="--task regression: evaluate with X added to every prediction (default: the cost-optimal one)")
+        add_option(p, "--baseline-column", default=None, metavar="COL",
+                   help="--task regression: a baseline's predictions (e.g. last period's value); default the median")
+        add_option(p, "--currency", default=None, metavar="CODE", help="currency of the costs (ISO 4217, default EUR)")
+
+
 def _need(args, *names: str) -> None:
     missing = [f"--{n.replace('_', '-')}" for n in names if not getattr(args, n, None)]
     if missing:

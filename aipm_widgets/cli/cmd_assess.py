@@ -108,8 +108,7 @@ def register(sub) -> None:
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
-    from ._task import add_task_argument
+    from ._regression import add_regression_args
 
-    add_task_argument(p)
-    p.add_argument("--unit", default=None, metavar="WORD", help="--task regression: the target's unit (minutes, EUR...)")
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=_assess)

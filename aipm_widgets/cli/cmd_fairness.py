@@ -57,12 +57,7 @@ def register(sub) -> None:
     p.add_argument("--reference", help="group to compare with (default: the largest group)")
     p.add_argument("--positive", help="the label value that is the positive class, if the label is not 0/1")
     p.add_argument("--json", action="store_true", help="print the audit as JSON")
-    from ._task import add_task_argument
+    from ._regression import add_regression_args
 
-    add_task_argument(p)
-    p.add_argument("--prediction", default=None, metavar="COL",
-                   help="--task regression: the model's predicted number")
-    p.add_argument("--tolerance", default=None, metavar="T",
-                   help="--task regression: how far off still counts as right, '10%%' of the actual value or '5' units")
-    p.add_argument("--unit", default=None, metavar="WORD", help="--task regression: the target's unit (minutes, EUR...)")
+    add_regression_args(p)
     p.set_defaults(func=_fairness)

@@ -39,10 +39,9 @@ def register(sub) -> None:
     p.add_argument("--record", default=None, metavar="FILE", help="decision record: read threshold/costs/triggers, save the run")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
-    from ._task import add_task_argument
+    from ._regression import add_regression_args
 
-    add_task_argument(p)
-    p.add_argument("--unit", default=None, metavar="WORD", help="--task regression: the target's unit (minutes, EUR...)")
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=run)
 
 

@@ -31,22 +31,9 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
-    from ._task import add_task_argument
+    from ._regression import add_regression_args
 
-    add_task_argument(p)
-    p.add_argument("--prediction", default=None, metavar="COL",
-                   help="--task regression: the model's predicted number")
-    p.add_argument("--tolerance", default=None, metavar="T",
-                   help="--task regression: how far off still counts as right, '10%%' of the actual value or '5' units")
-    p.add_argument("--unit", default=None, metavar="WORD", help="--task regression: the target's unit (minutes, EUR...)")
-    p.add_argument("--cost-under", type=float, default=None, metavar="C",
-                   help="--task regression: cost per unit the prediction is below the actual value (e.g. a minute late)")
-    p.add_argument("--cost-over", type=float, default=None, metavar="C",
-                   help="--task regression: cost per unit the prediction is above the actual value")
-    p.add_argument("--offset", type=float, default=None, metavar="X",
-                   help="--task regression: evaluate with X added to every prediction (default: the cost-optimal one)")
-    p.add_argument("--baseline-column", default=None, metavar="COL",
-                   help="--task regression: a baseline's predictions (e.g. last period's value); default the median")
+    add_regression_args(p, tradeoff=True)
     p.set_defaults(func=run)
 
 
