@@ -720,8 +720,10 @@ class Forecast:
                 "within_tolerance": float(m["within_tolerance"]), "within_tolerance_ci": [float(lo), float(hi)],
                 "small": bool(n < SMALL_GROUP), "flag": None,
             })
-        for r in rows:
-            if not r["small"] and r["within_tolerance_ci"][1] < overall - 0.05:
+        for r in rows:  # JSON-safe: an interval that cannot be computed (a one-row group) is None, never NaN
+            for k in ("mean_error_ci", "mae_ci", "within_tolerance_ci"):
+                r[k] = [v if math.isfinite(v) else None for v in r[k]]
+            if not r["small"] and r["within_tolerance_ci"][1] is not None and r["within_tolerance_ci"][1] < overall - 0.05:
                 r["flag"] = (f"{self.names['group']} = {r['group']}: only {fmt.percent(r['within_tolerance'])} within "
                              f"{self.tolerance.text(self.unit)} (interval up to {fmt.percent(r['within_tolerance_ci'][1])}) "
                              f"against {fmt.percent(overall)} overall; its estimates lean "
