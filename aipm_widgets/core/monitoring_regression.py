@@ -227,7 +227,6 @@ def run_regression_monitoring(
     unit: str = "units",
     band_z: float = BAND_Z,
     label_date: str | None = None,
-    **_ignored: Any,
 ) -> RegressionMonitoringResult:
     """Monitor a forecast: drift, realized MAE/RMSE where labels exist, estimated MAE/RMSE everywhere.
 
