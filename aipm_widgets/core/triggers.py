@@ -37,6 +37,8 @@ __all__ = ["Trigger", "TriggerResult", "parse_trigger", "evaluate_trigger", "MEA
 
 MEASURES = {
     **{f"{kind}.{m}": f"{kind} {m}" for kind in ("estimated", "realized") for m in ("recall", "precision", "f1", "roc_auc")},
+    # multiclass (ticket routing): see core/monitoring_multiclass.py
+    **{f"{kind}.{m}": f"{kind} {m.replace('_', ' ')}" for kind in ("estimated", "realized") for m in ("accuracy", "macro_f1")},
     "drift_share": "share of features drifted",
     "cost_per_1000": "cost per 1,000 decisions",
     "cost_change": "cost per 1,000 change on launch",
@@ -46,7 +48,7 @@ MEASURES = {
 BAD_TRIGGER = (
     "Could not read the trigger {text!r}. Write it like 'estimated recall < 0.90 for 2 consecutive windows', "
     "'>= 30 % of features drifted', 'cost per 1,000 up 20 % on launch' or 'concept drift for 1 window'. "
-    "Measures: estimated/realized recall, precision, f1, roc_auc; drift share; cost per 1,000; concept drift; score drift."
+    "Measures: estimated/realized recall, precision, f1, roc_auc (multiclass: accuracy, macro f1); drift share; cost per 1,000; concept drift; score drift."
 )
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=<": "<=", "=>": ">=", "≤": "<=", "≥": ">="}
 _NUM = r"(?P<value>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<pct>%|percent)?"
@@ -93,8 +95,9 @@ def _measure(name: str, text: str) -> str:
     name = " ".join(name.replace("_", " ").split())
     name = name.replace("roc auc", "roc_auc").replace("auc", "roc_auc").replace("roc_roc_auc", "roc_auc")
     name = name.replace("f1 score", "f1").replace("actual", "realized").replace("observed", "realized")
+    name = name.replace("macro f1", "macro_f1")
     words = name.split()
-    metrics = {"recall", "precision", "f1", "roc_auc"}
+    metrics = {"recall", "precision", "f1", "roc_auc", "accuracy", "macro_f1"}
     if words and words[-1] in metrics:
         kind = words[0] if len(words) == 2 and words[0] in {"estimated", "realized"} else None
         if len(words) == 1 or kind:

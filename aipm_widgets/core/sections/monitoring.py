@@ -46,6 +46,7 @@ class LastRun(RecordModel):
     triggers_fired: dict[str, str] = Field(default_factory=dict, description="trigger text -> first window it fired")
     expected_chance_alerts: float | None = None
     summary: str | None = None
+    new_classes: dict[str, str] = Field(default_factory=dict, description="Multiclass: label values the model has no class for -> first window.")
 
 
 class MonitoringSection(Section):
@@ -61,3 +62,5 @@ class MonitoringSection(Section):
     suggested_action: str | None = None
     last_run: LastRun | None = None
     alerts: list[AlertEntry] = Field(default_factory=list, description="Alerts of the last run.")
+    task: Literal["binary", "multiclass", "regression"] | None = Field(
+        None, description="The monitored model's task; None means binary (records written before tasks existed).")
