@@ -75,7 +75,7 @@ SUM_TOLERANCE = 0.02
 """Rows whose probabilities add up to within this of 1 are accepted (rounded exports) and rescaled to 1."""
 
 PROBA_NOT_SUM_TO_ONE = (
-    "The probability columns ({columns}) do not add up to 1 in {count:,} rows (first at row {row}: they add up to "
+    "The probability columns ({columns}) do not add up to 1 in {count:,} row(s) (first at row {row}: they add up to "
     "{total:.3f}). Give one column per class with the model's predict_proba output for every class (not only some "
     "classes, not raw scores or logits), or apply softmax before exporting."
 )
@@ -85,11 +85,11 @@ CLASS_WITHOUT_PROBA = (
     "PREFIX + class and give --proba-prefix PREFIX."
 )
 NAN_PREDICTIONS = (
-    "The prediction column {name!r} is empty in {count:,} rows (first at row {row}). Every row needs the class the "
+    "The prediction column {name!r} is empty in {count:,} row(s) (first at row {row}). Every row needs the class the "
     "model chose: drop those rows, or leave out the prediction column and the class with the highest probability is used."
 )
 NAN_PROBABILITIES = (
-    "The probability column {name!r} is empty or not a number in {count:,} rows (first at row {row}). "
+    "The probability column {name!r} is empty or not a number in {count:,} row(s) (first at row {row}). "
     "Every row needs a probability for every class: drop those rows or re-export the model's output."
 )
 PREDICTION_NOT_A_CLASS = (
@@ -129,11 +129,28 @@ def _as_class(value: Any) -> str:
 
 
 def class_names(values: Any) -> np.ndarray:
-    """Class values as names (object array of str; missing values stay None)."""
+    """Class values as names (object array of str; missing values stay None); vectorised."""
     s = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
+    s = s.reset_index(drop=True)
     missing = s.isna().to_numpy()
-    out = np.array([None if m else _as_class(v) for v, m in zip(s.to_numpy(), missing)], dtype=object)
-    return out
+    if s.dtype.kind == "f":
+        whole = ~missing & (np.mod(s.fillna(0).to_numpy(), 1) == 0)
+        text = s.astype(str).to_numpy(dtype=object)
+        text[whole] = s[whole].astype(np.int64).astype(str).to_numpy(dtype=object)
+    elif s.dtype.kind in "biu":
+        text = s.astype(str).to_numpy(dtype=object)
+    else:
+        text = s.astype(object).map(lambda v: v if isinstance(v, str) else _as_class(v)).to_numpy(dtype=object)
+    text[missing] = None
+    return text
+
+
+def _codes(names: np.ndarray, index: Mapping[str, int], *, missing: int = -1, unknown: int = -2) -> np.ndarray:
+    """Class names -> codes (``missing`` for None, ``unknown`` for a name with no class)."""
+    codes = pd.Series(names, dtype=object).map(index)
+    out = codes.fillna(unknown).to_numpy(dtype=np.int64)
+    out[pd.isna(names)] = missing
+    return out.astype(np.int32)
 
 
 def _preview(values: Sequence[Any], limit: int = 5) -> str:
@@ -215,6 +232,25 @@ def routing_inputs(
         j = int(np.flatnonzero(bad.any(axis=0))[0])
         rows = np.flatnonzero(bad[:, j])
         raise InputDataError(NAN_PROBABILITIES.format(name=cols[classes[j]], count=len(rows), row=int(rows[0])))
+    y = None
+    extra: dict[str, int] = {}
+    if label:
+        if label not in frame.columns:
+            raise InputDataError(f"Label column {label!r} not found. The table has: {', '.join(map(str, frame.columns[:40]))}.")
+        names = class_names(frame[label])
+        missing = pd.isna(names)
+        if missing.any() and not allow_missing_labels:
+            first = int(np.flatnonzero(missing)[0])
+            raise InputDataError(
+                f"The label column {label!r} is empty in {int(missing.sum()):,} rows (first at row {first}). "
+                "Drop unlabeled rows first (labels that have not arrived yet belong in monitoring)."
+            )
+        y = _codes(names, index)
+        unknown = pd.Series(names[y == -2], dtype=object).value_counts()
+        if len(unknown) and unknown_labels != "keep":
+            raise InputDataError(CLASS_WITHOUT_PROBA.format(label=label, missing=_preview(list(unknown.index)),
+                                                            have=_preview(classes), example=unknown.index[0]))
+        extra = {str(k): int(v) for k, v in unknown.items()}
     if (raw < -1e-9).any() or (raw > 1 + 1e-9).any():
         row = int(np.flatnonzero(((raw < -1e-9) | (raw > 1 + 1e-9)).any(axis=1))[0])
         total = float(raw[row].sum())
@@ -231,35 +267,16 @@ def routing_inputs(
         if prediction not in frame.columns:
             raise InputDataError(f"Prediction column {prediction!r} not found. The table has: {', '.join(map(str, frame.columns[:40]))}.")
         names = class_names(frame[prediction])
-        missing = np.array([v is None for v in names])
+        missing = pd.isna(names)
         if missing.any():
             first = int(np.flatnonzero(missing)[0])
             raise InputDataError(NAN_PREDICTIONS.format(name=prediction, count=int(missing.sum()), row=first))
-        unknown = sorted({v for v in names if v not in index})
-        if unknown:
+        pred = _codes(names, index)
+        if (pred < 0).any():
+            unknown = sorted(set(names[pred < 0]))
             raise InputDataError(PREDICTION_NOT_A_CLASS.format(name=prediction, values=_preview(unknown), have=_preview(classes)))
-        pred = np.array([index[v] for v in names], dtype=np.int32)
     else:
         pred = np.argmax(proba, axis=1).astype(np.int32)
-    y = None
-    extra: dict[str, int] = {}
-    if label:
-        if label not in frame.columns:
-            raise InputDataError(f"Label column {label!r} not found. The table has: {', '.join(map(str, frame.columns[:40]))}.")
-        names = class_names(frame[label])
-        missing = np.array([v is None for v in names])
-        if missing.any() and not allow_missing_labels:
-            first = int(np.flatnonzero(missing)[0])
-            raise InputDataError(
-                f"The label column {label!r} is empty in {int(missing.sum()):,} rows (first at row {first}). "
-                "Drop unlabeled rows first (labels that have not arrived yet belong in monitoring)."
-            )
-        unknown = pd.Series([v for v in names if v is not None and v not in index]).value_counts()
-        if len(unknown) and unknown_labels != "keep":
-            raise InputDataError(CLASS_WITHOUT_PROBA.format(label=label, missing=_preview(list(unknown.index)),
-                                                            have=_preview(classes), example=unknown.index[0]))
-        extra = {str(k): int(v) for k, v in unknown.items()}
-        y = np.array([-1 if v is None else index.get(v, -2) for v in names], dtype=np.int32)
     return RoutingInputs(classes, y, pred, proba, cols, extra)
 
 
@@ -847,11 +864,10 @@ class Routing:
             names = class_names(pd.Series(np.asarray(rule_predictions, dtype=object)))
             if len(names) != self.n:
                 raise InputDataError(f"The rule's routing has {len(names):,} rows but the labels {self.n:,}.")
-            index = {c: i for i, c in enumerate(self.classes)}
-            unknown = sorted({v for v in names if v is not None and v not in index})
-            if unknown:
+            routed = _codes(names, {c: i for i, c in enumerate(self.classes)})
+            if (routed == -2).any():
+                unknown = sorted(set(names[routed == -2]))
                 raise InputDataError(f"The rule routes to {_preview(unknown)}, which are not classes ({_preview(self.classes, 12)}).")
-            routed = np.array([-1 if v is None else index[v] for v in names])
             rule = rule or "the given rule"
         decided = routed >= 0
         n_auto = int(decided.sum())
@@ -875,6 +891,9 @@ class Routing:
         return {
             "status": status,
             "task": "multiclass",
+            # binary fields a previous save may have left: they do not describe a routing decision
+            "score_column": None, "positive_label": None, "confusion": None, "costs": None, "cost_per_month": None,
+            "groups": [],
             "threshold": point.threshold,
             "chosen_metric": "cost" if self.has_costs else "automation_rate",
             "label_column": self.names["label"],
