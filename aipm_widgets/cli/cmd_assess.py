@@ -68,6 +68,10 @@ def _assess(args) -> int:
         html_path = full_report(frame, args.html)
     if args.json:
         out = result.to_json_dict()
+        if getattr(args, "task", None) == "multiclass":
+            from ._multiclass import run_assess_extra
+
+            run_assess_extra(args, out)
         if html_path:
             out["html"] = str(html_path)
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
@@ -79,6 +83,10 @@ def _assess(args) -> int:
                 print(f"    -> {i.action}")
         if html_path:
             print(f"Full report: {html_path}")
+        if getattr(args, "task", None) == "multiclass":
+            from ._multiclass import run_assess_extra
+
+            run_assess_extra(args, None)
     return 1 if result.counts()["blocker"] else 0
 
 
@@ -98,4 +106,7 @@ def register(sub) -> None:
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    from ._multiclass import add_task_args
+
+    add_task_args(p)
     p.set_defaults(func=_assess)

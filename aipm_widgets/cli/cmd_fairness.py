@@ -12,6 +12,13 @@ def _fairness(args) -> int:
     from ..core.fairness import FOUR_FIFTHS, FairnessResult
     from ..core.inputs import read_table, require_columns
 
+    from ._multiclass import is_multiclass, run_fairness
+
+    if is_multiclass(args):
+        return run_fairness(args)
+    if args.label is None or args.score is None or args.threshold is None:
+        raise AipmError("--label, --score and --threshold are required (for a model choosing among many classes use "
+                        "--task multiclass with --proba-columns or --proba-prefix).")
     if not 1 <= len(args.group) <= 2:
         raise AipmError(f"Give one or two --group columns (two audit their intersections), not {len(args.group)}.")
     if not math.isfinite(args.threshold):
@@ -43,11 +50,14 @@ def register(sub) -> None:
         "equalized-odds differences. Two --group columns audit their intersections.",
     )
     p.add_argument("--data", required=True, help="CSV or Parquet file, one row per person/case")
-    p.add_argument("--label", required=True, help="column with the true outcome (0/1, or two values with --positive)")
-    p.add_argument("--score", required=True, help="column with the model's score")
-    p.add_argument("--threshold", required=True, type=float, help="selected when score >= threshold")
+    p.add_argument("--label", help="column with the true outcome (0/1, or two values with --positive)")
+    p.add_argument("--score", help="column with the model's score")
+    p.add_argument("--threshold", type=float, help="selected when score >= threshold")
     p.add_argument("--group", required=True, action="append", help="group column (repeat once for intersections)")
     p.add_argument("--reference", help="group to compare with (default: the largest group)")
     p.add_argument("--positive", help="the label value that is the positive class, if the label is not 0/1")
     p.add_argument("--json", action="store_true", help="print the audit as JSON")
+    from ._multiclass import add_task_args
+
+    add_task_args(p)
     p.set_defaults(func=_fairness)

@@ -38,6 +38,9 @@ def register(sub) -> None:
     p.add_argument("--record", default=None, metavar="FILE", help="decision record: read threshold/costs/triggers, save the run")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
+    from ._multiclass import add_task_args
+
+    add_task_args(p)
     p.set_defaults(func=run)
 
 
@@ -62,7 +65,9 @@ def run(args) -> int:
         record = load_record(args.record, create=True)
         settings, notes = settings_from_record(record)
     threshold = args.threshold if args.threshold is not None else settings.get("threshold")
-    if args.prediction and threshold is None and not args.score:
+    from ._multiclass import is_multiclass, monitor_kwargs
+
+    if args.prediction and threshold is None and not args.score and not is_multiclass(args):
         raise AipmError("--prediction needs --score too (estimated performance works from scores).")
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     res = run_monitoring(
@@ -70,7 +75,7 @@ def run(args) -> int:
         label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
         costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
         threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
-        volume_per_day=settings.get("volume_per_day"),
+        volume_per_day=settings.get("volume_per_day"), **monitor_kwargs(args),
     )
     res.notes[:0] = notes
     if args.html:

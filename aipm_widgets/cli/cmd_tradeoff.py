@@ -17,7 +17,7 @@ def register(sub) -> None:
     )
     p.add_argument("--data", required=True, help="CSV or Parquet file with one row per decision.")
     p.add_argument("--label", required=True, help="Column with the true outcome.")
-    p.add_argument("--score", required=True, help="Column with the model's score (alert when score >= threshold).")
+    p.add_argument("--score", help="Column with the model's score (alert when score >= threshold); binary task.")
     p.add_argument("--positive", help="The label value to detect, when labels are not 0/1 (e.g. fraud).")
     p.add_argument("--value", help="Column with a value per row (e.g. amount); without --cost-fn a miss costs this value.")
     p.add_argument("--group", help="Column with groups for the per-group table.")
@@ -29,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    from ._multiclass import add_task_args
+
+    add_task_args(p, tradeoff=True)
     p.set_defaults(func=run)
 
 
@@ -44,7 +47,15 @@ def _costs(args: argparse.Namespace) -> dict | None:
 def run(args: argparse.Namespace) -> int:
     from ..core.inputs import read_table, require_columns
     from ..core.tradeoff import Tradeoff
+    from ._multiclass import is_multiclass, run_tradeoff
 
+    if is_multiclass(args):
+        return run_tradeoff(args)
+    if not args.score:
+        from ..core.errors import AipmError
+
+        raise AipmError("--score is required (the model's score column); for a model choosing among many classes "
+                        "use --task multiclass with --proba-columns or --proba-prefix.")
     frame = read_table(args.data).frame
     require_columns(frame, [args.label, args.score, args.value, args.group])
     t = Tradeoff(

@@ -145,6 +145,8 @@ def _generate(seed: int = SEED, n: int = 60_000) -> tuple[pd.DataFrame, dict[str
 
 
 def _facts(df: pd.DataFrame) -> dict[str, Any]:
+    from .class_balance import class_balance
+
     val = df[df.split == "validation"]
     prod = df[df.split == "production"]
     counts = val["queue"].value_counts()
@@ -156,7 +158,7 @@ def _facts(df: pd.DataFrame) -> dict[str, Any]:
         "launch_date": str(LAUNCH.date()),
         "queues": list(QUEUES),
         "validation_counts": {q: int(counts.get(q, 0)) for q in QUEUES},
-        "rare_queues": [q for q in QUEUES if counts.get(q, 0) / len(val) < 0.03],
+        "rare_queues": class_balance(val["queue"]).rare,
         "validation_accuracy": round(acc, 4),
         "covariate_drift": {"start": str(COVARIATE_DRIFT.date()), "columns": ["keyword", "channel"],
                             "what": "holiday season: more delivery, tracking and refund tickets, chat from 25% to 40%"},
