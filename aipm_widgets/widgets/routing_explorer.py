@@ -276,9 +276,10 @@ class RoutingExplorer(W.VBox):
             for c in p.classes
         )
         findings = "".join(f"<li>{esc(x)}</li>" for x in p.findings())
-        return ("<table class='aipm-routing-classes' style='border-collapse:collapse'><tr><th>class</th><th>rows</th>"
-                "<th>routed automatically</th><th>precision (automated)</th><th>recall (automated)</th></tr>"
-                f"{rows}</table><ul>{findings}</ul>")
+        table = ("<table class='aipm-routing-classes' style='border-collapse:collapse'><tr><th>class</th><th>rows</th>"
+                 "<th>routed automatically</th><th>precision (automated)</th><th>recall (automated)</th></tr>"
+                 f"{rows}</table><ul>{findings}</ul>")
+        return table.replace("<td>", "<td style='padding:2px 12px'>").replace("<th>", "<th style='padding:2px 12px;text-align:left'>")
 
     def _constraints_html(self, p: RoutingPoint) -> str:
         if not p.constraints:
