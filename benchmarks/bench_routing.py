@@ -13,9 +13,10 @@ import time
 
 import numpy as np
 
-from . import best_of
+from . import best_of, scaled
 
-N, K = 1_000_000, 10
+K = 10
+N = scaled(1_000_000, 20_000)
 
 
 def _data(seed: int = 0):
@@ -79,3 +80,5 @@ def point_1m() -> dict:
 
 
 CASES = {"routing_lookup_1m": lookup_1m, "routing_point_1m": point_1m}
+# The CI smoke run (python -m benchmarks --quick): the lookup case on 20,000 rows.
+QUICK = ["routing_lookup_1m"]
