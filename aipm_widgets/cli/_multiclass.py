@@ -14,30 +14,26 @@ from ..core.errors import AipmError
 
 __all__ = ["add_task_args", "is_multiclass", "run_tradeoff", "run_monitor_args", "run_assess_extra", "run_fairness"]
 
-TASKS = ("binary", "multiclass", "regression")
-
-
-def _add(p, *flags: str, **kw) -> None:
-    """Add an option unless another branch's code already added it (both tasks share --task and --prediction)."""
-    if any(f in p._option_string_actions for f in flags):
-        return
-    p.add_argument(*flags, **kw)
-
-
 def add_task_args(p, *, tradeoff: bool = False) -> None:
-    _add(p, "--task", choices=TASKS, default=None,
-         help="the model's task: binary (default), multiclass (routing to many classes) or regression")
-    _add(p, "--prediction", default=None, metavar="COL", help="multiclass: the class the model chose (default: highest probability)")
-    _add(p, "--proba-columns", default=None, metavar="CLASS=COL,...",
-         help="multiclass: one probability column per class, e.g. billing=p_billing,bug=p_bug")
-    _add(p, "--proba-prefix", default=None, metavar="PREFIX",
-         help="multiclass: the probability columns are PREFIX + class (e.g. proba_ for proba_billing)")
+    """``--task`` and the multiclass flags (all default None, so a project in ``--record`` can fill them)."""
+    from ._task import add_option, add_task_argument
+
+    add_task_argument(p)
+    add_option(p, "--prediction", default=None, metavar="COL",
+               help="the model's prediction: the class it chose (--task multiclass; default the highest probability) "
+                    "or its number (--task regression)")
+    add_option(p, "--proba-columns", default=None, metavar="CLASS=COL,...",
+               help="--task multiclass: one probability column per class, e.g. billing=p_billing,bug=p_bug")
+    add_option(p, "--proba-prefix", default=None, metavar="PREFIX",
+               help="--task multiclass: the probability columns are PREFIX + class (e.g. proba_ for proba_billing)")
     if tradeoff:
-        _add(p, "--cost-misroute", type=float, default=None, metavar="X", help="multiclass: cost of one row routed to a wrong class")
-        _add(p, "--cost-manual", type=float, default=None, metavar="X", help="multiclass: cost of a person handling one row")
-        _add(p, "--minutes-per-manual", type=float, default=None, metavar="M",
-             help="multiclass: minutes a person spends on one row (for person-hours a day)")
-        _add(p, "--currency", default=None, metavar="CODE", help="currency of the costs (ISO 4217, default EUR)")
+        add_option(p, "--cost-misroute", type=float, default=None, metavar="X",
+                   help="--task multiclass: cost of one row routed to a wrong class")
+        add_option(p, "--cost-manual", type=float, default=None, metavar="X",
+                   help="--task multiclass: cost of a person handling one row")
+        add_option(p, "--minutes-per-manual", type=float, default=None, metavar="M",
+                   help="--task multiclass: minutes a person spends on one row (for person-hours a day)")
+        add_option(p, "--currency", default=None, metavar="CODE", help="currency of the costs (ISO 4217, default EUR)")
 
 
 def is_multiclass(args) -> bool:

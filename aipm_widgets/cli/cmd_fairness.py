@@ -16,9 +16,14 @@ def _fairness(args) -> int:
 
     if is_multiclass(args):
         return run_fairness(args)
+    if getattr(args, "task", None) == "regression":
+        from ._regression import fairness as regression_fairness
+
+        return regression_fairness(args)
     if args.label is None or args.score is None or args.threshold is None:
-        raise AipmError("--label, --score and --threshold are required (for a model choosing among many classes use "
-                        "--task multiclass with --proba-columns or --proba-prefix).")
+        raise AipmError("--label, --score and --threshold are required (the outcome, the model's score and the selection "
+                        "threshold); for a model choosing among classes use --task multiclass --proba-prefix PREFIX, for "
+                        "one that predicts a number --task regression --prediction COL.")
     if not 1 <= len(args.group) <= 2:
         raise AipmError(f"Give one or two --group columns (two audit their intersections), not {len(args.group)}.")
     if not math.isfinite(args.threshold):
@@ -60,4 +65,7 @@ def register(sub) -> None:
     from ._multiclass import add_task_args
 
     add_task_args(p)
+    from ._regression import add_regression_args
+
+    add_regression_args(p)
     p.set_defaults(func=_fairness)

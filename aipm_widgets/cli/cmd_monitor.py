@@ -27,7 +27,8 @@ def register(sub) -> None:
     p.add_argument("--positive", default=None, metavar="VALUE", help="the label's positive value if not 0/1")
     p.add_argument("--label-date", default=None, metavar="COL", help="when each label arrived (shows the label delay)")
     p.add_argument("--score", default=None, metavar="COL", help="model score column")
-    p.add_argument("--prediction", default=None, metavar="COL", help="0/1 decision column (optional)")
+    p.add_argument("--prediction", default=None, metavar="COL",
+                   help="0/1 decision column (optional); with --task regression the model's predicted number")
     p.add_argument("--threshold", type=float, default=None, metavar="T", help="alert threshold (default: from the record)")
     p.add_argument("--features", default=None, metavar="A,B,...", help="feature columns (default: all others)")
     p.add_argument("--id", dest="id_column", default=None, metavar="COL", help="row id, to drop duplicate rows")
@@ -41,6 +42,9 @@ def register(sub) -> None:
     from ._multiclass import add_task_args
 
     add_task_args(p)
+    from ._regression import add_regression_args
+
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=run)
 
 
@@ -64,6 +68,10 @@ def run(args) -> int:
 
         record = load_record(args.record, create=True)
         settings, notes = settings_from_record(record)
+    if getattr(args, "task", None) == "regression":
+        from ._regression import monitor as regression_monitor
+
+        return regression_monitor(args, ref, cur, timestamp, settings, notes, record)
     threshold = args.threshold if args.threshold is not None else settings.get("threshold")
     from ._multiclass import is_multiclass, monitor_kwargs
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..core.errors import AipmError
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -17,7 +19,7 @@ def register(sub) -> None:
     )
     p.add_argument("--data", required=True, help="CSV or Parquet file with one row per decision.")
     p.add_argument("--label", required=True, help="Column with the true outcome.")
-    p.add_argument("--score", help="Column with the model's score (alert when score >= threshold); binary task.")
+    p.add_argument("--score", default=None, help="Column with the model's score (alert when score >= threshold).")
     p.add_argument("--positive", help="The label value to detect, when labels are not 0/1 (e.g. fraud).")
     p.add_argument("--value", help="Column with a value per row (e.g. amount); without --cost-fn a miss costs this value.")
     p.add_argument("--group", help="Column with groups for the per-group table.")
@@ -32,6 +34,9 @@ def register(sub) -> None:
     from ._multiclass import add_task_args
 
     add_task_args(p, tradeoff=True)
+    from ._regression import add_regression_args
+
+    add_regression_args(p, tradeoff=True)
     p.set_defaults(func=run)
 
 
@@ -51,11 +56,14 @@ def run(args: argparse.Namespace) -> int:
 
     if is_multiclass(args):
         return run_tradeoff(args)
-    if not args.score:
-        from ..core.errors import AipmError
+    if getattr(args, "task", None) == "regression":
+        from ._regression import tradeoff as regression_tradeoff
 
-        raise AipmError("--score is required (the model's score column); for a model choosing among many classes "
-                        "use --task multiclass with --proba-columns or --proba-prefix.")
+        return regression_tradeoff(args)
+    if not args.score:
+        raise AipmError("--score is required (the model's score per row); for a model choosing among classes use "
+                        "--task multiclass --proba-prefix PREFIX, for one that predicts a number --task regression "
+                        "--prediction COL.")
     frame = read_table(args.data).frame
     require_columns(frame, [args.label, args.score, args.value, args.group])
     t = Tradeoff(

@@ -434,10 +434,12 @@ def run_monitoring(
     min_label_coverage: float = MIN_LABEL_COVERAGE,
     volume_per_day: float | None = None,
     task: str | None = None,
-    proba_columns: Mapping[str, str] | None = None,
-    proba_prefix: str | None = None,
+    **task_options: Any,
 ) -> MonitoringResult:
     """Monitor ``current`` (production) against ``reference`` window by window.
+
+    ``task="regression"`` hands over to :func:`aipm_widgets.core.monitoring_regression.run_regression_monitoring`
+    (``label`` = the actual value, ``prediction`` = the predicted number; ``task_options`` such as ``unit``).
 
     Parameters
     ----------
@@ -467,21 +469,29 @@ def run_monitoring(
     volume_per_day : float, optional
         Decisions per day (stage 4's), to turn the cost change into money per month.
     task : str, optional
-        ``"multiclass"`` monitors a router from its per-class probabilities (``proba_columns`` or ``proba_prefix``)
-        and its ``prediction`` column; ``threshold`` is then the confidence threshold (see
+        ``"multiclass"`` monitors a router from its per-class probabilities (``task_options`` ``proba_columns`` or
+        ``proba_prefix``) and its ``prediction`` column; ``threshold`` is then the confidence threshold (see
         :func:`aipm_widgets.core.monitoring_multiclass.run_monitoring_multiclass`).
     """
     if task == "multiclass":
         from .monitoring_multiclass import run_monitoring_multiclass
 
         return run_monitoring_multiclass(
-            reference, current, label=label, prediction=prediction, proba_columns=proba_columns, proba_prefix=proba_prefix,
-            threshold=threshold, features=features, timestamp=timestamp, window=window, window_rows=window_rows,
-            triggers=triggers, id_column=id_column, min_label_coverage=min_label_coverage, method=method,
-            per_column_method=per_column_method, drift_threshold=drift_threshold, threshold_mode=threshold_mode,
+            reference, current, label=label, prediction=prediction, threshold=threshold, features=features,
+            timestamp=timestamp, window=window, window_rows=window_rows, triggers=triggers, id_column=id_column,
+            min_label_coverage=min_label_coverage, method=method, per_column_method=per_column_method,
+            drift_threshold=drift_threshold, threshold_mode=threshold_mode, **task_options,
         )
-    if task not in (None, "binary"):
-        raise InputDataError(f"Monitoring does not know the task {task!r} yet; use binary or multiclass.")
+    if task == "regression":
+        from .monitoring_regression import run_regression_monitoring
+
+        return run_regression_monitoring(
+            reference, current, label=label, prediction=prediction, features=features, timestamp=timestamp,
+            window=window, window_rows=window_rows, triggers=triggers, method=method,
+            per_column_method=per_column_method, drift_threshold=drift_threshold, threshold_mode=threshold_mode,
+            id_column=id_column, min_label_coverage=min_label_coverage, label_date=label_date, **task_options)
+    if task_options:
+        raise InputDataError(f"Unknown option(s) for monitoring: {', '.join(sorted(task_options))}.")
     notes: list[str] = []
     if not isinstance(reference, pd.DataFrame) or not isinstance(current, pd.DataFrame):
         raise InputDataError("reference and current must be tables (pandas DataFrames).")

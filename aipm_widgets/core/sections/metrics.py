@@ -6,8 +6,6 @@ one-pager (stage 2) reads ``metrics``, ``confusion`` and ``natural_frequencies``
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from ._base import RecordModel, Section
@@ -41,9 +39,26 @@ class Confusion(RecordModel):
     fn: int = 0
 
 
+class RegressionDecision(RecordModel):
+    """A forecast's decision (task ``regression``): the tolerance, the offset and the cost of errors."""
+
+    prediction_column: str | None = None
+    unit: str | None = Field(None, description="The target's unit (minutes, EUR, items).")
+    offset: float | None = Field(None, description="Added to every prediction (e.g. a safety margin on a promise).")
+    tolerance: dict | None = Field(None, description="kind (relative|absolute), value, text (e.g. '±10%').")
+    cost_under: float | None = Field(None, description="Cost per unit the prediction is below the actual value.")
+    cost_over: float | None = Field(None, description="Cost per unit the prediction is above the actual value.")
+    currency: str | None = None
+    cost_per_1000: MetricValue | None = None
+    optimal_offset: float | None = Field(None, description="The offset with the lowest cost when it was saved.")
+    sentence: str | None = Field(None, description="The headline in words, e.g. '9 in 10 estimates within ±10%'.")
+    in_ten: str | None = None
+
+
 class MetricsSection(Section):
     """The chosen operating point: threshold, costs, constraints and the measured metrics with intervals."""
 
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary, as records before it).")
     threshold: float | None = Field(None, description="Alert when score >= threshold.")
     chosen_metric: str | None = Field(None, description="What the threshold optimises: cost, f1, recall, ...")
     score_column: str | None = None
@@ -66,8 +81,6 @@ class MetricsSection(Section):
     groups: list[dict] = Field(default_factory=list, description="Per-group metrics at the threshold.")
     # Multiclass (ticket routing): ``threshold`` is then the confidence threshold on the predicted class's
     # probability below which a person decides (core/routing.py). Records without these fields load as binary.
-    task: Literal["binary", "multiclass", "regression"] | None = Field(
-        None, description="The model's task; None means binary (records written before tasks existed).")
     prediction_column: str | None = Field(None, description="Multiclass: the column with the class the model chose.")
     proba_columns: dict[str, str] | None = Field(None, description="Multiclass: class -> probability column.")
     classes: list[str] | None = Field(None, description="Multiclass: the classes, in the confusion matrix's order.")
@@ -77,3 +90,4 @@ class MetricsSection(Section):
     confusion_matrix: dict | None = Field(None, description="Multiclass: classes and counts (true x routed) on the automated rows.")
     per_class: dict[str, dict] | None = Field(None, description="Multiclass: per class support, automated, precision, recall.")
     person_hours_per_day: MetricValue | None = None
+    regression: RegressionDecision | None = Field(None, description="Task regression: tolerance, offset and costs.")

@@ -47,11 +47,14 @@ class LastRun(RecordModel):
     expected_chance_alerts: float | None = None
     summary: str | None = None
     new_classes: dict[str, str] = Field(default_factory=dict, description="Multiclass: label values the model has no class for -> first window.")
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary).")
+    reference_metrics: dict[str, float] = Field(default_factory=dict, description="Task regression: mae, rmse on the reference.")
 
 
 class MonitoringSection(Section):
     """What is monitored, how, which triggers mean 'retrain', and what the last run found."""
 
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary).")
     reference_description: str | None = Field(None, description="Which data is the reference (e.g. validation 2025-04..05).")
     window: str | None = Field(None, description="Window size: day, week, month or 'N rows'.")
     features: list[str] = Field(default_factory=list)
@@ -62,5 +65,3 @@ class MonitoringSection(Section):
     suggested_action: str | None = None
     last_run: LastRun | None = None
     alerts: list[AlertEntry] = Field(default_factory=list, description="Alerts of the last run.")
-    task: Literal["binary", "multiclass", "regression"] | None = Field(
-        None, description="The monitored model's task; None means binary (records written before tasks existed).")
