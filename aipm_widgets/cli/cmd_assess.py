@@ -40,7 +40,8 @@ def _assess(args) -> int:
     if args.spec and args.reference:
         raise AipmError("Give either --spec or --reference, not both.")
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "id": "columns.id",
-                             "time": "columns.timestamp", "task": "task"})
+                             "time": "columns.timestamp", "task": "task",
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
     require_args(args, {"data": "--data", "label": "--label"},
                  project_hint={"data": "sources.validation", "label": "columns.label"})
     frame = project_frame(args, "data")  # a demo project's own table
@@ -84,6 +85,10 @@ def _assess(args) -> int:
         html_path = full_report(frame, args.html)
     if args.json:
         out = result.to_json_dict()
+        if getattr(args, "task", None) == "multiclass":
+            from ._multiclass import run_assess_extra
+
+            run_assess_extra(args, out)
         if html_path:
             out["html"] = str(html_path)
         if target is not None:
@@ -99,6 +104,10 @@ def _assess(args) -> int:
                 print(f"    -> {i.action}")
         if html_path:
             print(f"Full report: {html_path}")
+        if getattr(args, "task", None) == "multiclass":
+            from ._multiclass import run_assess_extra
+
+            run_assess_extra(args, None)
     return 1 if result.counts()["blocker"] else 0
 
 
@@ -120,6 +129,9 @@ def register(sub) -> None:
                    help="decision record: missing flags come from its project (validation data, label, id, timestamp)")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    from ._multiclass import add_task_args
+
+    add_task_args(p)
     from ._regression import add_regression_args
 
     add_regression_args(p, prediction=False)

@@ -15,7 +15,14 @@ def _fairness(args) -> int:
 
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
                              "prediction": "columns.prediction", "positive": "columns.positive",
-                             "group": "columns.groups[:1]", "threshold": "metrics.threshold", "task": "task"})
+                             "group": "columns.groups[:1]", "threshold": "metrics.threshold", "task": "task",
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
+    from ._multiclass import is_multiclass, run_fairness
+
+    if is_multiclass(args):  # selection rate of each class per group: no label needed
+        require_args(args, {"data": "--data", "group": "--group"},
+                     project_hint={"data": "sources.validation", "group": "columns.groups"})
+        return run_fairness(args)
     require_args(args, {"data": "--data", "label": "--label", "group": "--group"},
                  project_hint={"data": "sources.validation", "label": "columns.label", "group": "columns.groups"})
     if getattr(args, "task", None) == "regression":
@@ -24,7 +31,8 @@ def _fairness(args) -> int:
         return regression_fairness(args)
     if args.score is None or args.threshold is None:
         raise AipmError("--score and --threshold are required (the model's score and the selection threshold); for a "
-                        "model that predicts a number use --task regression --prediction COL. With --record FILE they "
+                        "model choosing among classes use --task multiclass --proba-prefix PREFIX, for one that predicts a number "
+                        "--task regression --prediction COL. With --record FILE they "
                         "come from the project's columns.score and the threshold chosen in stage 4 (metrics.threshold).")
     if not 1 <= len(args.group) <= 2:
         raise AipmError(f"Give one or two --group columns (two audit their intersections), not {len(args.group)}.")
@@ -67,6 +75,9 @@ def register(sub) -> None:
     p.add_argument("--record", default=None, metavar="FILE",
                    help="decision record: missing flags come from its project (data, columns) and metrics (threshold)")
     p.add_argument("--json", action="store_true", help="print the audit as JSON")
+    from ._multiclass import add_task_args
+
+    add_task_args(p)
     from ._regression import add_regression_args
 
     add_regression_args(p)

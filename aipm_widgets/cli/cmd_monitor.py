@@ -45,6 +45,9 @@ def register(sub) -> None:
                    "threshold/costs/triggers from its stages; the run is saved into it")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
+    from ._multiclass import add_task_args
+
+    add_task_args(p)
     from ._regression import add_regression_args
 
     add_regression_args(p, prediction=False)
@@ -60,7 +63,8 @@ def run(args) -> int:
     fill_from_project(args, {"reference": "sources.validation", "current": "sources.production",
                              "timestamp": "columns.timestamp", "label": "columns.label", "positive": "columns.positive",
                              "score": "columns.score", "prediction": "columns.prediction", "features": "columns.features",
-                             "id_column": "columns.id", "volume_per_day": "volume_per_day", "task": "task"})
+                             "id_column": "columns.id", "volume_per_day": "volume_per_day", "task": "task",
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
     require_args(args, {"reference": "--reference", "current": "--current"},
                  project_hint={"reference": "sources.validation", "current": "sources.production"})
     ref = read_arg_table(args, "reference")
@@ -83,7 +87,9 @@ def run(args) -> int:
 
         return regression_monitor(args, ref, cur, timestamp, settings, notes, record)
     threshold = args.threshold if args.threshold is not None else settings.get("threshold")
-    if args.prediction and threshold is None and not args.score:
+    from ._multiclass import is_multiclass, monitor_kwargs
+
+    if args.prediction and threshold is None and not args.score and not is_multiclass(args):
         raise AipmError("--prediction needs --score too (estimated performance works from scores).")
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     res = run_monitoring(
@@ -91,7 +97,7 @@ def run(args) -> int:
         label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
         costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
         threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
-        volume_per_day=args.volume_per_day if args.volume_per_day is not None else settings.get("volume_per_day"),
+        volume_per_day=args.volume_per_day if args.volume_per_day is not None else settings.get("volume_per_day"), **monitor_kwargs(args),
     )
     res.notes[:0] = notes
     if args.html:

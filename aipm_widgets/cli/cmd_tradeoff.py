@@ -34,6 +34,9 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    from ._multiclass import add_task_args
+
+    add_task_args(p, tradeoff=True)
     from ._regression import add_regression_args
 
     add_regression_args(p, tradeoff=True)
@@ -59,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
                              "prediction": "columns.prediction", "positive": "columns.positive", "value": "columns.value",
                              "group": "columns.groups[0]", "volume_per_day": "volume_per_day", "currency": "currency",
-                             "task": "task"})
+                             "task": "task",
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
     require_args(args, {"data": "--data", "label": "--label"},
                  project_hint={"data": "sources.validation", "label": "columns.label"})
     if args.currency:
@@ -68,13 +72,18 @@ def run(args: argparse.Namespace) -> int:
         args.currency = args.currency.strip().upper()
         if not known_currency(args.currency):
             raise AipmError("--currency: " + CURRENCY_INVALID.format(value=args.currency) + ".")
+
+    from ._multiclass import is_multiclass, run_tradeoff
+
+    if is_multiclass(args):
+        return run_tradeoff(args)
     if getattr(args, "task", None) == "regression":
         from ._regression import tradeoff as regression_tradeoff
 
         return regression_tradeoff(args)
     if not args.score:
         raise AipmError("--score is required (the model's score per row; with --record FILE the project's columns.score); "
-                        "for a model that predicts a number use --task regression --prediction COL.")
+                        "for a model choosing among classes use --task multiclass --proba-prefix PREFIX, for one that predicts a number --task regression --prediction COL.")
     frame = read_arg_table(args, "data")
     require_columns(frame, [args.label, args.score, args.value, args.group])
     t = Tradeoff(

@@ -623,7 +623,10 @@ def _regenerate() -> None:
     resume.to_parquet(DATA_DIR / "resume_screening.parquet", index=False, compression="zstd")
     card = {"seed": SEED, "fraud": fraud_facts, "resume": resume_facts}
     (DATA_DIR / "demo_card.yaml").write_text(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    (DATA_DIR / "DATA_CARD.md").write_text(_render_card(fraud_facts, resume_facts), encoding="utf-8")
+    from .demo_tickets import tickets_card_markdown  # generated from a seed at load time, only its card is written
+
+    (DATA_DIR / "DATA_CARD.md").write_text(_render_card(fraud_facts, resume_facts).rstrip("\n") + "\n" + tickets_card_markdown(),
+                                           encoding="utf-8")
 
 
     print(f"wrote demo data to {DATA_DIR}")

@@ -468,7 +468,20 @@ def run_monitoring(
         and the concept-drift flag.
     volume_per_day : float, optional
         Decisions per day (stage 4's), to turn the cost change into money per month.
+    task : str, optional
+        ``"multiclass"`` monitors a router from its per-class probabilities (``task_options`` ``proba_columns`` or
+        ``proba_prefix``) and its ``prediction`` column; ``threshold`` is then the confidence threshold (see
+        :func:`aipm_widgets.core.monitoring_multiclass.run_monitoring_multiclass`).
     """
+    if task == "multiclass":
+        from .monitoring_multiclass import run_monitoring_multiclass
+
+        return run_monitoring_multiclass(
+            reference, current, label=label, prediction=prediction, threshold=threshold, features=features,
+            timestamp=timestamp, window=window, window_rows=window_rows, triggers=triggers, id_column=id_column,
+            min_label_coverage=min_label_coverage, method=method, per_column_method=per_column_method,
+            drift_threshold=drift_threshold, threshold_mode=threshold_mode, **task_options,
+        )
     if task == "regression":
         from .monitoring_regression import run_regression_monitoring
 

@@ -79,4 +79,15 @@ class MetricsSection(Section):
     natural_frequencies: dict | None = Field(None, description="per, positives, caught, missed, false_alarms, sentence.")
     baseline: dict | None = Field(None, description="The rule-based minimum viable model on the same axes.")
     groups: list[dict] = Field(default_factory=list, description="Per-group metrics at the threshold.")
+    # Multiclass (ticket routing): ``threshold`` is then the confidence threshold on the predicted class's
+    # probability below which a person decides (core/routing.py). Records without these fields load as binary.
+    prediction_column: str | None = Field(None, description="Multiclass: the column with the class the model chose.")
+    proba_columns: dict[str, str] | None = Field(None, description="Multiclass: class -> probability column.")
+    classes: list[str] | None = Field(None, description="Multiclass: the classes, in the confusion matrix's order.")
+    minutes_per_manual: float | None = Field(None, description="Multiclass: minutes a person spends on one row below the threshold.")
+    routing_costs: dict | None = Field(
+        None, description="Multiclass: currency, misroute (cost of a wrong class), manual (cost of a person), matrix overrides.")
+    confusion_matrix: dict | None = Field(None, description="Multiclass: classes and counts (true x routed) on the automated rows.")
+    per_class: dict[str, dict] | None = Field(None, description="Multiclass: per class support, automated, precision, recall.")
+    person_hours_per_day: MetricValue | None = None
     regression: RegressionDecision | None = Field(None, description="Task regression: tolerance, offset and costs.")
