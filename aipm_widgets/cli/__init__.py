@@ -115,6 +115,35 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+OUTPUT_OPTIONS = ("html", "out")
+"""Options naming a file a command writes: checked before any work, so a typo costs no minutes."""
+
+
+def _output_problem(args: argparse.Namespace) -> str | None:
+    import os
+    from pathlib import Path
+
+    from ..core.errors import short
+
+    for name in OUTPUT_OPTIONS:
+        value = getattr(args, name, None)
+        if not isinstance(value, str) or not value:
+            continue
+        path = Path(value)
+        flag = "--" + name
+        if path.is_dir():
+            return f"{flag} {short(value)}: this is a folder; give a file name inside it (for example report.html)."
+        parent = path.parent if str(path.parent) else Path(".")
+        existing = parent
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            return f"{flag} {short(value)}: {short(existing)} is a file, not a folder; check the path."
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return f"{flag} {short(value)}: not allowed to write in {short(existing)}; choose a folder you can write to."
+    return None
+
+
 def _os_error_words(exc: OSError) -> str:
     from ..core.errors import short
 
@@ -149,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     command = f"aipm {args.command}"
-    problem = _argument_problem(args)
+    problem = _argument_problem(args) or _output_problem(args)
     if problem:
         print(f"{command}: {_shorten_words(problem)}", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ import yaml
 
 from .errors import AipmError
 
-__all__ = ["YamlRefused", "load_yaml", "MAX_DEPTH", "ALIASES_REFUSED", "TOO_DEEP", "safe_loader_class"]
+__all__ = ["YamlRefused", "load_yaml", "load_yaml_file", "MAX_DEPTH", "ALIASES_REFUSED", "TOO_DEEP", "safe_loader_class"]
 
 MAX_DEPTH = 64
 """Deepest nesting accepted. The decision record nests about 7 levels; a data spec about 5."""
@@ -113,3 +113,37 @@ def load_yaml(text: str | bytes, *, source: str = "<yaml>", max_depth: int = MAX
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def load_yaml_file(path, *, what: str = "YAML file", max_bytes: int = 20 * 1024 * 1024) -> Any:
+    """Read and parse a YAML file a user named, with one-line errors (:class:`AipmError`) for every failure:
+    missing, a folder, too large, not UTF-8, malformed, refused (aliases, depth, Python tags, duplicate keys)."""
+    import os
+
+    from .errors import one_line, short
+    from .storage import FileTooLarge, NotARegularFile, read_regular_file
+
+    name = short(os.fspath(path))
+    if "\x00" in name:
+        raise AipmError(f"{short(repr(name))}: the path holds a NUL byte; give a plain file path.")
+    try:
+        raw = read_regular_file(path, max_bytes=max_bytes)
+    except FileNotFoundError:
+        raise AipmError(f"{name}: no such {what}; check the path.") from None
+    except (IsADirectoryError, NotARegularFile):
+        raise AipmError(f"{name}: this is a folder or a special file; give the path of the {what}.") from None
+    except FileTooLarge as exc:
+        raise AipmError(f"{name}: {exc.size / 2**20:.1f} MB is too large for a {what} (limit "
+                        f"{max_bytes / 2**20:.0f} MB); it was not read.") from None
+    except OSError as exc:
+        raise AipmError(f"{name}: the {what} could not be read ({exc.strerror or exc}).") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AipmError(f"{name}: the {what} is not UTF-8 text.") from None
+    try:
+        return load_yaml(text, source=name)
+    except YamlRefused:
+        raise
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        raise AipmError(f"{name}: the {what} is not valid YAML ({one_line(exc, 240)}).") from None
