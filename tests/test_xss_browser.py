@@ -17,7 +17,7 @@ import pytest
 
 from aipm_widgets.cli import main
 
-from .brief_records import full_record
+from brief_records import full_record
 
 pytestmark = pytest.mark.browser
 

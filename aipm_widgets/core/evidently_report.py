@@ -102,8 +102,10 @@ def save_drift_report(reference: pd.DataFrame, current: pd.DataFrame, result, wi
     if len(cur) == 0:
         raise AipmError(f"The window {window} has no rows; choose another window for the report.")
     ref = result.settings["reference_frame"][feats]
-    num = [f for f in feats if table.kind[f] == "numeric"]
-    cat = [f for f in feats if table.kind[f] != "numeric"]
+    # A two-valued numeric column (0/1) gets evidently's Z-test, which evidently applies to categories only.
+    categorical_methods = {"z", "chisquare"}
+    num = [f for f in feats if table.kind[f] == "numeric" and table.method[f] not in categorical_methods]
+    cat = [f for f in feats if f not in num]
     dd = DataDefinition(numerical_columns=num, categorical_columns=cat)
     snap = Report([DataDriftPreset(columns=feats, per_column_method=dict(table.method))]).run(
         Dataset.from_pandas(cur, data_definition=dd), Dataset.from_pandas(ref, data_definition=dd)
