@@ -109,7 +109,7 @@ def _argument_problem(args: argparse.Namespace) -> str | None:
         flag = "--" + name.replace("_", "-")
         for v in value if isinstance(value, (list, tuple)) else [value]:
             if isinstance(v, float) and not math.isfinite(v):
-                return f"{flag} must be a finite number, not {v}. Give a plain number such as 0.5."
+                return f"{flag} must be a finite number, not {v}."
             if isinstance(v, str) and "\x00" in v:
                 return f"{flag} holds a NUL byte; give plain text or a plain file path."
     return None
