@@ -192,9 +192,9 @@ def read_table(
         raise InputDataError(BINARY_FILE.format(name=label))
     longest = _check_line_lengths(raw, label)
     encoding = _sniff_encoding(raw)
-    text = raw.decode(encoding, errors="replace")
+    text = raw.decode(encoding, errors="replace").lstrip("\ufeff")  # a byte-order mark is never data
     delimiter = _sniff_delimiter(text)
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = _header_line(text)
     header = _header_cells(first, delimiter)
     if len(header) > MAX_COLUMNS:
         raise InputDataError(TOO_MANY_COLUMNS.format(name=label, n=len(header), limit=MAX_COLUMNS))
@@ -281,6 +281,19 @@ def _check_line_lengths(raw: bytes, label: str) -> int:
     return int(lengths[worst])
 
 
+def _header_line(text: str) -> str:
+    """The line pandas takes as the header: the first one that is not blank (pandas skips blank lines)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        if line.strip():
+            return line.rstrip("\r")
+        start = end + 1
+    return ""
+
+
 def _header_cells(first: str, delimiter: str) -> list[str]:
     """The header row's cells as the CSV module reads them (quotes removed), so names compare as pandas sees them."""
     import csv
@@ -299,12 +312,10 @@ def _refuse_duplicates(names: Sequence[Any], label: str) -> None:
     from collections import Counter
 
     counts = Counter(str(n) for n in names)
-    dups = [n for n, k in counts.items() if k > 1 and n.strip()]
-    blanks = counts.get("", 0)
+    dups = [n for n, k in counts.items() if k > 1 and n.strip()]  # blank names become distinct 'Unnamed: N'
     if dups:
         shown = ", ".join(f"{short(n, 40)!r} ({counts[n]} times)" for n in dups[:5]) + (" ..." if len(dups) > 5 else "")
         raise InputDataError(DUPLICATE_COLUMNS.format(name=label, names=shown))
-    del blanks  # unnamed columns become 'Unnamed: N' in pandas, distinct names: allowed
 
 
 def _check_cells(frame: pd.DataFrame, label: str) -> None:
