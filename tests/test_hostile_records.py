@@ -27,7 +27,7 @@ from aipm_widgets.core.record import (
 )
 from aipm_widgets.core.safe_yaml import MAX_DEPTH, YamlRefused, load_yaml
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])
 
 # YAML fragments that matter for safety, mixed with arbitrary text.
