@@ -13,21 +13,18 @@ from ..core.errors import AipmError, InputDataError
 
 
 def _load_spec(path: str):
-    import yaml
-
     from ..core.data_spec import DataSpec
+    from ..core.safe_yaml import load_yaml_file
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputDataError(f"{p}: no such spec file.")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputDataError(f"{p}: not a readable YAML/JSON spec ({' '.join(str(exc).split())[:160]}).") from None
-    if isinstance(data, dict) and "columns" not in data and isinstance(data.get("data"), dict):
-        data = data["data"].get("spec")  # a decision record: use its data section's spec
-        if not data:
-            raise InputDataError(f"{p}: the decision record has no data spec yet; save stage 3 first.")
+    data = load_yaml_file(path, what="spec file")
+    if isinstance(data, dict) and "columns" not in data and ("schema_version" in data or "project" in data
+                                                            or isinstance(data.get("data"), dict)):
+        from ..core.record import check_schema_version
+
+        check_schema_version(data.get("schema_version", 1), path=path)
+        data = (data.get("data") or {}).get("spec") if isinstance(data.get("data"), dict) else None
+        if not data:  # a decision record: use its data section's spec
+            raise InputDataError(f"{Path(path)}: the decision record has no data spec yet; save stage 3 first.")
     return DataSpec.from_dict(data)
 
 

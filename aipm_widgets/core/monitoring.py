@@ -189,6 +189,9 @@ class MonitoringResult:
             parts.append("Triggers fired: " + "; ".join(f"'{t}' in {w}" for t, w in fired.items()) + ".")
         else:
             parts.append("No retraining trigger fired.")
+        differences = self.settings.get("column_differences") or {}
+        if differences.get("only_in_reference") or differences.get("only_in_production"):
+            parts.append(differences_sentence(differences))
         parts.append("Suggested action: " + self.suggested_action())
         return " ".join(parts)
 
@@ -251,6 +254,7 @@ class MonitoringResult:
             "expected_chance_alerts": num(self.expected_chance_alerts()),
             "threshold": num(self.threshold),
             "notes": list(self.notes),
+            "column_differences": dict(self.settings.get("column_differences") or {}),
         }
 
     def record_values(self, *, reference_description: str | None = None) -> dict[str, Any]:
@@ -403,6 +407,33 @@ def default_features(
     return features
 
 
+def column_differences(reference: pd.DataFrame, current: pd.DataFrame, *, skip: set = frozenset()) -> dict[str, list[str]]:
+    """Columns only one side has (besides ``skip``): a column missing from production cannot be watched and
+    must be said, not silently dropped."""
+    ref = [str(c) for c in reference.columns if c not in skip]
+    cur = [str(c) for c in current.columns if c not in skip]
+    return {"only_in_reference": [c for c in ref if c not in set(cur)],
+            "only_in_production": [c for c in cur if c not in set(ref)]}
+
+
+def differences_sentence(differences: dict[str, list[str]]) -> str:
+    """One sentence naming the columns only one side has (long lists and long names shortened)."""
+    from .errors import short
+
+    def names(cols: list[str]) -> str:
+        shown = ", ".join(repr(short(c, 40)) for c in cols[:8])
+        return shown + (f" and {len(cols) - 8:,} more" if len(cols) > 8 else "")
+
+    parts = []
+    if differences.get("only_in_reference"):
+        cols = differences["only_in_reference"]
+        parts.append(f"{len(cols):,} reference column(s) missing from production, so not monitored: {names(cols)}")
+    if differences.get("only_in_production"):
+        cols = differences["only_in_production"]
+        parts.append(f"{len(cols):,} production column(s) not in the reference, so not monitored: {names(cols)}")
+    return "; ".join(parts) + ". Check the production export if a column was renamed or dropped."
+
+
 def chance_words(expected: float) -> str:
     """An expected count of false alarms in words: 'fewer than 1' rather than 'about 0.0'."""
     if expected < 0.5:
@@ -507,6 +538,7 @@ def run_monitoring(
     special = [c for c in (timestamp if window_rows is None else None, label, score, prediction, id_column, label_date) if c]
     require_columns(current, special)
     require_columns(reference, [c for c in (label, score, prediction) if c])
+    differences = column_differences(reference, current, skip=set(special) | {timestamp})  # stated in the summary
     if features is None:
         features = default_features(reference, current, skip=set(special) | {timestamp}, notes=notes)
     features = list(features)
@@ -756,7 +788,8 @@ def run_monitoring(
 
     settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day, "features": features,
                 "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
-                "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current}
+                "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current,
+                "column_differences": differences}
     return MonitoringResult(
         windows=wa.windows, window_kind=settings["window"], drift=table, score_drift=score_drift, label_drift=label_drift,
         performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,
