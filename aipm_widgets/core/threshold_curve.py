@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from functools import cached_property
 
 import numpy as np
@@ -115,6 +116,23 @@ class ThresholdCurve:
         k = int(self.rank(threshold))
         return float(self.value_below[k]), float(self.value_sq_below[k])
 
+    def short_cut(self, threshold: float) -> float:
+        """The shortest decimal that makes the same decisions as ``threshold`` (same rows alerted).
+
+        A threshold between two adjacent scores ``lo < t <= hi`` alerts the same rows as any other number in
+        ``(lo, hi]``; the decimal with the fewest digits there (nearest the midpoint among those) is what the
+        workbook decides, shows, prints and saves, so typing the printed value back gives the same counts.
+        """
+        k = int(self.rank(float(threshold)))
+        s = self.sorted_scores
+        lo = float(s[k - 1]) if k > 0 else -np.inf
+        hi = float(s[k]) if k < self.n else np.inf
+        return _shortest_between(lo, hi)
+
+    def short_cuts(self, thresholds) -> np.ndarray:
+        """:meth:`short_cut` for each threshold."""
+        return np.array([self.short_cut(t) for t in np.asarray(thresholds, dtype=float)])
+
     @property
     def above_all(self) -> float:
         """The smallest threshold that alerts on nothing (just above the highest score)."""
@@ -123,6 +141,10 @@ class ThresholdCurve:
     @property
     def total_positive_value(self) -> float:
         return float(self.value_below[-1]) if self.value_below is not None else 0.0
+
+    @property
+    def total_positive_value_sq(self) -> float:
+        return float(self.value_sq_below[-1]) if self.value_sq_below is not None else 0.0
 
     # -- every distinct threshold --------------------------------------------------------------------
     @cached_property
@@ -148,3 +170,41 @@ class ThresholdCurve:
         targets = np.linspace(0, self.n - 1, max_points - 1)
         idx = np.unique(np.clip(np.searchsorted(ranks, targets, side="right") - 1, 0, len(finite) - 1))
         return np.concatenate([finite[idx], d[-1:]])
+
+
+def _shortest_between(lo: float, hi: float) -> float:
+    """The decimal with the fewest digits in ``(lo, hi]`` (``lo`` may be -inf, ``hi`` +inf), nearest the middle."""
+    if not np.isfinite(hi):
+        ref = Decimal(lo)
+        lo_start = 0
+    elif not np.isfinite(lo):
+        ref = Decimal(hi)
+        lo_start = None
+    else:
+        ref = lo_start = None
+    top = max(abs(lo) if np.isfinite(lo) else 0.0, abs(hi) if np.isfinite(hi) else 0.0, 1e-300)
+    start = -int(np.floor(np.log10(top))) - 1
+    if lo_start is not None:
+        start = max(start, lo_start)
+    for places in range(start, 18):
+        q = Decimal(1).scaleb(-places)
+        if ref is not None and not np.isfinite(hi):  # above every score: the next short number up
+            c = ref.quantize(q, rounding=ROUND_CEILING)
+            if float(c) <= lo:
+                c += q
+            if float(c) > lo:
+                return float(c)
+            continue
+        if ref is not None:  # below every score: the next short number down (alert on all)
+            return float(ref.quantize(q, rounding=ROUND_FLOOR)) if places >= start else hi
+        low = Decimal(lo).quantize(q, rounding=ROUND_CEILING)
+        if float(low) <= lo:
+            low += q
+        high = Decimal(hi).quantize(q, rounding=ROUND_FLOOR)
+        if float(high) > hi:
+            high -= q
+        if low <= high and float(low) > lo and float(high) <= hi:
+            mid = ((Decimal(lo) + Decimal(hi)) / 2).quantize(q, rounding=ROUND_HALF_EVEN)
+            c = min(max(mid, low), high)
+            return float(c)
+    return hi if np.isfinite(hi) else float(np.nextafter(lo, np.inf))
