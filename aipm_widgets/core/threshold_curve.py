@@ -18,7 +18,7 @@ Examples
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+import math
 from functools import cached_property
 
 import numpy as np
@@ -131,7 +131,11 @@ class ThresholdCurve:
 
     def short_cuts(self, thresholds) -> np.ndarray:
         """:meth:`short_cut` for each threshold."""
-        return np.array([self.short_cut(t) for t in np.asarray(thresholds, dtype=float)])
+        k = self.rank(np.asarray(thresholds, dtype=float))
+        s = self.sorted_scores
+        lo = np.where(k > 0, s[np.clip(k - 1, 0, self.n - 1)], -np.inf).tolist()
+        hi = np.where(k < self.n, s[np.clip(k, 0, self.n - 1)], np.inf).tolist()
+        return np.array([_shortest_between(a, b) for a, b in zip(lo, hi)], dtype=float)
 
     @property
     def above_all(self) -> float:
@@ -173,38 +177,36 @@ class ThresholdCurve:
 
 
 def _shortest_between(lo: float, hi: float) -> float:
-    """The decimal with the fewest digits in ``(lo, hi]`` (``lo`` may be -inf, ``hi`` +inf), nearest the middle."""
-    if not np.isfinite(hi):
-        ref = Decimal(lo)
-        lo_start = 0
-    elif not np.isfinite(lo):
-        ref = Decimal(hi)
-        lo_start = None
-    else:
-        ref = lo_start = None
-    top = max(abs(lo) if np.isfinite(lo) else 0.0, abs(hi) if np.isfinite(hi) else 0.0, 1e-300)
-    start = -int(np.floor(np.log10(top))) - 1
-    if lo_start is not None:
-        start = max(start, lo_start)
+    """The decimal with the fewest digits in ``(lo, hi]`` (``lo`` may be -inf, ``hi`` +inf), nearest the middle.
+
+    Float arithmetic proposes candidates; every candidate is checked against ``lo < c <= hi`` exactly, so a
+    rounding slip can only cost a digit, never change the decisions.
+    """
+    lo_ok, hi_ok = math.isfinite(lo), math.isfinite(hi)
+    top = max(abs(lo) if lo_ok else 0.0, abs(hi) if hi_ok else 0.0, 1e-300)
+    start = -math.floor(math.log10(top)) - 1
+    if not hi_ok:
+        start = max(start, 0)
     for places in range(start, 18):
-        q = Decimal(1).scaleb(-places)
-        if ref is not None and not np.isfinite(hi):  # above every score: the next short number up
-            c = ref.quantize(q, rounding=ROUND_CEILING)
-            if float(c) <= lo:
-                c += q
-            if float(c) > lo:
-                return float(c)
+        f = 10.0**places
+        step = lambda k: round(k / f, places)  # noqa: E731
+        if not hi_ok:  # above every score: the next short number up (alert on none)
+            k = math.floor(lo * f) + 1
+            for c in (step(k), step(k + 1)):
+                if c > lo:
+                    return c
             continue
-        if ref is not None:  # below every score: the next short number down (alert on all)
-            return float(ref.quantize(q, rounding=ROUND_FLOOR)) if places >= start else hi
-        low = Decimal(lo).quantize(q, rounding=ROUND_CEILING)
-        if float(low) <= lo:
-            low += q
-        high = Decimal(hi).quantize(q, rounding=ROUND_FLOOR)
-        if float(high) > hi:
-            high -= q
-        if low <= high and float(low) > lo and float(high) <= hi:
-            mid = ((Decimal(lo) + Decimal(hi)) / 2).quantize(q, rounding=ROUND_HALF_EVEN)
-            c = min(max(mid, low), high)
-            return float(c)
-    return hi if np.isfinite(hi) else float(np.nextafter(lo, np.inf))
+        k_hi = math.floor(hi * f)
+        high = next((c for c in (step(k_hi), step(k_hi - 1)) if c <= hi), None)
+        if not lo_ok:  # below every score: the next short number down (alert on all)
+            if high is not None:
+                return high
+            continue
+        k_lo = math.floor(lo * f) + 1
+        low = next((c for c in (step(k_lo), step(k_lo + 1)) if c > lo), None)
+        if low is None or high is None or low > high:
+            continue
+        c = min(max(step(round((lo + hi) / 2 * f)), low), high)
+        if lo < c <= hi:
+            return c
+    return hi if hi_ok else float(np.nextafter(lo, np.inf))

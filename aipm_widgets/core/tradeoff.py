@@ -32,7 +32,7 @@ import numpy as np
 from . import format as fmt
 from .baseline import Rule
 from .constraints import Constraint, parse_constraints
-from .costs import DAYS_PER_MONTH, PARTS, Costs, cost_part_samples
+from .costs import DAYS_PER_MONTH, PARTS, Costs, cost_part_samples, cost_samples
 from .errors import InputDataError
 from .inputs import binary_labels, same_length, scores
 from .product_metrics import ProductMapping
@@ -659,7 +659,7 @@ class Tradeoff:
         # The model threshold with (about) as many alerts as the rule.
         k_alerts = tp + fp
         idx = min(max(self.n - k_alerts, 0), self.n - 1)
-        t_same = float(self.curve.sorted_scores[idx]) if k_alerts else self.curve.above_all
+        t_same = self.short_cut(float(self.curve.sorted_scores[idx]) if k_alerts else self.curve.above_all)
         sw = self.sweep([t_same])
         same = {k: float(sw[k][0]) for k in ("recall", "precision", "fpr", "alert_rate")}
         model_cost = float(sw["cost_per_1000"][0]) if self.has_costs else None
@@ -752,7 +752,7 @@ def _summary(point: OperatingPoint) -> str:
         e = point.cost_per_1000
         text += f" Expected cost {fmt.estimate(e.value, e.low, e.high, lambda x: fmt.money(x, point.currency))} per 1,000 decisions."
     if point.money is not None and point.money.per_month is not None:
-        text += " Per month: " + money_sentence(point.money)
+        text += " " + money_sentence(point.money)
     return text
 
 

@@ -12,8 +12,8 @@ Examples
 ...                   prevented_per_month=Estimate(3e5, 2.5e5, 4e5), net_per_month=Estimate(2e5, 1e5, 3e5), currency="EUR")
 >>> c.agrees
 False
->>> c.sentence()
-'Stage 1 estimated EUR 1,200,000 to EUR 2,500,000 a year in prevented losses; stage 4 measures EUR 3,600,000 (EUR 3,000,000 to EUR 4,800,000) a year at the decided threshold. They disagree by more than their ranges: revisit stage 1\\'s estimate, or check the volume and costs used in stage 4.'
+>>> print(c.sentence())
+Stage 1 estimated EUR 1,200,000 to EUR 2,500,000 a year in prevented losses; stage 4 measures EUR 3,600,000 (EUR 3,000,000 to EUR 4,800,000) a year at the decided threshold. They disagree by more than their ranges: revisit stage 1's estimate, or check the volume and costs used in stage 4.
 """
 
 from __future__ import annotations
