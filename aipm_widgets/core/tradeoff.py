@@ -244,7 +244,7 @@ class OperatingPoint:
             e = self.cost_per_1000
             lines.append(f"  Cost per 1,000 decisions: {fmt.estimate(e.value, e.low, e.high, money)}")
         if self.money is not None and self.money.per_month is not None:
-            lines.append(f"  Per month: {money_sentence(self.money)}")
+            lines.append(f"  Money: {money_sentence(self.money)}")
         for con in self.constraints:
             lines.append(f"  {'OK ' if con['satisfied'] else 'NOT MET'} {con['constraint']} "
                          f"(here {constraint_value(con['metric'], con['value'], currency=self.currency)})")
