@@ -44,7 +44,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..core.errors import AipmError
     from ..core.inputs import read_table
-    from ..core.monitoring import run_monitoring, settings_from_record
+    from ..core.monitoring import decided_metric, run_monitoring, settings_from_record
 
     ref = read_table(args.reference).frame
     cur = read_table(args.current).frame
@@ -70,7 +70,7 @@ def run(args) -> int:
         label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
         costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
         threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
-        volume_per_day=settings.get("volume_per_day"),
+        volume_per_day=settings.get("volume_per_day"), metric=decided_metric(settings.get("chosen_metric"))[0],
     )
     res.notes[:0] = notes
     if args.html:
