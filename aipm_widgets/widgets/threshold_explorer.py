@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core import format as fmt
 from ..core.errors import AipmError, InputDataError
+from ..core.one_pager_status import one_pager_status
 from ..core.rates import LABELS
 from ..core.record import load_record, update_section
 from ..core.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
@@ -589,12 +590,14 @@ class ThresholdExplorer(W.VBox):
         who = who or (self.who.value.strip() or None)
         values = self.record_values()
         what = f"Chose alert threshold {_fmt_t(self.result.threshold)} ({self.threshold_choice})"
-        update_section(self.record_path, "metrics", values, what=what, who=who)
+        record = update_section(self.record_path, "metrics", values, what=what, who=who)
         self.saved = values
+        status = one_pager_status(record)
+        review = f" {status.sentence}" if status is not None and status.state == "review" else ""
         if self.result.constraints_satisfied is False:
             unmet = "; ".join(f"{s['constraint']} reaches {constraint_value(s['metric'], s['value'], currency=self.result.currency)}"
                               for s in self.result.constraints if not s["satisfied"])
             self.messages.show(f"Saved to {self.record_path}: {what}, but NOT every constraint is met at this threshold "
-                               f"({unmet}). The record says so (constraints_satisfied: false). {values['summary']}", "warning")
+                               f"({unmet}). The record says so (constraints_satisfied: false). {values['summary']}{review}", "warning")
             return
-        self.messages.show(f"Saved to {self.record_path}: {what}. {values['summary']}", "success")
+        self.messages.show(f"Saved to {self.record_path}: {what}. {values['summary']}{review}", "warning" if review else "success")
