@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -289,7 +288,16 @@ def test_candidates_dominated_says_why():
 
 # -- the command line -------------------------------------------------------------------------------------
 def aipm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "aipm_widgets.cli", *args], capture_output=True, text=True, timeout=300)
+    """Run the command line in this process (a subprocess per call costs seconds of imports)."""
+    import contextlib
+    import io
+
+    from aipm_widgets.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")
