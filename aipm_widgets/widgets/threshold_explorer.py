@@ -247,7 +247,8 @@ class ThresholdExplorer(W.VBox):
         sw = self.tradeoff.sweep(self.grid)
         self._grid_sweep = sw
         data = [go.Scatter(x=sw["recall"], y=sw["precision"], mode="lines", name="model", line=dict(color="#3b6fb6"),
-                           customdata=self.grid, hovertemplate="threshold %{customdata:.4g}<br>recall %{x:.3f}<br>precision %{y:.3f}<extra></extra>"),
+                           customdata=[fmt.threshold(x) for x in self.grid],
+                           hovertemplate="threshold %{customdata}<br>recall %{x:.1%}<br>precision %{y:.1%}<extra></extra>"),
                 go.Scatter(x=[], y=[], mode="lines", name="meets constraints", line=dict(color="#2ea043", width=6),
                            opacity=0.5, hoverinfo="skip")]
         b = self.baseline
@@ -280,7 +281,8 @@ class ThresholdExplorer(W.VBox):
         go = self._go
         cc = self.tradeoff.cost_curve(self.grid)
         self._cost_curve = cc
-        cur = self.tradeoff.costs.currency
+        cur = self.tradeoff.costs.currency or ""
+        in_cur = f" ({esc(cur)})" if cur else ""
         lo, hi = float(np.nanmin(cc["low"])), float(np.nanmax(cc["high"]))
         self._cost_range = (lo, hi)
         data = [
@@ -288,7 +290,8 @@ class ThresholdExplorer(W.VBox):
             go.Scatter(x=self.grid, y=cc["low"], mode="lines", line=dict(width=0), fill="tonexty",
                        fillcolor="rgba(59,111,182,0.2)", name="95% band", hoverinfo="skip"),
             go.Scatter(x=self.grid, y=cc["cost_per_1000"], mode="lines", name="expected cost", line=dict(color="#3b6fb6"),
-                       hovertemplate=f"threshold %{{x:.4g}}<br>%{{y:,.0f}} {cur} per 1,000<extra></extra>"),
+                       customdata=[fmt.threshold(x) for x in self.grid],
+                       hovertemplate=f"threshold %{{customdata}}<br>{esc(cur)} %{{y:,.0f}} per 1,000<extra></extra>"),
         ]
         if self.baseline is not None and self.baseline.cost_per_1000 is not None:
             data.append(go.Scatter(x=[self.grid[0], self.grid[-1]], y=[self.baseline.cost_per_1000] * 2, mode="lines",
@@ -296,9 +299,9 @@ class ThresholdExplorer(W.VBox):
         data.append(go.Scatter(x=[], y=[], mode="lines", name="current threshold", line=dict(color="#d62728", width=2)))
         fig = go.FigureWidget(
             data=data,
-            layout=dict(title=dict(text=f"Expected cost per 1,000 decisions ({esc(cur)}); green: thresholds meeting the constraints",
+            layout=dict(title=dict(text=f"Expected cost per 1,000 decisions{in_cur}; green: thresholds meeting the constraints",
                                    font=dict(size=14)), width=940, height=320, margin=dict(l=70, r=10, t=40, b=45),
-                        xaxis=self._x_axis(), yaxis=dict(title=f"{cur} per 1,000", range=[min(0, lo), hi * 1.05 if hi > 0 else 1]),
+                        xaxis=self._x_axis(), yaxis=dict(title=f"{esc(cur)} per 1,000".strip(), range=[min(0, lo), hi * 1.05 if hi > 0 else 1]),
                         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right", font=dict(size=10))),
         )
         self._cost_marker = len(data) - 1
@@ -563,6 +566,9 @@ class ThresholdExplorer(W.VBox):
         if self.cost_fig is not None:
             cc = t.cost_curve(self.grid)
             with self.cost_fig.batch_update():
+                for i in range(3):  # the grid may have gained the decided threshold since the figure was drawn
+                    self.cost_fig.data[i].x = self.grid
+                self.cost_fig.data[2].customdata = [fmt.threshold(x) for x in self.grid]
                 self.cost_fig.data[0].y = cc["high"]
                 self.cost_fig.data[1].y = cc["low"]
                 self.cost_fig.data[2].y = cc["cost_per_1000"]
