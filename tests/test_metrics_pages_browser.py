@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -43,16 +44,22 @@ def test_pages_04_then_05(page, voila_server, shots):
     assert f"At threshold {t} on" in explorer.inner_text()
     text = explorer.inner_text()
     assert "losses prevented a month" in text and "total cost of EUR" in text
-    explorer.screenshot(path=str(shots / "04_explorer_start.png"))
+    page.screenshot(path=str(shots / "04_explorer_start.png"), full_page=True)
 
     handle = explorer.locator(".widget-slider .ui-slider-handle, .widget-slider .noUi-handle").first
     handle.focus()
     for _ in range(15):
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.body.innerText.includes('(set by hand)')", timeout=120_000)
-    moved = headline(page)
-    t2 = re.search(r"at least (\S+) \(", moved).group(1)
+    # The kernel answers each key press in turn: wait until the sentence has caught up with the slider.
+    deadline = time.time() + 120
+    while True:
+        t2 = re.search(r"at least (\S+) \(", headline(page)).group(1)
+        if readout.inner_text().strip() == t2 or time.time() > deadline:
+            break
+        page.wait_for_timeout(1000)
     assert t2 != t and readout.inner_text().strip() == t2
+    assert f"At threshold {t2} on" in explorer.inner_text()
 
     explorer.locator("input[placeholder='who decides']").fill("Product manager")
     explorer.locator("button:has-text('Save to decision record')").click()
