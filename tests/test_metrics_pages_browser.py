@@ -27,6 +27,12 @@ def shots(tmp_path_factory) -> Path:
     return path
 
 
+def tall(page) -> None:
+    """Voila scrolls inside its own container: size the window to the content so the screenshot holds it all."""
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 50, 12000)})
+
+
 def headline(page) -> str:
     return page.locator("text=Alert when the score is at least").first.inner_text()
 
@@ -44,6 +50,7 @@ def test_pages_04_then_05(page, voila_server, shots):
     assert f"At threshold {t} on" in explorer.inner_text()
     text = explorer.inner_text()
     assert "losses prevented a month" in text and "total cost of EUR" in text
+    tall(page)
     page.screenshot(path=str(shots / "04_explorer_start.png"), full_page=True)
 
     handle = explorer.locator(".widget-slider .ui-slider-handle, .widget-slider .noUi-handle").first
@@ -66,6 +73,7 @@ def test_pages_04_then_05(page, voila_server, shots):
     page.wait_for_selector(".aipm-msg-warning", timeout=120_000)
     msg = page.locator(".aipm-msg-warning").first.inner_text()
     assert "NOT every constraint is met" in msg and f"threshold {t2} (set by hand)" in msg
+    tall(page)
     page.screenshot(path=str(shots / "04_saved_warning.png"), full_page=True)
     assert_no_error_output(page)
 
@@ -77,4 +85,5 @@ def test_pages_04_then_05(page, voila_server, shots):
     assert "Shown first: recall" in page.locator(".aipm-metric-note").first.inner_text()
     title = page.locator(".aipm-heatmap-title").first.inner_text()
     assert "divided by its threshold" in title
+    tall(page)
     page.screenshot(path=str(shots / "05_monitoring.png"), full_page=True)

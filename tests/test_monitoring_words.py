@@ -92,6 +92,8 @@ def test_heatmap_cells_show_the_score_relative_to_its_threshold(monitor):
                 assert (ratio >= 1) == bool(t.drift.loc[f, w]), (f, w, ratio)
             checked += 1
     assert checked >= 4
+    # the colour bar reads the same numbers as the cells (its top is the cells' "3+")
+    assert heat.zmax == 3 and list(heat.colorbar.ticktext)[-1] == "3+"
     assert any(bool(v) for v in t.drift.values.ravel())  # both data sets really drift somewhere
 
 

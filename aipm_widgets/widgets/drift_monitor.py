@@ -240,8 +240,8 @@ class DriftMonitor(W.VBox):
             self.heatmap.data = []
             self.heatmap.add_trace(go.Heatmap(
                 z=z, x=t.windows, y=t.features, text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text",
-                zmin=0, zmax=2, colorscale=[[0, "#f4f8fb"], [0.49, "#cfe0ee"], [0.5, "#f3c98b"], [1, "#b3261e"]],
-                colorbar={"title": "score / threshold", "tickvals": [0, 1, 2], "ticktext": ["0", "1 = drift", "2+"]},
+                zmin=0, zmax=3, colorscale=[[0, "#f4f8fb"], [0.333, "#cfe0ee"], [0.334, "#f3c98b"], [1, "#b3261e"]],
+                colorbar={"title": "score / threshold", "tickvals": [0, 1, 2, 3], "ticktext": ["0", "1 = drift", "2", "3+"]},
             ))
             self.heatmap.layout.update(height=max(220, 34 * len(t.features) + 110), margin={"l": 160, "r": 20, "t": 10, "b": 40},
                                        yaxis={"autorange": "reversed"}, xaxis={"type": "category"})
