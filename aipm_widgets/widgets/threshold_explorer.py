@@ -117,6 +117,7 @@ class ThresholdExplorer(W.VBox):
         if from_value:
             self.cost_fn.layout.display = "none"
         self.threshold_choice = ""
+        self._best: dict[str, tuple[float, str]] = {}
         self.value_check: ValueCheck | None = None
         self._stage1_value = self._read_stage1_value()
         self.apply_button = W.Button(description="Apply costs and constraints", icon="check", layout=W.Layout(width="240px"))
@@ -382,7 +383,10 @@ class ThresholdExplorer(W.VBox):
 
     def _choice(self, point: OperatingPoint) -> str:
         """How the current threshold was chosen, in words: the chosen metric's best, or set by hand."""
-        best, reason = self.tradeoff.best_threshold(self.chosen_metric.value)
+        metric = self.chosen_metric.value
+        if metric not in self._best:  # O(n) once per metric and cost model, not on every slider move
+            self._best[metric] = self.tradeoff.best_threshold(metric)
+        best, reason = self._best[metric]
         if self.tradeoff.curve.counts(best) == point.confusion:
             return reason
         return SET_BY_HAND
@@ -575,6 +579,7 @@ class ThresholdExplorer(W.VBox):
                 hi = float(np.nanmax(cc["high"]))
                 self.cost_fig.layout.yaxis.range = [min(0, float(np.nanmin(cc["low"]))), hi * 1.05 if hi > 0 else 1]
         self._grid_sweep = t.sweep(self.grid)
+        self._best = {}
         self._draw_feasible()
         self._update(self.result.threshold if self.result else float(self.slider.value))
         self.messages.show(f"Applied: {t.feasibility().describe()}", "info")
