@@ -57,9 +57,15 @@ def _assess(args) -> int:
         def progress(step, done, total):
             bar.set_postfix_str(step)
             bar.update(1)
+    regression = getattr(args, "task", None) == "regression"
+    target = None
+    if regression:
+        from ._regression import assess_target
+
+        target = assess_target(args, frame)
     result = assess(
-        frame, label=args.label, id_column=args.id, time_column=args.time, spec=spec,
-        ignore=tuple(args.ignore or ()), source=loaded.source, progress=progress,
+        frame, label=None if regression else args.label, id_column=args.id, time_column=args.time, spec=spec,
+        ignore=tuple(args.ignore or ()) + ((args.label,) if regression else ()), source=loaded.source, progress=progress,
     )
     if progress is not None:
         bar.close()
@@ -70,9 +76,13 @@ def _assess(args) -> int:
         out = result.to_json_dict()
         if html_path:
             out["html"] = str(html_path)
+        if target is not None:
+            out["task"], out["label"], out["target"] = "regression", args.label, target
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     else:
         print(result.summary())
+        for line in (target or {}).get("findings", []):
+            print(f"[target] {line}")
         for i in result.issues:
             print(f"[{i.severity}] {i.message}")
             if i.action:
@@ -98,4 +108,7 @@ def register(sub) -> None:
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=_assess)
