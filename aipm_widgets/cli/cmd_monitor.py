@@ -56,7 +56,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..core.errors import AipmError
-    from ..core.monitoring import run_monitoring, settings_from_record
+    from ..core.monitoring import decided_metric, run_monitoring, settings_from_record
 
     from ._project_args import fill_from_project, read_arg_table, require_args
 
@@ -97,7 +97,8 @@ def run(args) -> int:
         label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
         costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
         threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
-        volume_per_day=args.volume_per_day if args.volume_per_day is not None else settings.get("volume_per_day"), **monitor_kwargs(args),
+        volume_per_day=args.volume_per_day if args.volume_per_day is not None else settings.get("volume_per_day"), metric=decided_metric(settings.get("chosen_metric"))[0],
+        **monitor_kwargs(args),
     )
     res.notes[:0] = notes
     if args.html:

@@ -26,7 +26,7 @@ def register(sub) -> None:
     p.add_argument("--cost-fp", type=float, help="Cost of one false alarm.")
     p.add_argument("--cost-fn", type=float, help="Cost of one missed positive.")
     p.add_argument("--volume-per-day", type=float, help="Decisions a day (for alerts per day and cost per month).")
-    p.add_argument("--currency", default=None, metavar="CODE", help="Currency of the costs and values (default EUR).")
+    p.add_argument("--currency", default=None, metavar="CODE", help="ISO 4217 code of the costs and values (e.g. GBP); none is assumed.")
     p.add_argument("--record", default=None, metavar="FILE",
                    help="Decision record: missing flags come from its project (data, columns, currency, volume).")
     p.add_argument("--constraint", action="extend", nargs="+", default=[], metavar="EXPR",
@@ -46,17 +46,16 @@ def register(sub) -> None:
 def _costs(args: argparse.Namespace) -> dict | None:
     if args.cost_fp is None and args.cost_fn is None:
         return None
-    costs = {"cost_fp": args.cost_fp or 0.0, "cost_fn": args.cost_fn or 0.0}
-    if args.currency:
-        costs["currency"] = args.currency
+    costs = {"cost_fp": args.cost_fp or 0.0, "cost_fn": args.cost_fn or 0.0, "currency": getattr(args, "currency", None)}
     if args.cost_fn is None and args.value:
         costs.update(fn_cost_from_value=True, value_column=args.value)
     return costs
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..core import format as fmt
     from ..core.inputs import require_columns
-    from ..core.tradeoff import Tradeoff
+    from ..core.tradeoff import NO_FEASIBLE, Tradeoff
     from ._project_args import fill_from_project, read_arg_table, require_args
 
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
@@ -96,8 +95,13 @@ def run(args: argparse.Namespace) -> int:
     if args.threshold is not None:
         threshold, choice = args.threshold, "given with --threshold"
     else:
-        threshold, choice = t.recommended_threshold()
-        choice = ("cost-optimal" if t.has_costs else "F1-optimal") + f" ({choice})"
+        # The chosen threshold is the shortest decimal making its decisions, so the printed value, typed back
+        # with --threshold, gives the same counts. Only a threshold that meets the constraints is "optimal".
+        threshold, reason = t.recommended_threshold()
+        if reason == NO_FEASIBLE:
+            choice = reason
+        else:
+            choice = ("cost-optimal" if t.has_costs else "F1-optimal") + f" ({reason})"
     point = t.at(threshold)
     baseline = t.baseline(args.rule, frame) if args.rule else None
     feas = t.feasibility()
@@ -110,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             out["baseline"] = baseline.to_json()
         print(json.dumps(out, indent=2, allow_nan=False))
         return 0
-    print(f"Threshold {threshold:.4g}: {choice}.")
+    print(f"Threshold {fmt.threshold(threshold)}: {choice}.")
     for note in t.notes:
         print(f"Note: {note}")
     print(point)
@@ -119,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
     if point.groups is not None:
         print("By group:")
         for r in point.groups.rows:
-            print(f"  {r['group']}: n={r['n']:,} recall={r['tpr']:.3f} fpr={r['fpr']:.3f} "
-                  f"precision={r['precision']:.3f} alert rate={r['selection_rate']:.3f}")
+            print(f"  {r['group']}: n={fmt.count(r['n'])} recall={fmt.percent(r['tpr'])} fpr={fmt.percent(r['fpr'])} "
+                  f"precision={fmt.percent(r['precision'])} alert rate={fmt.percent(r['selection_rate'])}")
         for f in point.groups.flags:
             print(f"  ! {f}")
     if baseline is not None:

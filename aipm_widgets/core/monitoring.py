@@ -26,7 +26,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import format as fmt
 from .checks import id_like_columns
+from .costs import DAYS_PER_MONTH, Costs
 from .drift import DriftTable, compute_drift
 from .errors import InputDataError
 from .inputs import binary_labels, require_columns
@@ -154,30 +156,37 @@ class MonitoringResult:
         n_tests = int((self.drift.n > 0).values.sum())
         parts.append(f"{n_flags} drift flags in {n_tests} feature-window tests; chance alone would raise {chance_words(chance)}.")
         perf = self.performance
-        if len(perf) and "realized_roc_auc" in perf:
-            ref_auc = self.reference_metrics.get("roc_auc")
-            real = perf.dropna(subset=["realized_roc_auc"])
+        m = self.settings.get("metric") or "roc_auc"
+        name, show = METRIC_NAMES[m], (lambda x: metric_text(m, x))  # noqa: E731
+        if len(perf) and f"realized_{m}" in perf:
+            ref_value = self.reference_metrics.get(m)
+            real = perf.dropna(subset=[f"realized_{m}"])
             if len(real):
-                worst = real["realized_roc_auc"].idxmin()
+                worst = real[f"realized_{m}"].idxmin()
                 r = real.loc[worst]
+                where = "" if self.threshold is None or m == "roc_auc" else f" at threshold {fmt.threshold(self.threshold)}"
                 parts.append(
-                    f"ROC AUC: {ref_auc:.2f} on the reference; realized {r['realized_roc_auc']:.2f} "
-                    f"[{r['realized_roc_auc_lower']:.2f}, {r['realized_roc_auc_upper']:.2f}] in {worst} "
-                    f"(labels for {r['label_coverage']:.0%} of its rows"
-                    + (f", median {r['label_delay_days']:.0f} days late" if pd.notna(r.get("label_delay_days", np.nan)) else "")
+                    f"{name[0].upper() + name[1:]}{where}: {show(ref_value)} on the reference; realized "
+                    f"{fmt.estimate(r[f'realized_{m}'], r[f'realized_{m}_lower'], r[f'realized_{m}_upper'], show)} in {worst} "
+                    f"(labels for {fmt.percent(r['label_coverage'], 0)} of its rows"
+                    + (f", median {fmt.count(r['label_delay_days'])} days late" if pd.notna(r.get("label_delay_days", np.nan)) else "")
                     + "), estimated from scores "
-                    f"{r['estimated_roc_auc']:.2f} [{r['estimated_roc_auc_lower']:.2f}, {r['estimated_roc_auc_upper']:.2f}]."
+                    f"{fmt.estimate(r[f'estimated_{m}'], r[f'estimated_{m}_lower'], r[f'estimated_{m}_upper'], show)}."
                 )
         if "cost_estimated" in self.cost and self.reference_cost_per_1000:
             c = self.cost["cost_estimated"].dropna()
             if len(c):
                 last, ref = float(c.iloc[-1]), float(self.reference_cost_per_1000)
-                cur = self.settings.get("costs", {}).get("currency", "")
-                text = (f"Estimated cost per 1,000 decisions: {ref:,.0f} {cur} on the reference, {last:,.0f} {cur} in "
-                        f"{c.index[-1]} ({(last - ref) / abs(ref):+.0%})")
+                cur = (self.settings.get("costs") or {}).get("currency")
+                money = lambda x: fmt.money(x, cur)  # noqa: E731
+                change = (last - ref) / abs(ref)
+                text = (f"Estimated cost per 1,000 decisions: {money(ref)} on the reference, {money(last)} in "
+                        f"{c.index[-1]} ({'+' if change >= 0 else ''}{fmt.percent(change, 0)})")
                 vol = self.settings.get("volume_per_day")
                 if vol:
-                    text += f", about {(last - ref) * vol * 30 / 1000:+,.0f} {cur} a month at {vol:,.0f} decisions a day"
+                    monthly = (last - ref) * vol * DAYS_PER_MONTH / 1000
+                    text += (f", about {'+' if monthly >= 0 else ''}{money(monthly)} a month at {fmt.count(vol)} "
+                             "decisions a day")
                 parts.append(text + ".")
         if self.concept_drift_from:
             parts.append(
@@ -300,6 +309,27 @@ class MonitoringResult:
                 f"{rows}</table>")
 
 
+METRIC_NAMES = {"roc_auc": "ROC AUC", "recall": "recall", "precision": "precision", "f1": "F1"}
+
+
+def metric_text(metric: str, value: Any) -> str:
+    """A performance metric's value in words: ROC AUC as a number, rates as percentages."""
+    return fmt.number(value, 2) if metric == "roc_auc" else fmt.percent(value)
+
+
+def decided_metric(chosen_metric: str | None) -> tuple[str, str]:
+    """The performance metric to watch for stage 4's decided metric, and why, in words.
+
+    Stage 4 decides on cost, F1, recall or precision. A cost decision is watched through recall (what the misses,
+    and so most of the cost, follow) next to the cost chart; no decision yet falls back to ROC AUC.
+    """
+    if chosen_metric in METRICS:
+        return chosen_metric, f"stage 4 decided on {METRIC_NAMES[chosen_metric]}"
+    if chosen_metric == "cost":
+        return "recall", "stage 4 decided on cost: recall is what the missed losses follow; the cost itself is charted below"
+    return "roc_auc", "no metric decided in stage 4 yet: ROC AUC (threshold-free)"
+
+
 def demo_costs() -> dict[str, Any]:
     """The demo's fallback cost model (used only when stage 4 saved none): 5 EUR per false alarm, a miss costs its amount."""
     return {"currency": "EUR", "cost_fp": 5.0, "fn_cost_from_value": True, "value_column": "amount", "value_tp": 0.0}
@@ -362,7 +392,9 @@ def settings_from_record(record) -> tuple[dict[str, Any], list[str]]:
     m = record.metrics
     if m.threshold is not None:
         out["threshold"] = float(m.threshold)
-        notes.append(f"Threshold {m.threshold:g} from the metric-selection decision in the record.")
+        notes.append(f"Threshold {fmt.threshold(m.threshold)} from the metric-selection decision in the record.")
+    if m.chosen_metric is not None:
+        out["chosen_metric"] = m.chosen_metric
     if m.costs is not None:
         out["costs"] = m.costs.model_dump(mode="json")
     if m.volume_per_day is not None:
@@ -372,12 +404,20 @@ def settings_from_record(record) -> tuple[dict[str, Any], list[str]]:
     return out, notes
 
 
+def _score_text(x: Any) -> str:
+    """A drift score or p-value in words: three decimals, or scientific notation when tiny."""
+    v = fmt.as_number(x)
+    if v is None:
+        return fmt.NA
+    return fmt.number(v, 3) if v == 0 or abs(v) >= 0.001 else f"{v:.1e}"
+
+
 def _cost_per_1000(tp, fp, fn, missed_value, n, costs: Mapping[str, Any]) -> float:
+    """Cost per 1,000 decisions from stage 4's one money model (:meth:`Costs.parts`), never a copy of it."""
     if n <= 0:
         return float("nan")
-    fn_cost = missed_value if costs.get("fn_cost_from_value") else fn * float(costs.get("cost_fn") or 0.0)
-    total = fp * float(costs.get("cost_fp") or 0.0) + fn_cost - tp * float(costs.get("value_tp") or 0.0)
-    return 1000.0 * total / n
+    model = Costs.from_any({k: v for k, v in costs.items() if v is not None})
+    return 1000.0 * model.total(tp, fp, n - tp - fp - fn, fn, missed_value) / n
 
 
 def default_features(
@@ -464,6 +504,7 @@ def run_monitoring(
     id_column: str | None = None,
     min_label_coverage: float = MIN_LABEL_COVERAGE,
     volume_per_day: float | None = None,
+    metric: str | None = None,
     task: str | None = None,
     **task_options: Any,
 ) -> MonitoringResult:
@@ -503,6 +544,9 @@ def run_monitoring(
         ``"multiclass"`` monitors a router from its per-class probabilities (``task_options`` ``proba_columns`` or
         ``proba_prefix``) and its ``prediction`` column; ``threshold`` is then the confidence threshold (see
         :func:`aipm_widgets.core.monitoring_multiclass.run_monitoring_multiclass`).
+    metric : str, optional
+        The performance metric the summary speaks of (``roc_auc``, ``recall``, ``precision``, ``f1``); default
+        from stage 4's decided metric via :func:`decided_metric`.
     """
     if task == "multiclass":
         from .monitoring_multiclass import run_monitoring_multiclass
@@ -630,8 +674,12 @@ def run_monitoring(
         ok = (y_ref >= 0) & ref_score.notna().to_numpy()
         rate = float(y_ref[ok].mean())
         threshold = float(np.quantile(ref_score[ok], 1 - rate))
+        # The shortest decimal making the same decisions on the reference, so the note's number is the one used.
+        from .threshold_curve import ThresholdCurve
+
+        threshold = ThresholdCurve(y_ref[ok].astype(int), ref_score[ok].to_numpy(float)).short_cut(threshold)
         notes.append(
-            f"No threshold in the record (stage 4 not decided): using {threshold:.3g}, which alerts as many reference "
+            f"No threshold in the record (stage 4 not decided): using {fmt.threshold(threshold)}, which alerts as many reference "
             f"rows as there are positives ({rate:.1%}). Decide it in metric selection."
         )
     if score and not costs:
@@ -760,7 +808,8 @@ def run_monitoring(
     for i, lab in enumerate(labels):
         drifted = [f for f in table.features if table.drift.loc[f, lab]]
         if drifted:
-            detail = ", ".join(f"{f} ({table.method[f]} {table.score.loc[f, lab]:.3g})" for f in drifted)
+            detail = ", ".join(f"{f} ({table.method[f]} {_score_text(table.score.loc[f, lab])}, threshold "
+                               f"{_score_text(table.threshold.loc[f, lab])})" for f in drifted)
             dataset = " Dataset drift (at least half the features)." if share.iloc[i] >= 0.5 else ""
             alerts.append(Alert(lab, "drift", f"{len(drifted)} of {len(table.features)} features drifted: {detail}.{dataset}"))
         if score_drift is not None and bool(score_drift["drift"].get(lab, False)):
@@ -789,7 +838,8 @@ def run_monitoring(
     settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day, "features": features,
                 "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
                 "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current,
-                "column_differences": differences}
+                "column_differences": differences,
+                "metric": metric if metric in METRICS else "roc_auc"}
     return MonitoringResult(
         windows=wa.windows, window_kind=settings["window"], drift=table, score_drift=score_drift, label_drift=label_drift,
         performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,
