@@ -47,7 +47,7 @@ def _assess(args) -> int:
         spec = _load_spec(args.spec)
     elif args.reference:
         ref, _ = parse_date_columns(read_table(args.reference).frame)
-        spec = infer_spec(ref, roles=roles, source=str(args.reference))
+        spec = infer_spec(ref, roles=roles, source=str(args.reference), range_margin=args.tolerance)
     progress = None
     if not args.json and sys.stderr.isatty():
         from tqdm.auto import tqdm
@@ -59,7 +59,7 @@ def _assess(args) -> int:
             bar.update(1)
     result = assess(
         frame, label=args.label, id_column=args.id, time_column=args.time, spec=spec,
-        ignore=tuple(args.ignore or ()), source=loaded.source, progress=progress,
+        ignore=tuple(args.ignore or ()), source=loaded.source, progress=progress, range_margin=args.tolerance,
     )
     if progress is not None:
         bar.close()
@@ -91,11 +91,14 @@ def register(sub) -> None:
     )
     p.add_argument("--data", required=True, help="CSV or Parquet file to assess")
     p.add_argument("--label", required=True, help="the label (outcome) column")
-    p.add_argument("--id", help="the identifier column (must be unique)")
+    p.add_argument("--id", help="the identifier column (must be unique; not reported as 'looks like an identifier')")
     p.add_argument("--time", help="the timestamp column (for time-coverage gaps and late labels)")
     p.add_argument("--ignore", action="append", help="a column to leave out of the feature checks (repeatable)")
     p.add_argument("--spec", help="a data spec (YAML/JSON, or a decision record with a saved spec) to validate against")
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
+    p.add_argument("--tolerance", type=float, default=None, metavar="SHARE",
+                   help="how far beyond the observed range numbers may go, as a share of the range's width "
+                   "(default 0.01 = 1%%), when the spec is inferred")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
     p.set_defaults(func=_assess)

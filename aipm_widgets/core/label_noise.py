@@ -71,7 +71,9 @@ class LabelNoise:
         }
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.sentence())}</p>" + self.suspicious.head(20).to_html(index=False, escape=True)
+        from .display import frame_html
+
+        return f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.suspicious.head(20), digits=3)
 
     def __repr__(self) -> str:
         return f"LabelNoise({self.sentence()!r})"

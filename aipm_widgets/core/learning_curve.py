@@ -134,7 +134,9 @@ class LabelsNeeded:
         }
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.sentence())}</p>" + self.table().to_html(index=False)
+        from .display import frame_html
+
+        return f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.table(), digits=3)
 
     def __repr__(self) -> str:
         return f"LabelsNeeded({self.sentence()!r})"
