@@ -54,6 +54,7 @@ def test_template_drops_the_cdn_font():
 def test_voila_page_fetches_nothing_external(page, voila_url, notebook):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
+    page.set_default_navigation_timeout(300_000)  # page 03 runs its checks before the page is complete
     open_dashboard(page, voila_url, notebook, timeout=240_000)
     page.wait_for_timeout(1500)  # late fonts and lazy widget modules
     assert requests, "the request log is empty: the listener did not run"
@@ -65,6 +66,7 @@ def test_voila_page_fetches_nothing_external(page, voila_url, notebook):
 
 
 def test_brief_preview_print_button_reaches_print(page, voila_url):
+    page.set_default_navigation_timeout(300_000)
     open_dashboard(page, voila_url, "06_product_brief.ipynb", timeout=240_000)
     frame_el = page.wait_for_selector("iframe[title='Brief preview']", timeout=60_000)
     sandbox = frame_el.get_attribute("sandbox") or ""

@@ -353,3 +353,59 @@ def test_brief_preview_allows_print(tmp_record):
     panel = BriefPanel(record_path=tmp_record)
     assert "sandbox='allow-scripts allow-modals'" in panel.preview.value
     assert "allow-same-origin" not in panel.preview.value
+
+
+# --------------------------------------------------------------------------- stages 1 and 2
+
+
+def _money_amounts(text: str, currency: str) -> list[float]:
+    return [float(x.replace(",", "")) for x in re.findall(rf"{currency} (-?[\d,]+(?:\.\d+)?)", text)]
+
+
+@pytest.mark.parametrize("value", [
+    {"low": 1_200_000, "high": 2_500_000, "unit": "EUR per year in prevented losses"},  # the demo's fraud case
+    {"low": 8_000, "high": 26_500, "unit": "GBP a month of nurse time"},  # generated: other currency and period
+])
+def test_stage1_value_words_match_the_numbers(value):
+    from aipm_widgets.core.scoping import Candidate
+
+    from aipm_widgets.core.scoping import CRITERION_KEYS
+
+    scores = {k: 3 for k in CRITERION_KEYS}
+    c = Candidate.from_dict({"id": "x", "name": "X", "scores": scores, "value": value})
+    cur = value["unit"][:3]
+    assert c.value_currency == cur
+    text = c.value_text()
+    amounts = _money_amounts(text, cur)
+    expected = [round(value["low"]), round(value["high"])]
+    lo_m, hi_m = c.value_per_month()
+    if c.value_period == "year":
+        expected += [round(lo_m), round(hi_m)]
+        assert "per month" in text
+        assert lo_m == pytest.approx(value["low"] / 12) and hi_m == pytest.approx(value["high"] / 12)
+    else:
+        assert (lo_m, hi_m) == (value["low"], value["high"])
+    assert amounts == expected, text
+    from aipm_widgets.core.scoping import _value_record
+
+    rec = _value_record(c)
+    assert rec["per_month_low"] == lo_m and rec["currency"] == cur and rec["text"] == text
+
+
+@pytest.mark.parametrize("counts", [dict(tp=16, fp=25, tn=957, fn=2), dict(tp=412, fp=1310, tn=40210, fn=95)])
+def test_stage2_one_pager_sentences_match_their_rates(counts):
+    from aipm_widgets.core.expectations import OnePager
+
+    pager = OnePager.from_counts(threshold=0.37, **counts)
+    for key, r in pager.rates.items():
+        text = r.sentence
+        if not math.isfinite(r.value):
+            continue
+        for n in re.findall(r"\b1 in ([\d,]+)", text):
+            n = int(n.replace(",", ""))
+            assert any(abs(1 / n - p) / p < 0.2 for p in (r.value, r.low, r.high) if p > 0), (key, text)
+        for k in re.findall(r"(\d+) in 100\b", text):
+            assert any(abs(int(k) - 100 * p) <= 0.5 for p in (r.value, r.low, r.high)), (key, text)
+        for k in re.findall(r"and (\d+) in 100", text):
+            assert abs(int(k) - 100 * r.high) <= 0.5, (key, text)
+    assert F.threshold(0.37) in pager.to_markdown()

@@ -253,7 +253,8 @@ def _scoping(record: Any) -> BriefSection:
             s.paragraphs.append(sec.description)
         s.facts += [("Use case", sec.use_case or sec.chosen or "not named"), ("Verdict", sec.verdict_label or sec.verdict or "none")]
         if sec.value is not None and (sec.value.low is not None or sec.value.high is not None):
-            s.facts.append(("Estimated value", f"{num(sec.value.low)} to {num(sec.value.high)} {sec.value.unit or ''}".strip()))
+            saved = (sec.value.model_extra or {}).get("text")  # the sentence stage 1 showed, from its result object
+            s.facts.append(("Estimated value", saved or f"{num(sec.value.low)} to {num(sec.value.high)} {sec.value.unit or ''}".strip()))
         rob = sec.robustness or {}
         if rob.get("sentence"):
             s.facts.append(("How robust the verdict is", str(rob["sentence"])))

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AipmError, InputDataError
+from .format import threshold as fmt_threshold
 from .stats import NaturalFrequencies, natural_frequencies, wilson_interval
 
 __all__ = [
@@ -329,7 +330,7 @@ class OnePager:
         text.setdefault(
             "source",
             f"measured on the demo's fraud validation data (April-May 2025, {len(df):,} payments, duplicates removed) "
-            f"at threshold {t:g}",
+            f"at threshold {fmt_threshold(t)}",
         )
         return cls.from_predictions(df["is_fraud"].astype(int), df["score"], threshold=t, **text)
 
@@ -465,7 +466,7 @@ class OnePager:
         rates = self.rates
         return env.from_string(_BODY_TEMPLATE).render(
             p=self,
-            threshold=f"{self.threshold:g}",
+            threshold=fmt_threshold(self.threshold),
             rates=[rates[k] for k in ("precision", "recall", "fpr", "alert_rate")],
             nf={"per": f"{nf.per:,}"},
             nf_sentence=nf.sentence(),
@@ -502,7 +503,7 @@ class OnePager:
             *[f"- {m(x)}" for x in self.does_not],
             "",
             "## The threshold, and what happens on each side of it",
-            f"The model acts when its score is at least **{self.threshold:g}**.",
+            f"The model acts when its score is at least **{fmt_threshold(self.threshold)}**.",
             "",
             f"- **At or above the threshold:** {m(self.above_threshold)}",
             f"- **Below the threshold:** {m(self.below_threshold)}",
@@ -535,7 +536,7 @@ class OnePager:
 
     def __str__(self) -> str:
         r = self.rates
-        return "\n".join([f"{self.title} (threshold {self.threshold:g}; {self.source})", *(r[k].sentence for k in ("precision", "recall", "fpr"))])
+        return "\n".join([f"{self.title} (threshold {fmt_threshold(self.threshold)}; {self.source})", *(r[k].sentence for k in ("precision", "recall", "fpr"))])
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

@@ -40,6 +40,7 @@ from ..core.checklist import (
     save_checklist_state,
 )
 from ..core.errors import AipmError
+from ..core.glossary import glossary_html, terms_in
 from ._base import MessageArea, default_record_path, esc, guarded
 
 __all__ = ["Checklist", "ItemControls"]
@@ -154,9 +155,12 @@ class Checklist(W.VBox):
             load_error = str(exc)
         self.result = ChecklistResult(self.definition, stored)
 
+        words = [self.definition.title, self.definition.description,
+                 *(f"{i.text} {i.help}" for i in self.definition.items)]
         self.header = W.HTML(
             f"<h3 style='margin:4px 0'>{esc(self.definition.title)}</h3>"
             f"<p style='margin:2px 0 6px 0'>{esc(self.definition.description)}</p>"
+            + glossary_html(terms_in(*words), title="Terms in this checklist")
         )
         self.progress_view = W.HTML()
         self.progress_view.add_class("aipm-checklist-progress")
