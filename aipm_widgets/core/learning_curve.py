@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError
+from .format import count, number
 
 __all__ = ["PowerLaw", "fit_power_law", "LabelsNeeded", "labels_needed", "MAX_EXTRAPOLATION"]
 
@@ -101,15 +102,15 @@ class LabelsNeeded:
 
     def sentence(self) -> str:
         cur = self.mean_scores[-1]
-        base = f"With {int(self.sizes[-1]):,} training labels the {self.metric} is {cur:.3f}. "
+        base = f"With {count(self.sizes[-1])} training labels the {self.metric} is {number(cur, 3)}. "
         if cur >= self.target:
-            base += f"The target {self.target:g} is already reached."
+            base += f"The target {number(self.target, 3)} is already reached."
         elif math.isinf(self.needed):
-            base += f"The fitted curve levels off at {self.fit.top:.3f}, below the target {self.target:g}: more labels alone will not get there."
+            base += f"The fitted curve levels off at {number(self.fit.top, 3)}, below the target {number(self.target, 3)}: more labels alone will not get there."
         else:
-            hi = "more than 1e9" if math.isinf(self.high) else f"{self.high:,.0f}"
+            hi = "more than 1,000,000,000" if math.isinf(self.high) else count(self.high)
             base += (
-                f"Reaching {self.target:g} needs about {self.needed:,.0f} labels (80% interval {self.low:,.0f} to {hi})."
+                f"Reaching {number(self.target, 3)} needs about {count(self.needed)} labels (80% interval {count(self.low)} to {hi})."
             )
         if self.warnings:
             base += " Not trustworthy: " + " ".join(self.warnings)
