@@ -54,7 +54,7 @@ def test_template_drops_the_cdn_font():
 def test_voila_page_fetches_nothing_external(page, voila_url, notebook):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.set_default_navigation_timeout(300_000)  # page 03 runs its checks before the page is complete
+    page.set_default_navigation_timeout(600_000)  # page 03 runs its checks before the page is complete
     open_dashboard(page, voila_url, notebook, timeout=240_000)
     page.wait_for_timeout(1500)  # late fonts and lazy widget modules
     assert requests, "the request log is empty: the listener did not run"

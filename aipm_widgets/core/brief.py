@@ -546,8 +546,10 @@ def _fairness(record: Any) -> BriefSection:
         s.tables.append(Table(["Group", "Rows", "Positives", "Selected", "Selected 95% interval", "True-positive rate",
                                "TPR 95% interval", "False-positive rate", "FPR 95% interval", "False-negative rate"], rows))
         s.chart = "fairness"
-    if f.findings:
-        s.lists.append(("Findings", list(f.findings)))
+    warned = set(f.warnings)
+    findings = [x for x in f.findings if x not in warned]  # the warnings have their own list below
+    if findings:
+        s.lists.append(("Findings", findings))
     if f.flagged_groups:
         s.lists.append(("Groups failing the four-fifths rule", list(f.flagged_groups)))
     if f.warnings:

@@ -75,7 +75,7 @@ def _metrics(record: Any):
     fig = go.Figure(go.Bar(
         x=labels, y=[v.value for _, v in items], marker_color=["#1d4b7a" if k in ("recall", "precision") else "#b35c00"
                                                                 for k, _ in items],
-        text=[percent(v.value) for _, v in items], textposition="outside", cliponaxis=False,
+        text=[percent(v.value) for _, v in items], textposition="auto", cliponaxis=False,  # inside when it fits: clear of the error bar
         error_y={"type": "data", "symmetric": False,
                  "array": [max((v.high if v.high is not None else v.value) - v.value, 0) for _, v in items],
                  "arrayminus": [max(v.value - (v.low if v.low is not None else v.value), 0) for _, v in items], "color": "#444"},
