@@ -236,7 +236,7 @@ def test_allowed_range_has_a_tolerance():
     assert spec.columns["ratio"].min >= 0 and "margin" in spec.columns["amount"].note
 
 
-def test_assess_cli_tolerance_and_id(tmp_path, capsys):
+def test_assess_cli_range_margin_and_id(tmp_path, capsys):
     from aipm_widgets.cli import main
 
     frame = loans(n=600)
@@ -249,7 +249,7 @@ def test_assess_cli_tolerance_and_id(tmp_path, capsys):
     main(["assess", "--data", str(cur), "--reference", str(ref), "--label", "outcome", "--id", "loan_ref"])
     out = capsys.readouterr().out
     assert "outside the allowed range" not in out and "loan_ref: looks like an identifier" not in out
-    main(["assess", "--data", str(cur), "--reference", str(ref), "--label", "outcome", "--tolerance", "0"])
+    main(["assess", "--data", str(cur), "--reference", str(ref), "--label", "outcome", "--range-margin", "0"])
     assert "outside the allowed range" in capsys.readouterr().out
 
 

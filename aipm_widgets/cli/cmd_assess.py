@@ -47,7 +47,7 @@ def _assess(args) -> int:
         spec = _load_spec(args.spec)
     elif args.reference:
         ref, _ = parse_date_columns(read_table(args.reference).frame)
-        spec = infer_spec(ref, roles=roles, source=str(args.reference), range_margin=args.tolerance)
+        spec = infer_spec(ref, roles=roles, source=str(args.reference), range_margin=args.range_margin)
     progress = None
     if not args.json and sys.stderr.isatty():
         from tqdm.auto import tqdm
@@ -57,9 +57,16 @@ def _assess(args) -> int:
         def progress(step, done, total):
             bar.set_postfix_str(step)
             bar.update(1)
+    regression = getattr(args, "task", None) == "regression"
+    target = None
+    if regression:
+        from ._regression import assess_target
+
+        target = assess_target(args, frame)
     result = assess(
-        frame, label=args.label, id_column=args.id, time_column=args.time, spec=spec,
-        ignore=tuple(args.ignore or ()), source=loaded.source, progress=progress, range_margin=args.tolerance,
+        frame, label=None if regression else args.label, id_column=args.id, time_column=args.time, spec=spec,
+        ignore=tuple(args.ignore or ()) + ((args.label,) if regression else ()), source=loaded.source, progress=progress,
+        range_margin=args.range_margin,
     )
     if progress is not None:
         bar.close()
@@ -70,9 +77,13 @@ def _assess(args) -> int:
         out = result.to_json_dict()
         if html_path:
             out["html"] = str(html_path)
+        if target is not None:
+            out["task"], out["label"], out["target"] = "regression", args.label, target
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     else:
         print(result.summary())
+        for line in (target or {}).get("findings", []):
+            print(f"[target] {line}")
         for i in result.issues:
             print(f"[{i.severity}] {i.message}")
             if i.action:
@@ -96,9 +107,12 @@ def register(sub) -> None:
     p.add_argument("--ignore", action="append", help="a column to leave out of the feature checks (repeatable)")
     p.add_argument("--spec", help="a data spec (YAML/JSON, or a decision record with a saved spec) to validate against")
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
-    p.add_argument("--tolerance", type=float, default=None, metavar="SHARE",
+    p.add_argument("--range-margin", type=float, default=None, metavar="SHARE",
                    help="how far beyond the observed range numbers may go, as a share of the range's width "
                    "(default 0.01 = 1%%), when the spec is inferred")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=_assess)

@@ -12,6 +12,13 @@ def _fairness(args) -> int:
     from ..core.fairness import FOUR_FIFTHS, FairnessResult
     from ..core.inputs import read_table, require_columns
 
+    if getattr(args, "task", None) == "regression":
+        from ._regression import fairness as regression_fairness
+
+        return regression_fairness(args)
+    if args.score is None or args.threshold is None:
+        raise AipmError("--score and --threshold are required (the model's score and the selection threshold); for a "
+                        "model that predicts a number use --task regression --prediction COL.")
     if not 1 <= len(args.group) <= 2:
         raise AipmError(f"Give one or two --group columns (two audit their intersections), not {len(args.group)}.")
     if not math.isfinite(args.threshold):
@@ -47,10 +54,13 @@ def register(sub) -> None:
     )
     p.add_argument("--data", required=True, help="CSV or Parquet file, one row per person/case")
     p.add_argument("--label", required=True, help="column with the true outcome (0/1, or two values with --positive)")
-    p.add_argument("--score", required=True, help="column with the model's score")
-    p.add_argument("--threshold", required=True, type=float, help="selected when score >= threshold")
+    p.add_argument("--score", default=None, help="column with the model's score")
+    p.add_argument("--threshold", default=None, type=float, help="selected when score >= threshold")
     p.add_argument("--group", required=True, action="append", help="group column (repeat once for intersections)")
     p.add_argument("--reference", help="group to compare with (default: the largest group)")
     p.add_argument("--positive", help="the label value that is the positive class, if the label is not 0/1")
     p.add_argument("--json", action="store_true", help="print the audit as JSON")
+    from ._regression import add_regression_args
+
+    add_regression_args(p)
     p.set_defaults(func=_fairness)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..core.errors import AipmError
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -17,7 +19,7 @@ def register(sub) -> None:
     )
     p.add_argument("--data", required=True, help="CSV or Parquet file with one row per decision.")
     p.add_argument("--label", required=True, help="Column with the true outcome.")
-    p.add_argument("--score", required=True, help="Column with the model's score (alert when score >= threshold).")
+    p.add_argument("--score", default=None, help="Column with the model's score (alert when score >= threshold).")
     p.add_argument("--positive", help="The label value to detect, when labels are not 0/1 (e.g. fraud).")
     p.add_argument("--value", help="Column with a value per row (e.g. amount); without --cost-fn a miss costs this value.")
     p.add_argument("--group", help="Column with groups for the per-group table.")
@@ -29,6 +31,9 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, tradeoff=True)
     p.set_defaults(func=run)
 
 
@@ -45,6 +50,13 @@ def run(args: argparse.Namespace) -> int:
     from ..core.inputs import read_table, require_columns
     from ..core.tradeoff import Tradeoff
 
+    if getattr(args, "task", None) == "regression":
+        from ._regression import tradeoff as regression_tradeoff
+
+        return regression_tradeoff(args)
+    if not args.score:
+        raise AipmError("--score is required (the model's score per row); for a model that predicts a number use "
+                        "--task regression --prediction COL.")
     frame = read_table(args.data).frame
     require_columns(frame, [args.label, args.score, args.value, args.group])
     t = Tradeoff(
