@@ -55,7 +55,7 @@ def _assess(args) -> int:
         spec = _load_spec(args.spec)
     elif args.reference:
         ref, _ = parse_date_columns(read_table(args.reference).frame)
-        spec = infer_spec(ref, roles=roles, source=str(args.reference))
+        spec = infer_spec(ref, roles=roles, source=str(args.reference), range_margin=args.range_margin)
     progress = None
     if not args.json and sys.stderr.isatty():
         from tqdm.auto import tqdm
@@ -74,6 +74,7 @@ def _assess(args) -> int:
     result = assess(
         frame, label=None if regression else args.label, id_column=args.id, time_column=args.time, spec=spec,
         ignore=tuple(args.ignore or ()) + ((args.label,) if regression else ()), source=source, progress=progress,
+        range_margin=args.range_margin,
     )
     if progress is not None:
         bar.close()
@@ -117,11 +118,14 @@ def register(sub) -> None:
     )
     p.add_argument("--data", default=None, help="CSV or Parquet file to assess")
     p.add_argument("--label", default=None, help="the label (outcome) column")
-    p.add_argument("--id", help="the identifier column (must be unique)")
+    p.add_argument("--id", help="the identifier column (must be unique; not reported as 'looks like an identifier')")
     p.add_argument("--time", help="the timestamp column (for time-coverage gaps and late labels)")
     p.add_argument("--ignore", action="append", help="a column to leave out of the feature checks (repeatable)")
     p.add_argument("--spec", help="a data spec (YAML/JSON, or a decision record with a saved spec) to validate against")
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
+    p.add_argument("--range-margin", type=float, default=None, metavar="SHARE",
+                   help="how far beyond the observed range numbers may go, as a share of the range's width "
+                   "(default 0.01 = 1%%), when the spec is inferred")
     p.add_argument("--record", default=None, metavar="FILE",
                    help="decision record: missing flags come from its project (validation data, label, id, timestamp)")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")

@@ -50,7 +50,8 @@ def _fairness(args) -> int:
     print(result)
     ff = result.four_fifths
     if ff.get("passed") is False:
-        print(f"FLAG: the four-fifths rule fails for {', '.join(result.flagged_groups)} (ratio below {FOUR_FIFTHS}).")
+        print(f"FLAG: the four-fifths rule fails for {', '.join(result.flagged_groups)} "
+              f"(the whole 95% interval of the ratio is below {FOUR_FIFTHS:.2f}).")
     for line in result.findings():
         print(f"- {line}")
     return 0
@@ -59,10 +60,12 @@ def _fairness(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser(
         "fairness",
-        help="audit a scored table by group: selection rate, TPR, FPR, precision with intervals, four-fifths rule",
-        description="Per group at the threshold: selection rate, TPR, FPR and precision with 95% Wilson intervals, "
+        help="audit a scored table by group: selection rate, TPR, FPR, FNR, precision with intervals, four-fifths rule",
+        description="Per group at the threshold: selection rate, TPR, FPR, FNR and precision with 95% Wilson intervals, "
         "ratios against a reference group with the four-fifths rule, and fairlearn's demographic-parity and "
-        "equalized-odds differences. Two --group columns audit their intersections.",
+        "equalized-odds differences. A gap is called real, and the four-fifths rule fails, only when the 95% interval "
+        "excludes the line; otherwise the finding says inconclusive and about how many more rows would settle it. "
+        "Two --group columns audit their intersections.",
     )
     p.add_argument("--data", default=None, help="CSV or Parquet file, one row per person/case")
     p.add_argument("--label", default=None, help="column with the true outcome (0/1, or two values with --positive)")

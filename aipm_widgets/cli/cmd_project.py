@@ -19,8 +19,10 @@ def voila_command(target: str | Path, *, port: int = 8866, open_browser: bool = 
     """The Voila command line the workbook uses: loopback only, upload limit raised, no source shown."""
     size = UPLOAD_LIMIT_MB * 1024 * 1024
     cmd = [
-        sys.executable, "-m", "voila", str(target),
+        # The launcher puts the package's page template on JUPYTER_PATH: no icon font from a public CDN.
+        sys.executable, "-m", "aipm_widgets.voila_launch", str(target),
         f"--port={port}",
+        "--VoilaConfiguration.template=aipm",
         "--Voila.ip=127.0.0.1",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {size}}}",
         "--VoilaConfiguration.show_tracebacks=False",

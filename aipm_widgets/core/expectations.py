@@ -506,7 +506,7 @@ class OnePager:
             *[f"- {m(x)}" for x in self.does_not],
             "",
             "## The threshold, and what happens on each side of it",
-            f"The model acts when its score is at least **{self.threshold:g}**.",
+            f"The model acts when its score is at least **{fmt_threshold(self.threshold)}**.",
             "",
             f"- **At or above the threshold:** {m(self.above_threshold)}",
             f"- **Below the threshold:** {m(self.below_threshold)}",
@@ -539,7 +539,7 @@ class OnePager:
 
     def __str__(self) -> str:
         r = self.rates
-        return "\n".join([f"{self.title} (threshold {self.threshold:g}; {self.source})", *(r[k].sentence for k in ("precision", "recall", "fpr"))])
+        return "\n".join([f"{self.title} (threshold {fmt_threshold(self.threshold)}; {self.source})", *(r[k].sentence for k in ("precision", "recall", "fpr"))])
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

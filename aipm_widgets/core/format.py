@@ -45,6 +45,7 @@ __all__ = [
     "interval",
     "money",
     "number",
+    "p_value",
     "percent",
     "points",
     "threshold",
@@ -131,3 +132,17 @@ def estimate(value: Any, low: Any = None, high: Any = None, fmt: Callable[[Any],
     if as_number(low) is None or as_number(high) is None:
         return text
     return f"{text} ({interval(low, high, fmt)})"
+
+
+def p_value(x: Any) -> str:
+    """A p-value as ``"p = 0.023"``, or ``"p < 0.001"`` when it is that small (never ``"p = 0"``).
+
+    >>> p_value(0.0), p_value(0.04567), p_value(1.0)
+    ('p < 0.001', 'p = 0.046', 'p = 1.000')
+    """
+    v = as_number(x)
+    if v is None:
+        return "p n/a"
+    if v < 0.001:
+        return "p < 0.001"
+    return f"p = {v:.3f}"
