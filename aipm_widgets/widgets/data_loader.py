@@ -94,6 +94,9 @@ class DataLoader(W.VBox):
         self.max_bytes = int(max_mb * 2**20) if max_mb is not None else DEFAULT_MAX_UPLOAD_BYTES
         self.frame: pd.DataFrame | None = None
         self.source: str | None = None
+        # Where the table came from, so it can become a project source (project_panel.UseAsSource).
+        self.raw: tuple[bytes, str] | None = None
+        self.loaded_path: Path | None = None
         self._callbacks: list[Callable[[DataLoader], None]] = []
         self.messages = MessageArea()
         self.upload = W.FileUpload(accept=".csv,.tsv,.txt,.parquet,.pq", multiple=False,
@@ -173,6 +176,7 @@ class DataLoader(W.VBox):
         self.messages.clear()
         loaded = self._read(content, name)
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
+        self.raw, self.loaded_path = (bytes(content), name), None
 
     @guarded()
     def load_path(self, path: str | Path) -> None:
@@ -180,8 +184,10 @@ class DataLoader(W.VBox):
         self.messages.clear()
         if not str(path).strip():
             raise InputDataError("Type the path of a CSV or Parquet file first.")
-        loaded = self._read(allowed_path(str(path).strip()))
+        resolved = allowed_path(str(path).strip())
+        loaded = self._read(resolved)
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
+        self.raw, self.loaded_path = None, resolved
 
     @guarded()
     def _on_upload(self, change: dict) -> None:

@@ -75,7 +75,7 @@ class DriftMonitor(W.VBox):
     def __init__(
         self, reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str] | None = None,
         timestamp: str = "timestamp", window: str = "month", label: str | None = None, score: str | None = None,
-        label_date: str | None = None,
+        label_date: str | None = None, positive: Any = None,
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
         id_column: str | None = None, record_path: str | Path | None = None, reference_description: str | None = None,
         report_dir: str | Path | None = None, fallback_costs: dict | None = None, **kwargs: Any,
@@ -105,7 +105,7 @@ class DriftMonitor(W.VBox):
                 )
         if triggers is None:
             triggers = [t.get("text") or t for t in settings.get("triggers", [])] or list(DEFAULT_TRIGGERS)
-        self._kw = dict(features=features, timestamp=timestamp, label=label, label_date=label_date, score=score,
+        self._kw = dict(features=features, timestamp=timestamp, label=label, positive=positive, label_date=label_date, score=score,
                         threshold=threshold,
                         costs=costs, id_column=id_column, volume_per_day=settings.get("volume_per_day"))
         self.triggers_text = list(triggers)
