@@ -83,7 +83,7 @@ class DataLoader(W.VBox):
                                    description="Upload CSV/Parquet", layout=W.Layout(width="200px"))
         self.upload.add_class("aipm-upload")
         self.upload.observe(self._on_upload, names="value")
-        self.path = W.Text(placeholder="or a path on the server: data/transactions.csv", layout=W.Layout(width="360px"))
+        self.path = W.Text(placeholder="or a path on the server: data/validation.csv", layout=W.Layout(width="360px"))
         self.load_button = W.Button(description="Load path", icon="folder-open")
         self.load_button.on_click(lambda _: self.load_path(self.path.value))
         self.info = W.HTML()

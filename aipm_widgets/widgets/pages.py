@@ -844,7 +844,7 @@ def metrics_page(project: Any) -> W.Widget:
         y, lab[c.score], value=value, groups=lab[group] if group else None, costs=costs,
         constraints=list(getattr(saved, "constraints_text", None) or []) or None, volume_per_day=volume,
         baseline_rule=rule, frame=lab if rule else None, product=product,
-        threshold=saved.threshold if saved is not None and saved.threshold is not None else None,
+        threshold=_threshold(project, lab)[0],
         data_source=_source_name(project, "validation"), label_name=c.label, score_name=c.score,
         value_name=c.value or "value", group_name=group or "group", unit="cases",
         positive_name=_positive_name(project), record_path=path,

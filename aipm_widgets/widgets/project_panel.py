@@ -59,8 +59,6 @@ class ProjectPanel(W.VBox):
 
     def __init__(self, record_path: str | Path | None = None, *, on_saved: Callable[[], None] | None = None,
                  **kwargs: Any) -> None:
-        from ..core.demo import EXAMPLES
-
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.on_saved = on_saved
         self.messages = MessageArea()
@@ -71,12 +69,13 @@ class ProjectPanel(W.VBox):
             "name": W.Text(description="Product name", style=_STYLE, layout=wide),
             "owners": W.Text(description="Owners", placeholder="comma-separated: people or teams", style=_STYLE, layout=wide),
             "description": W.Text(description="What it is for", placeholder="one sentence", style=_STYLE, layout=wide),
-            "example": W.Dropdown(options=[("our own data", "none")] + [(f"demo: {k}", k) for k in sorted(EXAMPLES)],
-                                  description="Data", style=_STYLE, layout=W.Layout(width="320px")),
+            # The demo is entered with `aipm init DIR --demo`; here a demo project can switch to its own data.
+            "example": W.Dropdown(options=[("our own data", "none")], description="Data", style=_STYLE,
+                                  layout=W.Layout(width="320px")),
             "task": W.Dropdown(options=[("infer from the label", "none"), ("yes/no (binary)", "binary"),
                                         ("classes (multiclass)", "multiclass"), ("a number (regression)", "regression")],
                                description="Task", style=_STYLE, layout=W.Layout(width="320px")),
-            "currency": W.Text(description="Currency", placeholder="ISO code: EUR, USD, CHF...", style=_STYLE,
+            "currency": W.Text(description="Currency", placeholder="ISO 4217 code: USD, CHF, JPY...", style=_STYLE,
                                layout=W.Layout(width="320px")),
             "volume_per_day": W.Text(description="Decisions a day", placeholder="e.g. 2000", style=_STYLE,
                                      layout=W.Layout(width="320px")),
@@ -146,6 +145,9 @@ class ProjectPanel(W.VBox):
         project = load_project(self.record_path)
         self.result = project
         self._loaded = self._values(project)
+        example = self.fields["example"]
+        example.options = [("our own data", "none")] + ([(f"demo: {project.example}", project.example)]
+                                                        if project.is_demo else [])
         for key, value in self._loaded.items():
             self.fields[key].value = value
         self._offer_columns(project)
