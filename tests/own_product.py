@@ -120,5 +120,5 @@ def monitor_flags(folder: str | Path) -> list[str]:
     return [
         "--reference", str(folder / "data" / "validation.csv"), "--current", str(folder / "data" / "production.parquet"),
         "--timestamp", TIMESTAMP, "--label", LABEL, "--positive", POSITIVE, "--score", SCORE, "--id", ID,
-        "--features", ",".join(FEATURES),
+        "--features", ",".join(FEATURES), "--volume-per-day", str(VOLUME_PER_DAY),
     ]

@@ -10,13 +10,20 @@ from ..core.errors import AipmError
 
 def _fairness(args) -> int:
     from ..core.fairness import FOUR_FIFTHS, FairnessResult
-    from ..core.inputs import read_table, require_columns
+    from ..core.inputs import require_columns
+    from ._project_args import fill_from_project, read_arg_table, require_args
 
+    fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
+                             "positive": "columns.positive", "group": "columns.groups", "threshold": "metrics.threshold"})
+    require_args(args, {"data": "--data", "label": "--label", "score": "--score", "threshold": "--threshold",
+                        "group": "--group"},
+                 project_hint={"data": "sources.validation", "label": "columns.label", "score": "columns.score",
+                               "threshold": "a threshold chosen in stage 4 (metrics.threshold)", "group": "columns.groups"})
     if not 1 <= len(args.group) <= 2:
         raise AipmError(f"Give one or two --group columns (two audit their intersections), not {len(args.group)}.")
     if not math.isfinite(args.threshold):
         raise AipmError(f"--threshold must be a finite number, not {args.threshold}.")
-    table = read_table(args.data).frame
+    table = read_arg_table(args, "data")
     require_columns(table, [args.label, args.score, *args.group])
     result = FairnessResult.from_frame(
         table, label=args.label, score=args.score, groups=args.group, threshold=args.threshold,
@@ -42,12 +49,14 @@ def register(sub) -> None:
         "ratios against a reference group with the four-fifths rule, and fairlearn's demographic-parity and "
         "equalized-odds differences. Two --group columns audit their intersections.",
     )
-    p.add_argument("--data", required=True, help="CSV or Parquet file, one row per person/case")
-    p.add_argument("--label", required=True, help="column with the true outcome (0/1, or two values with --positive)")
-    p.add_argument("--score", required=True, help="column with the model's score")
-    p.add_argument("--threshold", required=True, type=float, help="selected when score >= threshold")
-    p.add_argument("--group", required=True, action="append", help="group column (repeat once for intersections)")
+    p.add_argument("--data", default=None, help="CSV or Parquet file, one row per person/case")
+    p.add_argument("--label", default=None, help="column with the true outcome (0/1, or two values with --positive)")
+    p.add_argument("--score", default=None, help="column with the model's score")
+    p.add_argument("--threshold", default=None, type=float, help="selected when score >= threshold")
+    p.add_argument("--group", default=None, action="append", help="group column (repeat once for intersections)")
     p.add_argument("--reference", help="group to compare with (default: the largest group)")
     p.add_argument("--positive", help="the label value that is the positive class, if the label is not 0/1")
+    p.add_argument("--record", default=None, metavar="FILE",
+                   help="decision record: missing flags come from its project (data, columns) and metrics (threshold)")
     p.add_argument("--json", action="store_true", help="print the audit as JSON")
     p.set_defaults(func=_fairness)

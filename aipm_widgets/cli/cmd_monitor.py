@@ -17,13 +17,16 @@ def register(sub) -> None:
         description="Drift per feature and window, realized and estimated performance, cost per 1,000 decisions and "
         "retraining triggers. Exit 0: no alert; 1: an alert or trigger fired; 2: error.",
     )
-    p.add_argument("--reference", required=True, metavar="FILE", help="reference data (CSV or Parquet)")
-    p.add_argument("--current", required=True, metavar="FILE", help="production data (CSV or Parquet)")
+    p.add_argument("--reference", default=None, metavar="FILE",
+                   help="reference data with labels (CSV or Parquet; default: the --record project's validation source)")
+    p.add_argument("--current", default=None, metavar="FILE",
+                   help="production data (CSV or Parquet; default: the --record project's production source)")
     p.add_argument("--timestamp", default=None, metavar="COL", help="timestamp column (default: 'timestamp' if present)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--window", choices=["day", "week", "month"], default=None, help="period window (default: week)")
     g.add_argument("--window-rows", type=int, default=None, metavar="N", help="windows of N consecutive rows")
-    p.add_argument("--label", default=None, metavar="COL", help="label column (may be partly empty)")
+    p.add_argument("--label", default=None, metavar="COL",
+                   help="label column (may be partly empty, or missing from the production data)")
     p.add_argument("--positive", default=None, metavar="VALUE", help="the label's positive value if not 0/1")
     p.add_argument("--label-date", default=None, metavar="COL", help="when each label arrived (shows the label delay)")
     p.add_argument("--score", default=None, metavar="COL", help="model score column")
@@ -35,7 +38,10 @@ def register(sub) -> None:
     p.add_argument("--band", action="store_true", help="learn drift thresholds from the reference (NannyML-style)")
     p.add_argument("--trigger", action="append", default=None, metavar="TEXT",
                    help="retraining trigger, e.g. 'estimated recall < 0.9 for 2 consecutive windows' (repeatable)")
-    p.add_argument("--record", default=None, metavar="FILE", help="decision record: read threshold/costs/triggers, save the run")
+    p.add_argument("--volume-per-day", default=None, type=float, metavar="N", help="decisions per day (default: from the record)")
+    p.add_argument("--record", default=None, metavar="FILE",
+                   help="decision record: missing flags come from its project (data, columns, volume); "
+                   "threshold/costs/triggers from its stages; the run is saved into it")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
     p.set_defaults(func=run)
@@ -43,11 +49,18 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..core.errors import AipmError
-    from ..core.inputs import read_table
     from ..core.monitoring import run_monitoring, settings_from_record
 
-    ref = read_table(args.reference).frame
-    cur = read_table(args.current).frame
+    from ._project_args import fill_from_project, read_arg_table, require_args
+
+    fill_from_project(args, {"reference": "sources.validation", "current": "sources.production",
+                             "timestamp": "columns.timestamp", "label": "columns.label", "positive": "columns.positive",
+                             "score": "columns.score", "prediction": "columns.prediction", "features": "columns.features",
+                             "id_column": "columns.id", "volume_per_day": "volume_per_day"})
+    require_args(args, {"reference": "--reference", "current": "--current"},
+                 project_hint={"reference": "sources.validation", "current": "sources.production"})
+    ref = read_arg_table(args, "reference")
+    cur = read_arg_table(args, "current")
     timestamp = args.timestamp
     if timestamp is None and args.window_rows is None:
         if "timestamp" in cur.columns:
@@ -70,7 +83,7 @@ def run(args) -> int:
         label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
         costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
         threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
-        volume_per_day=settings.get("volume_per_day"),
+        volume_per_day=args.volume_per_day if args.volume_per_day is not None else settings.get("volume_per_day"),
     )
     res.notes[:0] = notes
     if args.html:

@@ -577,7 +577,8 @@ def validate_project_changes(
             dotted = ".".join(str(p) for p in err["loc"] if not isinstance(p, int))
             shown = shown_of.get(dotted) or names.get(dotted) or dotted
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{shown}: {msg} (found {err.get('input')!r:.60}).")
+            found = repr(err.get("input"))[:60]
+            problems.append(f"{shown}: {msg}" + ("." if found in msg else f" (found {found})."))
     if problems:
         raise ProjectError(" ".join(problems))
     return project

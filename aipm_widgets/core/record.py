@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -115,7 +116,9 @@ def saved_user() -> str | None:
     return text.splitlines()[0].strip() if text else None
 
 
+@functools.lru_cache(maxsize=1)
 def _git_user_name() -> str | None:
+    """``git config user.name``, asked once per process (a save must not spawn git every time)."""
     import shutil
     import subprocess
 
