@@ -81,11 +81,13 @@ def rendered_text(nb) -> tuple[str, list[str]]:
             if out.output_type == "error":
                 errors.append(f"{out.ename}: {out.evalue}")
             elif out.output_type == "stream":
-                if out.name == "stderr" and ("Traceback" in out.text or "Error" in out.text):
+                if out.name == "stderr" and re.search(r"Traceback|Error|serialization failed", out.text):
                     errors.append(out.text[:500])
                 parts.append(out.text)
             else:
                 data = out.get("data", {})
+                if "application/vnd.jupyter.widget-view+json" in data:
+                    continue  # the widget's own state is read below; its text/plain is only a repr
                 for mime in ("text/html", "text/markdown", "text/plain"):
                     if mime in data:
                         parts.append(visible_text(data[mime]) if mime == "text/html" else data[mime])

@@ -269,7 +269,9 @@ class DriftMonitor(W.VBox):
                              + (f"<br>labels for {c:.0%} of rows" if kind == "realized" else "")
                              + (f", median {dl:.0f} days late" if kind == "realized" and np.isfinite(dl) else "")
                              for val, a, b, c, dl in zip(v, lo, hi, cov, delay)]
-                    self.performance.add_scatter(x=x, y=v.tolist(), mode="lines+markers", name=kind, line={"color": color},
+                    # NaN (no labels yet) is not JSON: sent as None so the browser gets a gap, not a failed message.
+                    y = [None if not np.isfinite(val) else float(val) for val in v.astype(float)]
+                    self.performance.add_scatter(x=x, y=y, mode="lines+markers", name=kind, line={"color": color},
                                                  hovertext=hover, hoverinfo="text")
                 ref = res.reference_metrics.get(m)
                 if ref is not None:
