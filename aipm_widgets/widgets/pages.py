@@ -159,8 +159,8 @@ def _features(project: Any, frame: pd.DataFrame) -> list[str]:
 
 
 def _source_name(project: Any, which: str) -> str:
-    sources = getattr(project, "sources", None)
-    path = getattr(sources, which, None) if sources is not None else None
+    settings = getattr(project, "project", None)  # the record's project section
+    path = getattr(getattr(settings, "sources", None), which, None)
     return f"{which} data ({Path(path).name})" if path else f"{which} data"
 
 
@@ -1035,6 +1035,9 @@ _TITLES = {"start": "the start page", "scoping": "stage 1, use-case scoping", "e
            "monitoring": "stage 5, post-launch monitoring", "brief": "the product brief"}
 
 
+_LINK = "color:#1a5fb4;text-decoration:underline"  # Voila's theme shows plain anchors as body text
+
+
 def _notebook(stage: str) -> str:
     return "00_start_here.ipynb" if stage == "start" else STAGE_NOTEBOOKS[stage]
 
@@ -1052,7 +1055,9 @@ def next_links(stage: str) -> W.HTML:
     parts = []
     if i + 1 < len(_ORDER):
         nxt = _ORDER[i + 1]
-        parts.append(f"<a class='aipm-next-link' href='{esc(_notebook(nxt))}'>Next: {esc(_TITLES[nxt])} &rarr;</a>")
+        parts.append(f"<a class='aipm-next-link' style='{_LINK}' href='{esc(_notebook(nxt))}'>"
+                     f"Next: {esc(_TITLES[nxt])} &rarr;</a>")
     if stage != "start":
-        parts.append(f"<a class='aipm-start-link' href='{esc(_notebook('start'))}'>Back to {esc(_TITLES['start'])}</a>")
+        parts.append(f"<a class='aipm-start-link' style='{_LINK}' href='{esc(_notebook('start'))}'>"
+                     f"Back to {esc(_TITLES['start'])}</a>")
     return W.HTML("<div class='aipm-nav' style='margin:12px 0;font-size:15px'>" + " &nbsp;|&nbsp; ".join(parts) + "</div>")
