@@ -132,3 +132,10 @@ def test_missing_settings_are_named_with_their_flag_and_project_key(tmp_path, ca
     assert len(err) == 1
     assert "--reference (or --record FILE whose project sets sources.validation)" in err[0]
     assert "--current (or --record FILE whose project sets sources.production)" in err[0]
+
+
+def test_a_record_that_does_not_exist_yet_is_said_when_flags_lack(tmp_path, capsys):
+    capsys.readouterr()
+    assert main(["fairness", "--record", str(tmp_path / "typo.yml")]) == 2
+    err = capsys.readouterr().err
+    assert "Missing --data" in err and f"There is no decision record at {tmp_path / 'typo.yml'}" in err

@@ -242,3 +242,21 @@ def test_validate_project_changes_names_what_the_user_typed(machine):
                                  names={"volume_per_day": "Volume per day", "currency": "Currency"})
     text = str(info.value)
     assert "Volume per day:" in text and "Currency:" in text and "volume_per_day" not in text
+
+
+def test_an_upload_becomes_a_project_source(loan):
+    from aipm_widgets.core.project import save_upload_as_source
+
+    rec = loan / "decision_record.yaml"
+    raw = (loan / "data" / "validation.csv").read_bytes()
+    save_upload_as_source(rec, "production", raw, "../../etc/June log.csv", who="Mara Keller")
+    project = load_project(rec)
+    assert project.project.sources.production == "data/June_log.csv"
+    assert len(project.production()) == 3000
+    # Another upload under the same name never overwrites the first; garbage is refused before writing.
+    save_upload_as_source(rec, "production", raw.replace(b"Zurich", b"Basel"), "June log.csv")
+    assert load_project(rec).project.sources.production == "data/June_log-1.csv"
+    with pytest.raises(AipmError):
+        save_upload_as_source(rec, "validation", b"\x00\x01\x02binary", "x.csv")
+    assert sorted(p.name for p in (loan / "data").iterdir()) == ["June_log-1.csv", "June_log.csv", "production.parquet",
+                                                                 "validation.csv"]

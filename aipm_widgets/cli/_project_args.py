@@ -26,6 +26,7 @@ __all__ = ["fill_from_project", "read_arg_table", "project_frame", "require_args
 FILLED_ATTR = "_from_project"
 """Attribute of ``args`` listing the flags filled from the project (for messages and tests)."""
 _FRAMES_ATTR = "_project_frames"
+_MISSING_RECORD_ATTR = "_record_missing"
 
 
 def _project_value(project, record, key: str) -> Any:
@@ -72,7 +73,9 @@ def fill_from_project(args, mapping: Mapping[str, str], *, record_attr: str = "r
     from ..core.project import load_project
 
     if not Path(path).exists():
-        raise AipmError(f"{path}: no decision record here. Create one with `aipm init DIR`, or give the data flags.")
+        # Nothing to fill from (``aipm monitor`` starts a record there); require_args says so if flags lack.
+        setattr(args, _MISSING_RECORD_ATTR, str(path))
+        return args
     project = load_project(path)
     frames = getattr(args, _FRAMES_ATTR, None) or {}
     for attr, key in mapping.items():
@@ -121,4 +124,6 @@ def require_args(args, flags: Mapping[str, str], *, project_hint: Mapping[str, s
     for a in missing:
         where = hint.get(a)
         parts.append(f"{flags[a]}" + (f" (or --record FILE whose project sets {where})" if where else ""))
-    raise AipmError("Missing " + ", ".join(parts) + ".")
+    missing_record = getattr(args, _MISSING_RECORD_ATTR, None)
+    raise AipmError("Missing " + ", ".join(parts) + "."
+                    + (f" There is no decision record at {missing_record}." if missing_record else ""))

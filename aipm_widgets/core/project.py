@@ -632,3 +632,50 @@ def set_project(
                                         names=names).model_dump(mode="json")
 
     return update_section(path, "project", merge, what=f"Project settings: {described}"[:300], who=who)
+
+
+UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
+
+
+def save_upload_as_source(
+    path: str | os.PathLike | None,
+    which: str,
+    content: bytes | memoryview,
+    filename: str,
+    *,
+    who: str | None = None,
+):
+    """Keep an uploaded table as the project's ``which`` source (``validation`` or ``production``).
+
+    The bytes are checked as a table first (:func:`aipm_widgets.core.inputs.read_table`), then written into
+    the ``data`` folder beside the record under the upload's own name (never overwriting another file: a
+    suffix ``-1``, ``-2`` is added) and the record's ``sources.<which>`` points at it. Returns the record.
+    """
+    import re
+
+    from .inputs import read_table
+    from .storage import atomic_write_bytes
+
+    if which not in ("validation", "production"):
+        raise ProjectError(f"{which!r}: a project source is 'validation' or 'production'.")
+    raw = bytes(content)
+    read_table(raw, name=filename)  # refuse what could not be read back, before writing anything
+    base = Path(str(filename)).name
+    stem, suffix = os.path.splitext(base)
+    suffix = suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        suffix = ".parquet" if raw[:4] == b"PAR1" else ".csv"
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or which
+    folder = record_path(path).resolve().parent / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{stem}{suffix}"
+    n = 0
+    while target.exists() and target.read_bytes() != raw:
+        n += 1
+        target = folder / f"{stem}-{n}{suffix}"
+    if not target.exists():
+        atomic_write_bytes(target, raw)
+    return set_project(path, {f"sources.{which}": str(target)}, who=who)
+
+
+__all__ += ["save_upload_as_source"]
