@@ -9,7 +9,6 @@ workbook folder and records it as the project's validation or production data, w
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -211,11 +210,6 @@ class ProjectPanel(W.VBox):
             self.on_saved()
 
 
-def _safe_name(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).name).strip("._") or "upload.csv"
-    return stem[:120]
-
-
 class UseAsSource(W.HBox):
     """A button under an upload panel: "Use as the project's validation data" (or production log).
 
@@ -241,40 +235,46 @@ class UseAsSource(W.HBox):
 
     @guarded()
     def save(self) -> None:
-        from ..core.project import set_project
-        from ..core.record import current_user
-        from ..core.storage import atomic_write_bytes
+        from ..core.project import save_upload_as_source, set_project, validate_project_changes
+        from ..core.record import current_user, load_record
 
         self.messages.clear()
         loader = self.loader
         if getattr(loader, "frame", None) is None:
             raise InputDataError("Load a table first (upload a file or type its path).")
         folder = self.record_path.resolve().parent
-        raw = getattr(loader, "raw", None)
-        if raw is not None:
-            content, name = raw
-            target = folder / "data" / _safe_name(name)
-            n = 1
-            while target.exists() and target.read_bytes() != bytes(content):
-                target = target.with_name(f"{target.stem}_{n}{target.suffix}")
-                n += 1
-            target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(target, bytes(content))
-            path = str(target)
-        elif getattr(loader, "loaded_path", None):
-            path = str(loader.loaded_path)
-        else:
-            raise InputDataError("This table was not uploaded or read from a file, so it cannot become a project source.")
-        changes: dict[str, Any] = {f"sources.{self.which}": path}
         roles = dict(loader.roles()) if hasattr(loader, "roles") else {}
         roles.update(self._roles() if self._roles else {})
-        for role, col in roles.items():
-            if col not in (None, ""):
-                changes[f"columns.{role}"] = col
+        changes: dict[str, Any] = {f"columns.{role}": col for role, col in roles.items() if col not in (None, "")}
         if self.which == "validation":
-            changes.setdefault("example", "none")
-        set_project(self.record_path, changes, typed_from=folder, who=current_user())
+            changes["example"] = "none"  # the team's own data from now on
+        who = current_user()
+        raw = getattr(loader, "raw", None)
+        if raw is None and not getattr(loader, "loaded_path", None):
+            raise InputDataError("This table was not uploaded or read from a file, so it cannot become a project source.")
+        if raw is None:
+            changes[f"sources.{self.which}"] = str(loader.loaded_path)
+        # Check the column settings before anything is written: a refused setting leaves the record as it was.
+        validate_project_changes(changes, load_record(self.record_path, create=True).project, folder=folder,
+                                 typed_from=folder)
+        if raw is not None:
+            content, name = raw
+            save_upload_as_source(self.record_path, self.which, content, name, who=who)
+        set_project(self.record_path, changes, typed_from=folder, who=who)
         self.saved = changes
-        shown = ", ".join(f"{k}={v}" for k, v in changes.items() if k != f"sources.{self.which}")
-        self.messages.show(f"Saved {Path(path).name} as the project's {self.which} data"
+        project = load_project_quiet(self.record_path)
+        path = getattr(getattr(getattr(project, "project", None), "sources", None), self.which, None) or "the file"
+        shown = ", ".join(f"{k}={v}" for k, v in changes.items() if not k.startswith("sources."))
+        self.messages.show(f"Saved {Path(str(path)).name} as the project's {self.which} data"
                            + (f" ({shown})" if shown else "") + ". Every stage now reads it.", "success")
+
+
+def load_project_quiet(record_path: Path):
+    """The project of the record, or None when it cannot be read (for messages only)."""
+    from ..core.errors import AipmError
+    from ..core.project import load_project
+
+    try:
+        return load_project(record_path)
+    except AipmError:
+        return None
