@@ -112,7 +112,8 @@ def loan_workbook(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("loan_workbook")
     config = tmp_path_factory.mktemp("config")
-    write_loan_project(folder)
+    # Half the generator's default size: weekly windows still hold ~250 rows, and the CI budget is 4 minutes.
+    write_loan_project(folder, n_validation=1_500, n_production=3_000)
     mp = pytest.MonkeyPatch()
     mp.setenv("XDG_CONFIG_HOME", str(config))  # "this machine": where the start page keeps the name
     mp.delenv("AIPM_USER", raising=False)
@@ -241,6 +242,17 @@ def test_voila_pages_render_on_the_teams_data(loan_workbook, page, chromium_path
             assert f"{base}/voila/render/00_start_here.ipynb" in hrefs, hrefs
             nxt = NOTEBOOKS[NOTEBOOKS.index(name) + 1]
             assert f"{base}/voila/render/{nxt}" in hrefs, hrefs
+        # The start page: the Your product panel shows the project as saved, and who decides.
+        open_dashboard(page, base, "00_start_here.ipynb", ready_selector=".aipm-lifecycle", timeout=240_000)
+        page.get_by_text("Your product: name, owners").click()
+        page.wait_for_selector(".aipm-project-name input", state="visible")
+        assert page.input_value(".aipm-project-name input") == NAME
+        assert page.input_value(".aipm-project-user input") == SAVER
+        assert page.input_value(".aipm-project-currency input") == CURRENCY
+        assert page.input_value(".aipm-project-columns-score input") == SCORE
+        page.set_viewport_size({"width": 1400, "height": 1600})
+        page.screenshot(path=str(shots / "own_00_your_product.png"))
+        assert_no_error_output(page)
     finally:
         proc.terminate()
         try:

@@ -938,7 +938,13 @@ def own_fairness_panel(project: Any) -> W.Widget:
 
     if isinstance(project, W.Widget):
         return OwnFairness()
-    return OwnFairness(threshold=0.5, record_path=_record_path(project))
+    threshold = 0.5
+    if not project.is_demo and _needs(project, "label", "score", sources=("validation",)) is None:
+        try:
+            threshold = _threshold(project, project.validation())[0]  # the same threshold as the audit above
+        except AipmError:
+            pass
+    return OwnFairness(threshold=threshold, record_path=_record_path(project))
 
 
 def own_monitoring_panel(project: Any) -> W.Widget:
