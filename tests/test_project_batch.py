@@ -139,3 +139,14 @@ def test_a_record_that_does_not_exist_yet_is_said_when_flags_lack(tmp_path, caps
     assert main(["fairness", "--record", str(tmp_path / "typo.yml")]) == 2
     err = capsys.readouterr().err
     assert "Missing --data" in err and f"There is no decision record at {tmp_path / 'typo.yml'}" in err
+
+
+def test_a_demo_project_feeds_batch_commands_its_bundled_tables(tmp_path, capsys, monkeypatch):
+    from aipm_widgets.core.demo import load_fraud
+
+    monkeypatch.setenv("AIPM_USER", "x")
+    assert main(["init", str(tmp_path / "demo"), "--demo"]) == 0
+    code, out = run_json(capsys, ["tradeoff", "--record", str(tmp_path / "demo" / "decision_record.yaml"),
+                                  "--threshold", "0.08", "--json"])
+    val = load_fraud("validation")
+    assert code == 0 and sum(out["confusion"].values()) == int(val["is_fraud"].notna().sum())

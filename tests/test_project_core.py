@@ -260,3 +260,10 @@ def test_an_upload_becomes_a_project_source(loan):
         save_upload_as_source(rec, "validation", b"\x00\x01\x02binary", "x.csv")
     assert sorted(p.name for p in (loan / "data").iterdir()) == ["June_log-1.csv", "June_log.csv", "production.parquet",
                                                                  "validation.csv"]
+
+
+def test_init_force_refreshes_notebooks_and_keeps_the_project(loan, capsys):
+    assert main(["init", str(loan), "--force", "--currency", "GBP"]) == 0
+    project = load_project(loan / "decision_record.yaml")
+    assert not project.is_demo and project.name == own.NAME and project.currency == "GBP"
+    assert project.columns.score == own.SCORE

@@ -9,7 +9,8 @@ A mapping says which flag takes which project value::
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "group": "columns.groups"})
 
 Values: ``sources.validation`` / ``sources.production`` (a path; a demo project gives its bundled table),
-``columns.<role>``, ``columns.groups[0]`` (the first group column), ``columns.features`` (as ``A,B,C`` text),
+``columns.<role>``, ``columns.groups[0]`` (the first group column), ``columns.groups[:1]`` (it, as a list),
+``columns.features`` (as ``A,B,C`` text),
 ``currency``, ``volume_per_day``, ``task``, ``engine``, ``metrics.threshold``.
 """
 
@@ -40,6 +41,8 @@ def _project_value(project, record, key: str) -> Any:
         return None
     if key == "columns.groups[0]":
         return project.columns.groups[0] if project.columns.groups else None
+    if key == "columns.groups[:1]":
+        return project.columns.groups[:1] or None
     if key == "columns.features":
         return ",".join(project.columns.features) if project.columns.features else None
     if key.startswith("columns."):

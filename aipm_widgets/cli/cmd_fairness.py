@@ -14,7 +14,7 @@ def _fairness(args) -> int:
     from ._project_args import fill_from_project, read_arg_table, require_args
 
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
-                             "positive": "columns.positive", "group": "columns.groups", "threshold": "metrics.threshold"})
+                             "positive": "columns.positive", "group": "columns.groups[:1]", "threshold": "metrics.threshold"})
     require_args(args, {"data": "--data", "label": "--label", "score": "--score", "threshold": "--threshold",
                         "group": "--group"},
                  project_hint={"data": "sources.validation", "label": "columns.label", "score": "columns.score",
@@ -53,7 +53,8 @@ def register(sub) -> None:
     p.add_argument("--label", default=None, help="column with the true outcome (0/1, or two values with --positive)")
     p.add_argument("--score", default=None, help="column with the model's score")
     p.add_argument("--threshold", default=None, type=float, help="selected when score >= threshold")
-    p.add_argument("--group", default=None, action="append", help="group column (repeat once for intersections)")
+    p.add_argument("--group", default=None, action="append",
+                   help="group column (repeat once for intersections; default: the --record project's first group column)")
     p.add_argument("--reference", help="group to compare with (default: the largest group)")
     p.add_argument("--positive", help="the label value that is the positive class, if the label is not 0/1")
     p.add_argument("--record", default=None, metavar="FILE",

@@ -129,7 +129,8 @@ def _init(args) -> int:
         shutil.copy2(notebooks_dir() / "voila.json", target / "voila.json")
     if record.exists():
         # --force on an existing workbook: the record is kept, the settings given are applied to it.
-        given = {k: v for k, v in changes.items() if k != "name" or args.name is not None}
+        given = {k: v for k, v in changes.items()
+                 if (k != "name" or args.name is not None) and (k != "example" or args.demo is not None)}
         set_project(record, given, typed_from=Path.cwd(), names=names)
         print(f"Copied {copied} notebooks into {target}; kept {record} and updated its project settings.")
     else:
@@ -268,6 +269,7 @@ def register(sub) -> None:
     p = sub.add_parser("project", help="show or change the product's settings (data, columns, currency, volume)",
                        description="`aipm project show` prints the record's project section; `aipm project set KEY=VALUE ...` "
                        "changes it (e.g. columns.score=risk sources.production=prod.parquet currency=CHF user='Ana Silva').")
+    p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
     psub = p.add_subparsers(dest="project_command", metavar="show|set")
     show = psub.add_parser("show", help="print the project settings")
     show.add_argument("--record", default=None, metavar="FILE", help="decision record (default: $AIPM_RECORD or ./decision_record.yaml)")
