@@ -168,3 +168,16 @@ def test_use_as_source_needs_a_table(folder):
     button = UseAsSource(DataLoader(), "production", record_path=folder / "decision_record.yaml")
     button.save()
     assert button.messages.errors and "Load a table first" in button.messages.errors[0]
+
+
+def test_other_tasks_dispatch_or_say_not_available(folder):
+    import importlib.util
+
+    project = _project(folder, task="regression", **{"columns.prediction": SCORE})
+    for fn, module in ((pages.metrics_page, "forecast_explorer"), (pages.monitoring_page, "forecast_monitor")):
+        widget = fn(project)
+        assert isinstance(widget, W.Widget)
+        if importlib.util.find_spec(f"aipm_widgets.widgets.{module}") is None:
+            assert "does not support regression products yet" in _texts(widget)
+        else:
+            assert type(widget).__name__ != "ThresholdExplorer"

@@ -981,6 +981,10 @@ def monitoring_page(project: Any) -> W.Widget:
             id_column="transaction_id", fallback_costs=demo_costs(), reference_description=_DEMO_MONITOR_REFERENCE,
             record_path=path,
         )
+    if _task(project) == "regression":
+        return _dispatch(project, "forecast_monitor", "ForecastMonitor", "the regression forecast monitor")
+    if _task(project) == "multiclass":
+        return _dispatch(project, "routing_monitor", "RoutingMonitor", "the multiclass routing monitor")
     lacking = _needs(project, "timestamp", sources=("validation", "production"))
     if lacking is not None:
         return lacking
