@@ -40,7 +40,7 @@ def _assess(args) -> int:
     if args.spec and args.reference:
         raise AipmError("Give either --spec or --reference, not both.")
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "id": "columns.id",
-                             "time": "columns.timestamp"})
+                             "time": "columns.timestamp", "task": "task"})
     require_args(args, {"data": "--data", "label": "--label"},
                  project_hint={"data": "sources.validation", "label": "columns.label"})
     frame = project_frame(args, "data")  # a demo project's own table
@@ -67,9 +67,15 @@ def _assess(args) -> int:
         def progress(step, done, total):
             bar.set_postfix_str(step)
             bar.update(1)
+    regression = getattr(args, "task", None) == "regression"
+    target = None
+    if regression:
+        from ._regression import assess_target
+
+        target = assess_target(args, frame)
     result = assess(
-        frame, label=args.label, id_column=args.id, time_column=args.time, spec=spec,
-        ignore=tuple(args.ignore or ()), source=source, progress=progress,
+        frame, label=None if regression else args.label, id_column=args.id, time_column=args.time, spec=spec,
+        ignore=tuple(args.ignore or ()) + ((args.label,) if regression else ()), source=source, progress=progress,
     )
     if progress is not None:
         bar.close()
@@ -80,9 +86,13 @@ def _assess(args) -> int:
         out = result.to_json_dict()
         if html_path:
             out["html"] = str(html_path)
+        if target is not None:
+            out["task"], out["label"], out["target"] = "regression", args.label, target
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     else:
         print(result.summary())
+        for line in (target or {}).get("findings", []):
+            print(f"[target] {line}")
         for i in result.issues:
             print(f"[{i.severity}] {i.message}")
             if i.action:
@@ -110,4 +120,7 @@ def register(sub) -> None:
                    help="decision record: missing flags come from its project (validation data, label, id, timestamp)")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=_assess)

@@ -14,11 +14,18 @@ def _fairness(args) -> int:
     from ._project_args import fill_from_project, read_arg_table, require_args
 
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
-                             "positive": "columns.positive", "group": "columns.groups[:1]", "threshold": "metrics.threshold"})
-    require_args(args, {"data": "--data", "label": "--label", "score": "--score", "threshold": "--threshold",
-                        "group": "--group"},
-                 project_hint={"data": "sources.validation", "label": "columns.label", "score": "columns.score",
-                               "threshold": "a threshold chosen in stage 4 (metrics.threshold)", "group": "columns.groups"})
+                             "prediction": "columns.prediction", "positive": "columns.positive",
+                             "group": "columns.groups[:1]", "threshold": "metrics.threshold", "task": "task"})
+    require_args(args, {"data": "--data", "label": "--label", "group": "--group"},
+                 project_hint={"data": "sources.validation", "label": "columns.label", "group": "columns.groups"})
+    if getattr(args, "task", None) == "regression":
+        from ._regression import fairness as regression_fairness
+
+        return regression_fairness(args)
+    if args.score is None or args.threshold is None:
+        raise AipmError("--score and --threshold are required (the model's score and the selection threshold); for a "
+                        "model that predicts a number use --task regression --prediction COL. With --record FILE they "
+                        "come from the project's columns.score and the threshold chosen in stage 4 (metrics.threshold).")
     if not 1 <= len(args.group) <= 2:
         raise AipmError(f"Give one or two --group columns (two audit their intersections), not {len(args.group)}.")
     if not math.isfinite(args.threshold):
@@ -60,4 +67,7 @@ def register(sub) -> None:
     p.add_argument("--record", default=None, metavar="FILE",
                    help="decision record: missing flags come from its project (data, columns) and metrics (threshold)")
     p.add_argument("--json", action="store_true", help="print the audit as JSON")
+    from ._regression import add_regression_args
+
+    add_regression_args(p)
     p.set_defaults(func=_fairness)

@@ -30,7 +30,8 @@ def register(sub) -> None:
     p.add_argument("--positive", default=None, metavar="VALUE", help="the label's positive value if not 0/1")
     p.add_argument("--label-date", default=None, metavar="COL", help="when each label arrived (shows the label delay)")
     p.add_argument("--score", default=None, metavar="COL", help="model score column")
-    p.add_argument("--prediction", default=None, metavar="COL", help="0/1 decision column (optional)")
+    p.add_argument("--prediction", default=None, metavar="COL",
+                   help="0/1 decision column (optional); with --task regression the model's predicted number")
     p.add_argument("--threshold", type=float, default=None, metavar="T", help="alert threshold (default: from the record)")
     p.add_argument("--features", default=None, metavar="A,B,...", help="feature columns (default: all others)")
     p.add_argument("--id", dest="id_column", default=None, metavar="COL", help="row id, to drop duplicate rows")
@@ -44,6 +45,9 @@ def register(sub) -> None:
                    "threshold/costs/triggers from its stages; the run is saved into it")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=run)
 
 
@@ -56,7 +60,7 @@ def run(args) -> int:
     fill_from_project(args, {"reference": "sources.validation", "current": "sources.production",
                              "timestamp": "columns.timestamp", "label": "columns.label", "positive": "columns.positive",
                              "score": "columns.score", "prediction": "columns.prediction", "features": "columns.features",
-                             "id_column": "columns.id", "volume_per_day": "volume_per_day"})
+                             "id_column": "columns.id", "volume_per_day": "volume_per_day", "task": "task"})
     require_args(args, {"reference": "--reference", "current": "--current"},
                  project_hint={"reference": "sources.validation", "current": "sources.production"})
     ref = read_arg_table(args, "reference")
@@ -74,6 +78,10 @@ def run(args) -> int:
 
         record = load_record(args.record, create=True)
         settings, notes = settings_from_record(record)
+    if getattr(args, "task", None) == "regression":
+        from ._regression import monitor as regression_monitor
+
+        return regression_monitor(args, ref, cur, timestamp, settings, notes, record)
     threshold = args.threshold if args.threshold is not None else settings.get("threshold")
     if args.prediction and threshold is None and not args.score:
         raise AipmError("--prediction needs --score too (estimated performance works from scores).")

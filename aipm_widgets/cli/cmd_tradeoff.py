@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..core.errors import AipmError
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -32,6 +34,9 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, tradeoff=True)
     p.set_defaults(func=run)
 
 
@@ -52,18 +57,24 @@ def run(args: argparse.Namespace) -> int:
     from ._project_args import fill_from_project, read_arg_table, require_args
 
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
-                             "positive": "columns.positive", "value": "columns.value", "group": "columns.groups[0]",
-                             "volume_per_day": "volume_per_day", "currency": "currency"})
-    require_args(args, {"data": "--data", "label": "--label", "score": "--score"},
-                 project_hint={"data": "sources.validation", "label": "columns.label", "score": "columns.score"})
+                             "prediction": "columns.prediction", "positive": "columns.positive", "value": "columns.value",
+                             "group": "columns.groups[0]", "volume_per_day": "volume_per_day", "currency": "currency",
+                             "task": "task"})
+    require_args(args, {"data": "--data", "label": "--label"},
+                 project_hint={"data": "sources.validation", "label": "columns.label"})
     if args.currency:
         from ..core.sections.project import CURRENCY_INVALID, known_currency
 
         args.currency = args.currency.strip().upper()
         if not known_currency(args.currency):
-            from ..core.errors import AipmError
-
             raise AipmError("--currency: " + CURRENCY_INVALID.format(value=args.currency) + ".")
+    if getattr(args, "task", None) == "regression":
+        from ._regression import tradeoff as regression_tradeoff
+
+        return regression_tradeoff(args)
+    if not args.score:
+        raise AipmError("--score is required (the model's score per row; with --record FILE the project's columns.score); "
+                        "for a model that predicts a number use --task regression --prediction COL.")
     frame = read_arg_table(args, "data")
     require_columns(frame, [args.label, args.score, args.value, args.group])
     t = Tradeoff(

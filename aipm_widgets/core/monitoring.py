@@ -433,8 +433,13 @@ def run_monitoring(
     id_column: str | None = None,
     min_label_coverage: float = MIN_LABEL_COVERAGE,
     volume_per_day: float | None = None,
+    task: str | None = None,
+    **task_options: Any,
 ) -> MonitoringResult:
     """Monitor ``current`` (production) against ``reference`` window by window.
+
+    ``task="regression"`` hands over to :func:`aipm_widgets.core.monitoring_regression.run_regression_monitoring`
+    (``label`` = the actual value, ``prediction`` = the predicted number; ``task_options`` such as ``unit``).
 
     Parameters
     ----------
@@ -464,6 +469,16 @@ def run_monitoring(
     volume_per_day : float, optional
         Decisions per day (stage 4's), to turn the cost change into money per month.
     """
+    if task == "regression":
+        from .monitoring_regression import run_regression_monitoring
+
+        return run_regression_monitoring(
+            reference, current, label=label, prediction=prediction, features=features, timestamp=timestamp,
+            window=window, window_rows=window_rows, triggers=triggers, method=method,
+            per_column_method=per_column_method, drift_threshold=drift_threshold, threshold_mode=threshold_mode,
+            id_column=id_column, min_label_coverage=min_label_coverage, label_date=label_date, **task_options)
+    if task_options:
+        raise InputDataError(f"Unknown option(s) for monitoring: {', '.join(sorted(task_options))}.")
     notes: list[str] = []
     if not isinstance(reference, pd.DataFrame) or not isinstance(current, pd.DataFrame):
         raise InputDataError("reference and current must be tables (pandas DataFrames).")
