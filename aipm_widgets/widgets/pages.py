@@ -641,7 +641,8 @@ def representativeness_section(project: Any) -> W.Widget:
             rate = float(_binary(project, val[c.label]).mean())
         except AipmError:
             rate = 1.0
-    panel = RepresentativenessPanel(val[group], None, column=group, rate=max(rate, 0.0001), width=0.2, metric=0.6)
+    panel = RepresentativenessPanel(val[group], None, column=group, rate=round(max(rate, 0.0001), 4), width=0.2,
+                                    metric=0.6)
     note = W.HTML("<div style='font-size:12px;color:#555'>The population shares start at the data's own shares: type "
                   "the shares of the people the product will serve (census, customer base) to compare.</div>")
     box = W.VBox([note, panel])
