@@ -207,7 +207,7 @@ class MonitoringResult:
     def suggested_action(self) -> str:
         if self.concept_drift_from:
             return (f"retrain on data from {self.concept_drift_from} on (with its labels) and re-run metric selection; "
-                    "review what changed in the business (new fraud pattern?).")
+                    "review what changed in the business (a new pattern in the outcomes?).")
         if self.fired():
             return "investigate the drifted inputs, then decide whether to retrain; re-check the threshold's cost."
         if self.first_drift():

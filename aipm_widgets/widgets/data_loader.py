@@ -74,13 +74,16 @@ class DataLoader(W.VBox):
         self.max_bytes = int(max_mb * 2**20) if max_mb is not None else DEFAULT_MAX_UPLOAD_BYTES
         self.frame: pd.DataFrame | None = None
         self.source: str | None = None
+        # Where the table came from, so it can become a project source (project_panel.UseAsSource).
+        self.raw: tuple[bytes, str] | None = None
+        self.loaded_path: Path | None = None
         self._callbacks: list[Callable[[DataLoader], None]] = []
         self.messages = MessageArea()
         self.upload = W.FileUpload(accept=".csv,.tsv,.txt,.parquet,.pq", multiple=False,
                                    description="Upload CSV/Parquet", layout=W.Layout(width="200px"))
         self.upload.add_class("aipm-upload")
         self.upload.observe(self._on_upload, names="value")
-        self.path = W.Text(placeholder="or a path on the server: data/transactions.csv", layout=W.Layout(width="360px"))
+        self.path = W.Text(placeholder="or a path on the server: data/validation.csv", layout=W.Layout(width="360px"))
         self.load_button = W.Button(description="Load path", icon="folder-open")
         self.load_button.on_click(lambda _: self.load_path(self.path.value))
         self.info = W.HTML()
@@ -153,6 +156,7 @@ class DataLoader(W.VBox):
         self.messages.clear()
         loaded = self._read(content, name)
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
+        self.raw, self.loaded_path = (bytes(content), name), None
 
     @guarded()
     def load_path(self, path: str | Path) -> None:
@@ -160,8 +164,10 @@ class DataLoader(W.VBox):
         self.messages.clear()
         if not str(path).strip():
             raise InputDataError("Type the path of a CSV or Parquet file first.")
-        loaded = self._read(allowed_path(str(path).strip()))
+        resolved = allowed_path(str(path).strip())
+        loaded = self._read(resolved)
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
+        self.raw, self.loaded_path = None, resolved
 
     @guarded()
     def _on_upload(self, change: dict) -> None:

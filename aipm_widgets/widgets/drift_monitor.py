@@ -99,7 +99,7 @@ class DriftMonitor(W.VBox):
     def __init__(
         self, reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str] | None = None,
         timestamp: str = "timestamp", window: str = "month", label: str | None = None, score: str | None = None,
-        label_date: str | None = None,
+        label_date: str | None = None, positive: Any = None,
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
         id_column: str | None = None, record_path: str | Path | None = None, reference_description: str | None = None,
         report_dir: str | Path | None = None, fallback_costs: dict | None = None, **kwargs: Any,
@@ -130,7 +130,7 @@ class DriftMonitor(W.VBox):
                 )
         if triggers is None:
             triggers = [t.get("text") or t for t in settings.get("triggers", [])] or list(DEFAULT_TRIGGERS)
-        self._kw = dict(features=features, timestamp=timestamp, label=label, label_date=label_date, score=score,
+        self._kw = dict(features=features, timestamp=timestamp, label=label, positive=positive, label_date=label_date, score=score,
                         threshold=threshold,
                         costs=costs, id_column=id_column, volume_per_day=settings.get("volume_per_day"))
         self.triggers_text = list(triggers)
@@ -304,7 +304,9 @@ class DriftMonitor(W.VBox):
                              + (f"<br>labels for {fmt.percent(c, 0)} of rows" if kind == "realized" else "")
                              + (f", median {fmt.count(dl)} days late" if kind == "realized" and np.isfinite(dl) else "")
                              for val, a, b, c, dl in zip(v, lo, hi, cov, delay)]
-                    self.performance.add_scatter(x=x, y=v.tolist(), mode="lines+markers", name=kind, line={"color": color},
+                    # NaN (no labels yet) is not JSON: sent as None so the browser gets a gap, not a failed message.
+                    y = [None if not np.isfinite(val) else float(val) for val in v.astype(float)]
+                    self.performance.add_scatter(x=x, y=y, mode="lines+markers", name=kind, line={"color": color},
                                                  hovertext=hover, hoverinfo="text")
                 ref = res.reference_metrics.get(m)
                 if ref is not None:

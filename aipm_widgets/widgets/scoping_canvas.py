@@ -135,7 +135,7 @@ class ScopingCanvas(W.VBox):
             rows.append(W.HBox([label, s, e], layout=W.Layout(width="100%", align_items="center")))
         self.value_low = W.FloatText(description="Value from", layout=W.Layout(width="220px"))
         self.value_high = W.FloatText(description="to", layout=W.Layout(width="180px"), style={"description_width": "30px"})
-        self.value_unit = W.Text(placeholder="currency and period, e.g. EUR per year", layout=W.Layout(width="300px"))
+        self.value_unit = W.Text(placeholder="currency and period, e.g. USD per year", layout=W.Layout(width="300px"))
         for w in (self.value_low, self.value_high, self.value_unit):
             w.observe(self._on_value, names="value")
         self.verdict_view = W.HTML()
