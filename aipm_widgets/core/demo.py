@@ -674,10 +674,28 @@ def fraud_example() -> DemoExample:
     )
 
 
-EXAMPLES: dict[str, Callable[[], DemoExample]] = {"fraud": fraud_example}
+def tickets_example() -> DemoExample:
+    """The support-ticket routing scenario (multiclass), generated from a seed on first use."""
+    from .demo_tickets import load_tickets_example
+
+    return load_tickets_example()
+
+
+def delivery_example() -> DemoExample:
+    """The delivery-time forecast scenario (regression), generated from a seed on first use."""
+    from .demo_delivery import load_delivery
+
+    return load_delivery()
+
+
+EXAMPLES: dict[str, Callable[[], DemoExample]] = {
+    "fraud": fraud_example,
+    "tickets": tickets_example,
+    "delivery": delivery_example,
+}
 """The demo scenarios by name (``project.example``); each value builds its :class:`DemoExample` when called."""
 
-__all__ += ["DemoExample", "EXAMPLES", "fraud_example", "FRAUD_VOLUME_PER_DAY"]
+__all__ += ["DemoExample", "EXAMPLES", "fraud_example", "tickets_example", "delivery_example", "FRAUD_VOLUME_PER_DAY"]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,6 @@ True
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -198,27 +197,11 @@ COLUMNS = {
 }
 
 
-@dataclass
-class _TicketsExample:
-    """The fields of the shared ``demo.DemoExample`` contract (used until that class is on main)."""
-
-    validation: pd.DataFrame
-    production: pd.DataFrame
-    columns: dict
-    task: str
-    currency: str
-    volume_per_day: int
-    unit: str
-    description: str
-
-
 def load_tickets_example():
     """The tickets scenario as a ``DemoExample`` (validation, production, column roles, task, currency, volume)."""
-    try:
-        from .demo import DemoExample  # the shared contract (issue-10-core)
-    except ImportError:
-        DemoExample = _TicketsExample
     import copy
+
+    from .demo import DemoExample
 
     return DemoExample(
         validation=load_tickets("validation"), production=load_tickets("production"), columns=copy.deepcopy(COLUMNS),
