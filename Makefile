@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 TEST_RECORD ?= $(CURDIR)/.pytest_cache/decision_record.yaml
 PYTEST_ARGS ?=
 
-.PHONY: run test dashboard bench install install-test clean-notebooks
+.PHONY: run test dashboard bench bench-quick install install-test clean-notebooks
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aipm-workbook needs Python 3.11 or newer"'
@@ -37,9 +37,13 @@ test: install-test
 	mkdir -p $(dir $(TEST_RECORD)) && rm -f $(TEST_RECORD)*
 	DO_NOT_TRACK=1 AIPM_RECORD=$(TEST_RECORD) $(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider --timeout=900 $(PYTEST_ARGS)
 
-## make bench: the benchmarks, one JSON object per line
+## make bench: the benchmarks, one JSON object per line, each case in a fresh interpreter
 bench: install-test
 	DO_NOT_TRACK=1 $(PY) -m benchmarks $(CASES)
+
+## make bench-quick: the CI smoke run of the benchmarks (reduced sizes; checks that each case completes)
+bench-quick: install-test
+	DO_NOT_TRACK=1 $(PY) -m benchmarks --quick
 
 clean-notebooks:
 	$(PY) -m jupyter nbconvert --clear-output --inplace notebooks/*.ipynb

@@ -86,3 +86,5 @@ def case_demo() -> dict:
 
 
 CASES = {"assess_1m_x_30": case_1m, "assess_demo_fraud": case_demo}
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = []

@@ -24,10 +24,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+from . import scaled
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 BASELINE = Path(__file__).resolve().parent / "one_slider.ipynb"
-REPEAT = 2
+REPEAT = scaled(2, 1)
 CONTROLS = (".widget-slider, .widget-button, .widget-dropdown, .widget-text, .widget-textarea, .widget-upload, "
             ".widget-toggle-buttons, .widget-checkbox")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -142,3 +144,5 @@ def _case(notebook: str) -> dict:
 
 PAGES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 CASES = {f"dashboard_{nb.split('.')[0]}": (lambda nb=nb: _case(nb)) for nb in PAGES}
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = ["dashboard_00_start_here"]

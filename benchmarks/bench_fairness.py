@@ -49,3 +49,5 @@ CASES = {
     "fairness_at_threshold_resume_4k": lambda: _case(None),
     "fairness_at_threshold_200k": lambda: _case(200_000),
 }
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = ["fairness_at_threshold_resume_4k"]

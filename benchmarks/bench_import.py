@@ -26,3 +26,5 @@ CASES = {
 }
 
 __all__ = ["CASES", "best_of"]
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = ["import_aipm_widgets"]

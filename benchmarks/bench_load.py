@@ -223,3 +223,5 @@ def _load_case() -> dict:
 
 
 CASES = {"load_metric_selection_20": _load_case}
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = []

@@ -19,10 +19,12 @@ import time
 import numpy as np
 import pandas as pd
 
-N_ROWS = 1_000_000
-N_REF = 50_000
+from . import scaled
+
+N_ROWS = scaled(1_000_000, 50_000)
+N_REF = scaled(50_000, 5_000)
 N_NUM, N_CAT = 14, 6
-EVIDENTLY_WINDOWS = 10
+EVIDENTLY_WINDOWS = scaled(10, 1)
 
 
 def make_data(seed: int = 0, n_rows: int = N_ROWS, n_ref: int = N_REF) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -167,3 +169,5 @@ def _duckdb_side(reference: pd.DataFrame, current: pd.DataFrame, table) -> dict:
 
 
 CASES = {"monitoring_drift_1m_x20_x52": case}
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = ["monitoring_drift_1m_x20_x52"]

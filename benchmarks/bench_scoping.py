@@ -75,3 +75,5 @@ def _checklist_case() -> dict:
 
 
 CASES = {"scoping_compare": _compare_case, "checklist_save_reload": _checklist_case}
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = ["scoping_compare"]

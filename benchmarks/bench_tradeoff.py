@@ -16,7 +16,7 @@ import tracemalloc
 
 import numpy as np
 
-from . import best_of
+from . import best_of, scaled
 
 
 def _data(n: int, seed: int = 0):
@@ -39,7 +39,7 @@ def _peak(fn) -> int:
 def prepare_10m() -> dict:
     from aipm_widgets.core.threshold_curve import ThresholdCurve
 
-    n = 10_000_000
+    n = scaled(10_000_000, 200_000)
     y, s = _data(n)
     ours = best_of(lambda: ThresholdCurve(y, s), repeat=3)
     base = best_of(lambda: np.argsort(s), repeat=3)
@@ -56,7 +56,7 @@ def lookup_10m() -> dict:
 
     from aipm_widgets.core.threshold_curve import ThresholdCurve
 
-    n = 10_000_000
+    n = scaled(10_000_000, 200_000)
     y, s = _data(n)
     curve = ThresholdCurve(y, s)
     thresholds = np.random.default_rng(1).random(10_000)
@@ -73,7 +73,7 @@ def widget_update_1m() -> dict:
 
     from aipm_widgets.widgets.threshold_explorer import ThresholdExplorer
 
-    n = 1_000_000
+    n = scaled(1_000_000, 50_000)
     y, s = _data(n)
     rng = np.random.default_rng(2)
     value = rng.lognormal(4, 1, n)
@@ -109,3 +109,5 @@ CASES = {
     "tradeoff_lookup_10m": lookup_10m,
     "tradeoff_widget_update_1m": widget_update_1m,
 }
+# The CI smoke run (python -m benchmarks --quick): a reduced set on small sizes.
+QUICK = ["tradeoff_lookup_10m", "tradeoff_widget_update_1m"]
