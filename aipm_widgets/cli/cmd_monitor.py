@@ -18,7 +18,8 @@ def register(sub) -> None:
         "retraining triggers. Exit 0: no alert; 1: an alert or trigger fired; 2: error.",
     )
     p.add_argument("--reference", required=True, metavar="FILE", help="reference data (CSV or Parquet)")
-    p.add_argument("--current", required=True, metavar="FILE", help="production data (CSV or Parquet)")
+    p.add_argument("--current", required=True, metavar="FILE",
+                   help="production data: CSV or Parquet; with --engine duckdb|spark a Parquet file, folder or glob")
     p.add_argument("--timestamp", default=None, metavar="COL", help="timestamp column (default: 'timestamp' if present)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--window", choices=["day", "week", "month"], default=None, help="period window (default: week)")
@@ -36,6 +37,11 @@ def register(sub) -> None:
     p.add_argument("--trigger", action="append", default=None, metavar="TEXT",
                    help="retraining trigger, e.g. 'estimated recall < 0.9 for 2 consecutive windows' (repeatable)")
     p.add_argument("--record", default=None, metavar="FILE", help="decision record: read threshold/costs/triggers, save the run")
+    p.add_argument("--engine", choices=["pandas", "duckdb", "spark"], default=None,
+                   help="where production data is aggregated: pandas (in memory, the default), duckdb (Parquet larger "
+                   "than memory, on this machine) or spark (a cluster, or local[*])")
+    p.add_argument("--spark-master", default=None, metavar="URL",
+                   help="Spark master for --engine spark (default: local[*]), e.g. spark://host:7077 or yarn")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
     p.set_defaults(func=run)
@@ -46,11 +52,19 @@ def run(args) -> int:
     from ..core.inputs import read_table
     from ..core.monitoring import run_monitoring, settings_from_record
 
+    from ..core.engines import check_engine, read_parquet_source
+
+    engine = check_engine(args.engine)
     ref = read_table(args.reference).frame
-    cur = read_table(args.current).frame
+    if engine != "pandas":
+        cur = args.current  # stays where it is; the engine reads it
+        columns = _source_columns(args.current, engine)
+    else:
+        cur = read_parquet_source(args.current) if _is_parquet_source(args.current) else read_table(args.current).frame
+        columns = list(cur.columns)
     timestamp = args.timestamp
     if timestamp is None and args.window_rows is None:
-        if "timestamp" in cur.columns:
+        if "timestamp" in columns:
             timestamp = "timestamp"
         else:
             raise AipmError("No --timestamp column given (and none called 'timestamp'); name one or use --window-rows N.")
@@ -65,13 +79,28 @@ def run(args) -> int:
     if args.prediction and threshold is None and not args.score:
         raise AipmError("--prediction needs --score too (estimated performance works from scores).")
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
-    res = run_monitoring(
-        ref, cur, features=features, timestamp=timestamp, window=args.window or "week", window_rows=args.window_rows,
-        label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
-        costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
-        threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
-        volume_per_day=settings.get("volume_per_day"),
-    )
+    progress, bar = None, None
+    if not args.json and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=100, desc=f"monitoring ({engine})", file=sys.stderr, leave=False, unit="%")
+
+        def progress(step, share):
+            bar.set_postfix_str(step)
+            bar.update(max(0, round(100 * share) - bar.n))
+    if args.html and engine != "pandas":
+        raise AipmError("--html needs the rows of the last window in memory: use it with --engine pandas.")
+    try:
+        res = run_monitoring(
+            ref, cur, engine=engine, spark_master=args.spark_master, progress=progress, features=features,
+            timestamp=timestamp, window=args.window or "week", window_rows=args.window_rows, label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
+            costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
+            threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
+            volume_per_day=settings.get("volume_per_day"),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     res.notes[:0] = notes
     if args.html:
         from ..core.evidently_report import save_drift_report
@@ -92,3 +121,18 @@ def run(args) -> int:
         for n in res.notes:
             print(f"  note: {n}", file=sys.stderr)
     return 1 if res.alerts else 0
+
+
+def _is_parquet_source(source: str) -> bool:
+    import os
+
+    return os.path.isdir(source) or any(ch in source for ch in "*?[") or source.lower().endswith((".parquet", ".pq"))
+
+
+def _source_columns(source: str, engine: str) -> list[str]:
+    """The column names of a Parquet source, read from its first file's footer (no rows read)."""
+    import pyarrow.parquet as pq
+
+    from ..core.engines import _checked_parquet
+
+    return list(pq.read_schema(_checked_parquet(source, engine)[0]).names)

@@ -439,6 +439,7 @@ def run_monitoring(
     min_label_coverage: float = MIN_LABEL_COVERAGE,
     volume_per_day: float | None = None,
     engine: str | None = None,
+    spark_master: str | None = None,
     progress: Any = None,
 ) -> MonitoringResult:
     """Monitor ``current`` (production) against ``reference`` window by window.
@@ -474,7 +475,7 @@ def run_monitoring(
         Where production data is aggregated (default pandas, in memory). ``duckdb`` and ``spark`` take ``current``
         as Parquet file(s), a folder or a glob (``spark`` also a Spark DataFrame) and aggregate counts per
         (window, feature, bin) there; see :mod:`aipm_widgets.core.engines`. ``progress(step, share)`` is called
-        as the steps finish.
+        as the steps finish; ``spark_master`` (default ``local[*]``, or the notebook's active session) for ``spark``.
     """
     if engine not in (None, "pandas") or not isinstance(current, pd.DataFrame):
         from .engines import monitor_source

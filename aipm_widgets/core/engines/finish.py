@@ -192,7 +192,9 @@ def drift_from_counts(
                                         engine=engine, worst=worst, close=close))
     return DriftTable(features=kept, windows=labels, method=methods, kind=kinds, score=frame(score),
                       threshold=frame(thr), drift=frame(drift), n=frame(n), counts=counts, threshold_mode=threshold_mode,
-                      notes=notes, skipped=skipped, bound=frame(bound) if has_bound else None)
+                      notes=notes, skipped=skipped,
+                      bound=pd.DataFrame(bound[has_bound], index=[plans[i].name for i in has_bound], columns=labels)
+                      if has_bound else None)
 
 
 def _counted(fi, plan, m, keys, rc, cc, labels, score, n, notes, counts) -> None:

@@ -116,7 +116,12 @@ def monitor_with_engine(
     i_score = i_label = None
     if score:
         ref_score = mon._score_column(reference, score, "reference", notes)
-        sp, _ = plan_columns(pd.DataFrame({score: ref_score}), [score], names=["score"], engine=eng.name, clean=False)
+        try:
+            sp, _ = plan_columns(pd.DataFrame({score: ref_score}), [score], names=["score"], engine=eng.name,
+                                 clean=False)
+        except InputDataError as exc:
+            sp = []
+            notes.append(f"No score drift: {exc}")
         if sp:
             i_score = len(plans)
             plans += sp
