@@ -111,3 +111,18 @@ class DuckDBEngine:
 
     def seconds(self, timestamp_sql: str) -> str:
         return f"(epoch_us({timestamp_sql}) / 1e6)"
+
+    def query(self, text: str) -> pd.DataFrame:
+        """Run SQL over the production rows (``{src}``; ``{rand}`` is a uniform random number)."""
+        return self.con.execute(text.replace("{src}", "cur").replace("{rand}", "random()")).df()
+
+    def histogram(self, rows_sql: str, edges) -> pd.DataFrame:
+        """Per score bin (cut at ``edges``): lowest and highest score, positives, negatives, value sums over positives."""
+        self.con.register("edges_tbl", pd.DataFrame({"edge": edges, "b": range(1, len(edges) + 1)}))
+        out = self.query(
+            f"SELECT coalesce(e.b, 0) AS b, min(r.s) AS lo, max(r.s) AS hi, sum(r.y) AS pos, sum(1 - r.y) AS neg, "
+            f"sum(r.v * r.y) AS vpos, sum(r.v * r.v * r.y) AS vsq FROM ({rows_sql}) r "
+            "ASOF LEFT JOIN edges_tbl e ON r.s >= e.edge GROUP BY 1")
+        self.con.unregister("edges_tbl")
+        return out
+

@@ -202,3 +202,23 @@ class SparkEngine:
 
     def seconds(self, timestamp_sql: str) -> str:
         return f"(unix_micros({timestamp_sql}) / 1e6)"
+
+    def query(self, text: str) -> pd.DataFrame:
+        """Run SQL over the production rows (``{src}``; ``{rand}`` is a uniform random number)."""
+        self.df.createOrReplaceTempView("aipm_src")
+        return self._collect(self.spark.sql(text.replace("{src}", "aipm_src").replace("{rand}", "rand()")))
+
+    def histogram(self, rows_sql: str, edges) -> pd.DataFrame:
+        """Per score bin (cut at ``edges``): lowest and highest score, positives, negatives, value sums over positives."""
+        from pyspark.ml.feature import Bucketizer
+        from pyspark.sql import functions as F
+
+        self.df.createOrReplaceTempView("aipm_src")
+        rows = self.spark.sql(rows_sql.replace("{src}", "aipm_src"))
+        rows = Bucketizer(splits=[float("-inf"), *map(float, edges), float("inf")], inputCol="s",
+                          outputCol="b").transform(rows)
+        agg = rows.groupBy("b").agg(F.min("s").alias("lo"), F.max("s").alias("hi"), F.sum("y").alias("pos"),
+                                    F.sum(1 - F.col("y")).alias("neg"), F.sum(F.col("v") * F.col("y")).alias("vpos"),
+                                    F.sum(F.col("v") * F.col("v") * F.col("y")).alias("vsq"))
+        return self._collect(agg)
+
