@@ -251,3 +251,20 @@ def test_cli_clear_error_for_html_with_engine(data, tmp_path, capsys):
                  "duckdb", "--features", "x", "--html", str(tmp_path / "r.html")])
     assert code == 2
     assert "--engine pandas" in capsys.readouterr().err
+
+
+def test_monitoring_page_engine_picker(data, expected, tmp_path):
+    """The dashboard over a Parquet source: an engine picker, a progress bar, the same decisions on each engine."""
+    from aipm_widgets.widgets.drift_monitor import DriftMonitor
+
+    ref, _, folder = data
+    kw = {k: v for k, v in KW.items() if k not in {"volume_per_day"}}
+    m = DriftMonitor(ref, str(folder), record_path=tmp_path / "rec.yaml", **kw)
+    assert m.engine is not None and m.engine.value == "duckdb"
+    assert m.result.settings["engine"] == "duckdb" and m.report_button.disabled
+    assert m.progress.value == 1.0 and m.progress.layout.display == "none"
+    pd.testing.assert_frame_equal(m.result.drift.drift, expected.drift.drift)
+    m.engine.value = "pandas"  # as the browser would
+    assert "engine" not in m.result.settings and not m.report_button.disabled
+    pd.testing.assert_frame_equal(m.result.drift.drift, expected.drift.drift)
+    assert DriftMonitor(ref, data[1], record_path=tmp_path / "rec.yaml", **kw).engine is None

@@ -32,6 +32,7 @@ class DuckDBEngine:
 
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")  # progress is ours (tqdm, the page's bar)
         if memory_limit or os.environ.get("AIPM_DUCKDB_MEMORY"):
             self.con.execute("SET memory_limit = ?", [memory_limit or os.environ["AIPM_DUCKDB_MEMORY"]])
         if threads:
@@ -101,7 +102,7 @@ class DuckDBEngine:
             ") r ASOF JOIN calib c ON r.s >= c.x0 WHERE r.w IS NOT NULL AND r.s IS NOT NULL")
         out = self.con.execute(sql.PERFORMANCE_SQL).df()
         if delay:
-            med = self.con.execute(sql.DELAY_SQL.format(median="median")).df()
+            med = self.con.execute(sql.DELAY_SQL.format(median="median(delay)")).df()
             out = out.merge(med, on="w", how="left")
         self.con.unregister("calib")
         return out

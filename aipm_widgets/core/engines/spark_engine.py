@@ -191,7 +191,7 @@ class SparkEngine:
         prow.createOrReplaceTempView("prow")
         out = self._collect(self.spark.sql(sql.PERFORMANCE_SQL))
         if delay:
-            med = self._collect(self.spark.sql(sql.DELAY_SQL.format(median="percentile")).selectExpr(
+            med = self._collect(self.spark.sql(sql.DELAY_SQL.format(median="percentile(delay, 0.5)")).selectExpr(
                 "w", "CAST(delay_median AS DOUBLE) AS delay_median"))
             out = out.merge(med, on="w", how="left")
         self.spark.catalog.dropTempView("prow")

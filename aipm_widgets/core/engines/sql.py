@@ -97,6 +97,6 @@ FROM c GROUP BY w
 """
 
 DELAY_SQL = """
-SELECT w, {median}(delay) AS delay_median FROM prow
+SELECT w, {median} AS delay_median FROM prow
 WHERE y IS NOT NULL AND delay IS NOT NULL AND NOT isnan(delay) GROUP BY w
 """
