@@ -156,6 +156,8 @@ def run(engine: str, n_rows: int) -> tuple[float, float, object]:
     folder = production(n_rows)
     kwargs = dict(features=FEATURES, timestamp="timestamp", window="week", label="label", score="score",
                   threshold=0.3)
+    if engine == "duckdb":
+        os.environ.setdefault("AIPM_DUCKDB_MEMORY", "1GB")  # DuckDB spills beyond it (its default is 80 % of RAM)
     if engine == "spark":
         from aipm_widgets.core.engines.spark_engine import spark_session
 
@@ -179,7 +181,7 @@ def _in_subprocess(engine: str, n_rows: int) -> dict:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
 
 
 def _load() -> float:

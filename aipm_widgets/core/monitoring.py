@@ -478,9 +478,9 @@ def run_monitoring(
         as the steps finish; ``spark_master`` (default ``local[*]``, or the notebook's active session) for ``spark``.
     """
     if engine not in (None, "pandas") or not isinstance(current, pd.DataFrame):
+        args = {k: v for k, v in locals().items() if k not in {"reference", "current", "engine"}}
         from .engines import monitor_source
 
-        args = {k: v for k, v in locals().items() if k not in {"reference", "current", "engine"}}
         return monitor_source(reference, current, engine=engine, **args)
     notes: list[str] = []
     if not isinstance(reference, pd.DataFrame) or not isinstance(current, pd.DataFrame):

@@ -56,6 +56,8 @@ def spark_session(master: str | None = None, *, app: str = "aipm-monitor", conf:
          .config("spark.sql.session.timeZone", "UTC")
          .config("spark.driver.memory", os.environ.get("AIPM_SPARK_DRIVER_MEMORY", "1g"))
          .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
+    if (master or "local[*]").startswith("local"):  # one machine: stay on loopback
+        b = b.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     for k, v in (conf or {}).items():
         b = b.config(k, v)
     spark = b.getOrCreate()
