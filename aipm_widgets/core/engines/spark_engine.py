@@ -164,11 +164,14 @@ class SparkEngine:
                 e = F.struct(F.lit(i).alias("f"), null_s.alias("key"), v.alias("x"), null_d.alias("v"),
                              zero.alias("below"), zero.alias("above"))
                 elems.append(F.when(v.isNotNull(), e))
-        long = df.select(F.col("__w").alias("w"), F.explode(F.array(*elems)).alias("e")).where(F.col("e").isNotNull())
+        # Window starts travel as epoch microseconds: Arrow refuses Spark's null timestamps in some versions.
+        long = df.select(F.expr("unix_micros(__w)").alias("w"), F.explode(F.array(*elems)).alias("e")).where(
+            F.col("e").isNotNull())
         agg = (long.groupBy("w", "e.f", "e.key", "e.x")
                .agg(F.count(F.lit(1)).alias("c"), F.sum("e.v").alias("s"), F.sum("e.below").alias("below"),
                     F.sum("e.above").alias("above")))
         out = self._collect(agg)
+        out["w"] = pd.to_datetime(out["w"], unit="us")
         if progress:
             progress("counted every column", 1.0)
         return out
@@ -191,11 +194,12 @@ class SparkEngine:
             "w", "s", F.least(F.greatest(F.col("p0") + F.col("slope") * (F.col("s") - F.col("x0")), F.lit(0.0)),
                               F.lit(1.0)).alias("p"), "pred", "y", "val", "delay")
         prow.createOrReplaceTempView("prow")
-        out = self._collect(self.spark.sql(sql.PERFORMANCE_SQL))
+        out = self._collect(self.spark.sql(sql.PERFORMANCE_SQL).withColumn("w", F.expr("unix_micros(w)")))
         if delay:
             med = self._collect(self.spark.sql(sql.DELAY_SQL.format(median="percentile(delay, 0.5)")).selectExpr(
-                "w", "CAST(delay_median AS DOUBLE) AS delay_median"))
+                "unix_micros(w) AS w", "CAST(delay_median AS DOUBLE) AS delay_median"))
             out = out.merge(med, on="w", how="left")
+        out["w"] = pd.to_datetime(out["w"], unit="us")
         self.spark.catalog.dropTempView("prow")
         return out
 
