@@ -163,9 +163,10 @@ def test_spark_engine_matches_pandas(spark, data, expected):
     assert_same(expected, got)
     assert steps == sorted(steps) and steps[-1] == 1.0
     # A Spark DataFrame (a notebook's) is accepted as it is.
-    frame = spark.read.parquet(str(folder / "part-0.parquet"), str(folder / "part-1.parquet"))
-    again = run_monitoring(ref, frame.withColumn("timestamp", frame["timestamp"]), engine="spark",
-                           features=["c", "k"], timestamp="timestamp", window="month")
+    micro = folder.parent / "micro.parquet"  # Spark reads microsecond timestamps natively (pandas writes ns)
+    data[1].astype({"timestamp": "datetime64[us]", "label_date": "datetime64[us]"}).to_parquet(micro)
+    again = run_monitoring(ref, spark.read.parquet(str(micro)), engine="spark", features=["c", "k"],
+                           timestamp="timestamp", window="month")
     base = run_monitoring(ref, data[1], features=["c", "k"], timestamp="timestamp", window="month")
     pd.testing.assert_frame_equal(again.drift.drift, base.drift.drift)
     np.testing.assert_allclose(again.drift.score.to_numpy(float), base.drift.score.to_numpy(float), atol=1e-6)
