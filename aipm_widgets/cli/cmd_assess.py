@@ -35,11 +35,21 @@ def _assess(args) -> int:
     from ..core.assessment import assess, full_report, parse_date_columns
     from ..core.data_spec import infer_spec
     from ..core.inputs import read_table, require_columns
+    from ._project_args import fill_from_project, project_frame, require_args
 
     if args.spec and args.reference:
         raise AipmError("Give either --spec or --reference, not both.")
-    loaded = read_table(args.data, keep_null_markers=True)
-    frame, _ = parse_date_columns(loaded.frame)
+    fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "id": "columns.id",
+                             "time": "columns.timestamp", "task": "task"})
+    require_args(args, {"data": "--data", "label": "--label"},
+                 project_hint={"data": "sources.validation", "label": "columns.label"})
+    frame = project_frame(args, "data")  # a demo project's own table
+    if frame is not None:
+        source = str(args.data)
+    else:
+        loaded = read_table(args.data, keep_null_markers=True)
+        frame, source = loaded.frame, loaded.source
+    frame, _ = parse_date_columns(frame)
     require_columns(frame, [args.label, args.id, args.time])
     roles = {c: r for c, r in ((args.label, "label"), (args.id, "id"), (args.time, "timestamp")) if c}
     spec = None
@@ -57,9 +67,15 @@ def _assess(args) -> int:
         def progress(step, done, total):
             bar.set_postfix_str(step)
             bar.update(1)
+    regression = getattr(args, "task", None) == "regression"
+    target = None
+    if regression:
+        from ._regression import assess_target
+
+        target = assess_target(args, frame)
     result = assess(
-        frame, label=args.label, id_column=args.id, time_column=args.time, spec=spec,
-        ignore=tuple(args.ignore or ()), source=loaded.source, progress=progress,
+        frame, label=None if regression else args.label, id_column=args.id, time_column=args.time, spec=spec,
+        ignore=tuple(args.ignore or ()) + ((args.label,) if regression else ()), source=source, progress=progress,
     )
     if progress is not None:
         bar.close()
@@ -70,9 +86,13 @@ def _assess(args) -> int:
         out = result.to_json_dict()
         if html_path:
             out["html"] = str(html_path)
+        if target is not None:
+            out["task"], out["label"], out["target"] = "regression", args.label, target
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     else:
         print(result.summary())
+        for line in (target or {}).get("findings", []):
+            print(f"[target] {line}")
         for i in result.issues:
             print(f"[{i.severity}] {i.message}")
             if i.action:
@@ -89,13 +109,18 @@ def register(sub) -> None:
         description="Stage 3 data assessment: a data spec, quality checks with severity (blocker, warning, info), "
         "a plain explanation and a suggested action for each. Exit 1 when a blocker is found, 2 on an error.",
     )
-    p.add_argument("--data", required=True, help="CSV or Parquet file to assess")
-    p.add_argument("--label", required=True, help="the label (outcome) column")
+    p.add_argument("--data", default=None, help="CSV or Parquet file to assess")
+    p.add_argument("--label", default=None, help="the label (outcome) column")
     p.add_argument("--id", help="the identifier column (must be unique)")
     p.add_argument("--time", help="the timestamp column (for time-coverage gaps and late labels)")
     p.add_argument("--ignore", action="append", help="a column to leave out of the feature checks (repeatable)")
     p.add_argument("--spec", help="a data spec (YAML/JSON, or a decision record with a saved spec) to validate against")
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
+    p.add_argument("--record", default=None, metavar="FILE",
+                   help="decision record: missing flags come from its project (validation data, label, id, timestamp)")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, prediction=False)
     p.set_defaults(func=_assess)

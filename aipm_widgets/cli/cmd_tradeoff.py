@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..core.errors import AipmError
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -15,20 +17,26 @@ def register(sub) -> None:
             "--threshold it picks the lowest-cost threshold that meets the constraints (or the best-F1 one without costs)."
         ),
     )
-    p.add_argument("--data", required=True, help="CSV or Parquet file with one row per decision.")
-    p.add_argument("--label", required=True, help="Column with the true outcome.")
-    p.add_argument("--score", required=True, help="Column with the model's score (alert when score >= threshold).")
+    p.add_argument("--data", default=None, help="CSV or Parquet file with one row per decision.")
+    p.add_argument("--label", default=None, help="Column with the true outcome.")
+    p.add_argument("--score", default=None, help="Column with the model's score (alert when score >= threshold).")
     p.add_argument("--positive", help="The label value to detect, when labels are not 0/1 (e.g. fraud).")
     p.add_argument("--value", help="Column with a value per row (e.g. amount); without --cost-fn a miss costs this value.")
     p.add_argument("--group", help="Column with groups for the per-group table.")
     p.add_argument("--cost-fp", type=float, help="Cost of one false alarm.")
     p.add_argument("--cost-fn", type=float, help="Cost of one missed positive.")
     p.add_argument("--volume-per-day", type=float, help="Decisions a day (for alerts per day and cost per month).")
+    p.add_argument("--currency", default=None, metavar="CODE", help="Currency of the costs and values (default EUR).")
+    p.add_argument("--record", default=None, metavar="FILE",
+                   help="Decision record: missing flags come from its project (data, columns, currency, volume).")
     p.add_argument("--constraint", action="extend", nargs="+", default=[], metavar="EXPR",
                    help="e.g. 'fnr<=0.05' 'precision>=0.2' 'alerts_per_day<=300'.")
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    from ._regression import add_regression_args
+
+    add_regression_args(p, tradeoff=True)
     p.set_defaults(func=run)
 
 
@@ -36,16 +44,38 @@ def _costs(args: argparse.Namespace) -> dict | None:
     if args.cost_fp is None and args.cost_fn is None:
         return None
     costs = {"cost_fp": args.cost_fp or 0.0, "cost_fn": args.cost_fn or 0.0}
+    if args.currency:
+        costs["currency"] = args.currency
     if args.cost_fn is None and args.value:
         costs.update(fn_cost_from_value=True, value_column=args.value)
     return costs
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.inputs import read_table, require_columns
+    from ..core.inputs import require_columns
     from ..core.tradeoff import Tradeoff
+    from ._project_args import fill_from_project, read_arg_table, require_args
 
-    frame = read_table(args.data).frame
+    fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
+                             "prediction": "columns.prediction", "positive": "columns.positive", "value": "columns.value",
+                             "group": "columns.groups[0]", "volume_per_day": "volume_per_day", "currency": "currency",
+                             "task": "task"})
+    require_args(args, {"data": "--data", "label": "--label"},
+                 project_hint={"data": "sources.validation", "label": "columns.label"})
+    if args.currency:
+        from ..core.sections.project import CURRENCY_INVALID, known_currency
+
+        args.currency = args.currency.strip().upper()
+        if not known_currency(args.currency):
+            raise AipmError("--currency: " + CURRENCY_INVALID.format(value=args.currency) + ".")
+    if getattr(args, "task", None) == "regression":
+        from ._regression import tradeoff as regression_tradeoff
+
+        return regression_tradeoff(args)
+    if not args.score:
+        raise AipmError("--score is required (the model's score per row; with --record FILE the project's columns.score); "
+                        "for a model that predicts a number use --task regression --prediction COL.")
+    frame = read_arg_table(args, "data")
     require_columns(frame, [args.label, args.score, args.value, args.group])
     t = Tradeoff(
         frame[args.label], frame[args.score],

@@ -652,7 +652,7 @@ def _history(record: Any) -> BriefSection:
     if len(hist) > len(shown):
         s.paragraphs.append(f"The last {len(shown)} of {len(hist)} changes; the record file holds them all.")
     s.tables.append(Table(["When", "Who", "Section", "Iteration", "What"],
-                          [[when(c.when), c.who or "", c.section, str(c.iteration), c.what] for c in shown]))
+                          [[when(c.when), c.who or "unknown", c.section, str(c.iteration), c.what] for c in shown]))
     return s
 
 

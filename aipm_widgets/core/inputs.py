@@ -261,6 +261,8 @@ def binary_labels(
             raise InputDataError(POSITIVE_NOT_FOUND.format(positive=positive, name=name, values=_values_preview(values)))
         out[~missing] = np.asarray(matches, dtype=np.int8)
     else:
+        if len(values) > 2 and _looks_continuous(values):
+            raise InputDataError(LOOKS_NUMERIC.format(name=name, k=len(values), values=_values_preview(values)))
         if len(values) > 2:
             raise InputDataError(
                 NOT_BINARY.format(name=name, k=len(values), values=_values_preview(values), example=_plain(values[0]))
@@ -280,6 +282,23 @@ def binary_labels(
     if len(known) and (known.min() == known.max()):
         raise InputDataError(SINGLE_CLASS.format(name=name, value=int(known[0]), n=len(known)))
     return out if allow_missing else out.astype(np.int8)
+
+
+LOOKS_NUMERIC = (
+    "The label column {name!r} holds {k:,} different numbers ({values}): it looks like a quantity to predict "
+    "(a price, a time, an amount), not a yes/no outcome. For a model that predicts a number use --task regression "
+    "with --prediction COL (the predicted value), or turn the label into yes/no first."
+)
+
+
+def _looks_continuous(values: Any) -> bool:
+    """Many distinct numbers, or numbers with fractions: a regression target, not classes."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    arr = arr[np.isfinite(arr)]
+    return len(arr) > 20 or bool(np.any(arr != np.round(arr)))
 
 
 def scores(s: Any, *, name: str = "score") -> np.ndarray:
@@ -318,4 +337,4 @@ def same_length(**arrays: Any) -> int:
     return items[0][1] if items else 0
 
 
-__all__ += ["same_length", "ASK_POSITIVE", "POSITIVE_NOT_FOUND", "NOT_NUMERIC", "BINARY_FILE", "NO_HEADER"]
+__all__ += ["LOOKS_NUMERIC", "same_length", "ASK_POSITIVE", "POSITIVE_NOT_FOUND", "NOT_NUMERIC", "BINARY_FILE", "NO_HEADER"]

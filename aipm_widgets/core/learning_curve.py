@@ -101,15 +101,20 @@ class LabelsNeeded:
 
     def sentence(self) -> str:
         cur = self.mean_scores[-1]
-        base = f"With {int(self.sizes[-1]):,} training labels the {self.metric} is {cur:.3f}. "
+        neg = self.metric.startswith("neg_")
+        name = self.metric[4:].replace("mean_absolute_error", "MAE") if neg else self.metric
+        show = (lambda v: f"{-v:.3g}") if neg else (lambda v: f"{v:.3f}")  # noqa: E731
+        target = f"{-self.target:g}" if neg else f"{self.target:g}"
+        base = f"With {int(self.sizes[-1]):,} training labels the {name} is {show(cur)}. "
         if cur >= self.target:
-            base += f"The target {self.target:g} is already reached."
+            base += f"The target {target} is already reached."
         elif math.isinf(self.needed):
-            base += f"The fitted curve levels off at {self.fit.top:.3f}, below the target {self.target:g}: more labels alone will not get there."
+            base += (f"The fitted curve levels off at {show(self.fit.top)}, "
+                     f"{'above' if neg else 'below'} the target {target}: more labels alone will not get there.")
         else:
             hi = "more than 1e9" if math.isinf(self.high) else f"{self.high:,.0f}"
             base += (
-                f"Reaching {self.target:g} needs about {self.needed:,.0f} labels (80% interval {self.low:,.0f} to {hi})."
+                f"Reaching {target} needs about {self.needed:,.0f} labels (80% interval {self.low:,.0f} to {hi})."
             )
         if self.warnings:
             base += " Not trustworthy: " + " ".join(self.warnings)
@@ -151,6 +156,7 @@ def labels_needed(
     cv: int = 5,
     n_boot: int = 200,
     random_state: int = 0,
+    task: str = "binary",
 ) -> LabelsNeeded:
     """Measure a learning curve and extrapolate the labels needed to reach ``target``.
 
@@ -167,13 +173,16 @@ def labels_needed(
         Training sizes (fractions or counts); default 6 sizes from 10% to 100% on a log scale.
     cv : int
         Stratified folds; the bootstrap resamples these folds.
+    task : str
+        ``"regression"`` for a model that predicts a number: plain folds, a gradient-boosted regressor, and the
+        metric ``neg_mean_absolute_error`` (``target`` is then the MAE to reach, e.g. 3.0 minutes).
 
     Returns
     -------
     LabelsNeeded
     """
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold, learning_curve
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.model_selection import KFold, StratifiedKFold, learning_curve
 
     from .label_noise import model_matrix
 
@@ -181,14 +190,25 @@ def labels_needed(
     y = np.asarray(y)
     if pd.isna(y).any():
         raise InputDataError("Some rows have no label; leave them out before measuring a learning curve.")
-    if model is None:
+    regression = task == "regression"
+    if regression:
+        if metric == "roc_auc":
+            metric = "neg_mean_absolute_error"
+        if metric.startswith("neg_") and target > 0:
+            target = -float(target)  # scikit-learn's scorers are higher-is-better: an MAE of 3 is -3
+    if model is None and regression:
+        model = HistGradientBoostingRegressor(max_iter=60, learning_rate=0.15, max_leaf_nodes=15, min_samples_leaf=20,
+                                              early_stopping=False, categorical_features="from_dtype",
+                                              random_state=random_state)
+    elif model is None:
         model = HistGradientBoostingClassifier(
             max_iter=60, learning_rate=0.15, max_leaf_nodes=15, min_samples_leaf=20, early_stopping=False,
             categorical_features="from_dtype", random_state=random_state,
         )
     if sizes is None:
         sizes = np.geomspace(0.1, 1.0, 6)
-    folds = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    folds = (KFold if regression else StratifiedKFold)(cv, shuffle=True, random_state=random_state)
+    upper = 0.0 if metric.startswith("neg_") else 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         n_abs, _, test = learning_curve(
@@ -199,13 +219,13 @@ def labels_needed(
     n_abs, test = n_abs[ok], test[ok]
     if len(n_abs) < 3:
         raise InputDataError("Too few rows of each class to measure a learning curve; label more data first.")
-    fit = fit_power_law(n_abs, test.mean(axis=1))
+    fit = fit_power_law(n_abs, test.mean(axis=1), upper=upper)
     needed = fit.labels_for(target)
     rng = np.random.default_rng(random_state)
     boots = []
     for _ in range(n_boot):
         cols = rng.integers(0, test.shape[1], test.shape[1])
-        boots.append(fit_power_law(n_abs, test[:, cols].mean(axis=1)).labels_for(target))
+        boots.append(fit_power_law(n_abs, test[:, cols].mean(axis=1), upper=upper).labels_for(target))
     boots = np.asarray(boots)
     # "lower"/"higher" pick observed values: no arithmetic on the infinite answers of curves that level off.
     low, high = float(np.quantile(boots, 0.1, method="lower")), float(np.quantile(boots, 0.9, method="higher"))

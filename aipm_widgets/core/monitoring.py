@@ -441,8 +441,13 @@ def run_monitoring(
     engine: str | None = None,
     spark_master: str | None = None,
     progress: Any = None,
+    task: str | None = None,
+    **task_options: Any,
 ) -> MonitoringResult:
     """Monitor ``current`` (production) against ``reference`` window by window.
+
+    ``task="regression"`` hands over to :func:`aipm_widgets.core.monitoring_regression.run_regression_monitoring`
+    (``label`` = the actual value, ``prediction`` = the predicted number; ``task_options`` such as ``unit``).
 
     Parameters
     ----------
@@ -478,10 +483,20 @@ def run_monitoring(
         as the steps finish; ``spark_master`` (default ``local[*]``, or the notebook's active session) for ``spark``.
     """
     if engine not in (None, "pandas") or not isinstance(current, pd.DataFrame):
-        args = {k: v for k, v in locals().items() if k not in {"reference", "current", "engine"}}
+        args = {k: v for k, v in locals().items() if k not in {"reference", "current", "engine", "task_options"}}
         from .engines import monitor_source
 
-        return monitor_source(reference, current, engine=engine, **args)
+        return monitor_source(reference, current, engine=engine, **args, **task_options)
+    if task == "regression":
+        from .monitoring_regression import run_regression_monitoring
+
+        return run_regression_monitoring(
+            reference, current, label=label, prediction=prediction, features=features, timestamp=timestamp,
+            window=window, window_rows=window_rows, triggers=triggers, method=method,
+            per_column_method=per_column_method, drift_threshold=drift_threshold, threshold_mode=threshold_mode,
+            id_column=id_column, min_label_coverage=min_label_coverage, label_date=label_date, **task_options)
+    if task_options:
+        raise InputDataError(f"Unknown option(s) for monitoring: {', '.join(sorted(task_options))}.")
     notes: list[str] = []
     if not isinstance(reference, pd.DataFrame) or not isinstance(current, pd.DataFrame):
         raise InputDataError("reference and current must be tables (pandas DataFrames).")
@@ -489,6 +504,11 @@ def run_monitoring(
         raise InputDataError("The reference table has no rows; give the validation or launch-period data.")
     if len(current) == 0:
         raise InputDataError("The production table has no rows; nothing to monitor.")
+    if label and label not in current.columns and label in reference.columns:
+        # The usual layout early after launch: labels in the reference, none yet in the production log.
+        notes.append(f"The production data has no {label!r} column: performance is estimated from the reference's "
+                     "labels (no realized performance until labels arrive).")
+        current = current.assign(**{label: np.nan})
     special = [c for c in (timestamp if window_rows is None else None, label, score, prediction, id_column, label_date) if c]
     require_columns(current, special)
     require_columns(reference, [c for c in (label, score, prediction) if c])
@@ -551,14 +571,17 @@ def run_monitoring(
         if (y_ref < 0).all():
             notes.append(f"The reference has no labels in {label!r}: no calibration, so no estimated performance.")
         try:
-            y_cur = binary_labels(current[label], positive=positive, name=label, allow_missing=True, min_rows=0)
+            if current[label].notna().any():
+                y_cur = binary_labels(current[label], positive=positive, name=label, allow_missing=True, min_rows=0)
+            else:  # no label has arrived yet
+                y_cur = np.full(len(current), -1, dtype=np.int8)
         except InputDataError as exc:
             if "only one class" not in str(exc):
                 raise
             # One class among the labels that arrived so far is possible early on: keep them.
             y_cur = binary_labels(pd.concat([reference[label], current[label]]), positive=positive, name=label,
                                   allow_missing=True)[len(reference):]
-        if (y_ref >= 0).any():
+        if (y_ref >= 0).any() and (y_cur >= 0).any():
             lr = pd.DataFrame({"label": np.where(y_ref >= 0, y_ref, np.nan)})
             lc = pd.DataFrame({"label": np.where(y_cur >= 0, y_cur, np.nan)})
             ld = compute_drift(lr, lc, codes, len(labels), features=["label"], window_labels=labels)

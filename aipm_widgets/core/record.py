@@ -28,7 +28,7 @@ Examples
 
 from __future__ import annotations
 
-import getpass
+import functools
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +56,7 @@ from .sections import (
     ScopingSection,
     Section,
 )
+from .sections.project import Project
 from .storage import atomic_write_text, file_lock
 
 __all__ = [
@@ -83,15 +84,65 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def current_user() -> str | None:
-    """Who is saving, if known: ``$AIPM_USER``, else the login name."""
-    who = os.environ.get("AIPM_USER")
-    if who:
-        return who
+USER_FILE_NAME = "user"
+"""The file under ``$XDG_CONFIG_HOME/aipm-workbook/`` (default ``~/.config``) holding the saver's name."""
+
+
+def user_config_path() -> Path:
+    """Where this machine keeps the name asked once (``$XDG_CONFIG_HOME/aipm-workbook/user``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "aipm-workbook" / USER_FILE_NAME
+
+
+def save_user(name: str) -> Path:
+    """Remember ``name`` on this machine as who saves decisions (the start page asks once)."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise RecordError("Type a name (yours, or your team's) to record who made the decisions.")
+    if len(name) > 200:
+        raise RecordError("That name is longer than 200 characters; type a shorter one.")
+    path = user_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, name + "\n")
+    return path
+
+
+def saved_user() -> str | None:
+    """The name saved on this machine with :func:`save_user`, if any."""
     try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
+        text = user_config_path().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
         return None
+    return text.splitlines()[0].strip() if text else None
+
+
+@functools.lru_cache(maxsize=1)
+def _git_user_name() -> str | None:
+    """``git config user.name``, asked once per process (a save must not spawn git every time)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("git"):
+        return None
+    try:
+        out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    name = out.stdout.strip()
+    return name or None
+
+
+def current_user(explicit: str | None = None) -> str | None:
+    """Who is saving: ``explicit``, else ``$AIPM_USER``, else the name saved on this machine (start page or
+    ``aipm project set user=NAME``), else ``git config user.name``, else None (shown as "unknown").
+
+    The operating system's login name is never used: in containers and on Binder it is "root" or "jovyan",
+    which says nothing about who decided.
+    """
+    for who in (explicit, os.environ.get("AIPM_USER"), saved_user(), _git_user_name()):
+        if who and str(who).strip():
+            return str(who).strip()
+    return None
 
 
 class Change(RecordModel):
@@ -102,22 +153,6 @@ class Change(RecordModel):
     section: str = Field(..., description="Which section changed (or 'project').")
     what: str = Field(..., description="What changed, in plain words.")
     iteration: int = Field(1, ge=1, description="The product iteration (model version) at the time.")
-
-
-class Project(RecordModel):
-    """Who the record belongs to."""
-
-    name: str = Field("Untitled AI product", description="The product or use case's name.")
-    owners: list[str] = Field(default_factory=list, description="Accountable people or teams.")
-    description: str | None = Field(None, description="One paragraph: what the product is for.")
-    created: datetime = Field(default_factory=_now)
-    iteration: int = Field(
-        1, ge=1, description="Model version being worked on; a new model re-enters metric selection and monitoring."
-    )
-    previous_iterations: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Metric and monitoring decisions of earlier iterations, kept for comparison in the brief.",
-    )
 
 
 class DecisionRecord(RecordModel):
@@ -134,10 +169,11 @@ class DecisionRecord(RecordModel):
     history: list[Change] = Field(default_factory=list)
 
     @classmethod
-    def new(cls, name: str = "Untitled AI product", owners: list[str] | None = None, **project: Any):
-        """A fresh record for a new project."""
+    def new(cls, name: str = "Untitled AI product", owners: list[str] | None = None, *, who: str | None = None,
+            **project: Any):
+        """A fresh record for a new project (``project`` holds the other fields of :class:`Project`)."""
         rec = cls(project=Project(name=name, owners=list(owners or []), **project))
-        rec.history.append(Change(who=current_user(), section="project", what=f"Created the record for {name!r}"))
+        rec.history.append(Change(who=current_user(who), section="project", what=f"Created the record for {name!r}"))
         return rec
 
     def section(self, name: str) -> Section:
@@ -354,4 +390,4 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-__all__ += ["parse_record", "current_user", "MAX_RECORD_BYTES"]
+__all__ += ["parse_record", "current_user", "save_user", "saved_user", "user_config_path", "MAX_RECORD_BYTES"]

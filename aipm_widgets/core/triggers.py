@@ -35,8 +35,11 @@ from .errors import AipmError
 
 __all__ = ["Trigger", "TriggerResult", "parse_trigger", "evaluate_trigger", "MEASURES", "BAD_TRIGGER"]
 
+REGRESSION_METRICS = ("mae", "rmse")
+"""Forecast error measures a trigger may name (``estimated mae > 4.5``); lower is better."""
 MEASURES = {
     **{f"{kind}.{m}": f"{kind} {m}" for kind in ("estimated", "realized") for m in ("recall", "precision", "f1", "roc_auc")},
+    **{f"{kind}.{m}": f"{kind} {m.upper()}" for kind in ("estimated", "realized") for m in REGRESSION_METRICS},
     "drift_share": "share of features drifted",
     "cost_per_1000": "cost per 1,000 decisions",
     "cost_change": "cost per 1,000 change on launch",
@@ -46,7 +49,7 @@ MEASURES = {
 BAD_TRIGGER = (
     "Could not read the trigger {text!r}. Write it like 'estimated recall < 0.90 for 2 consecutive windows', "
     "'>= 30 % of features drifted', 'cost per 1,000 up 20 % on launch' or 'concept drift for 1 window'. "
-    "Measures: estimated/realized recall, precision, f1, roc_auc; drift share; cost per 1,000; concept drift; score drift."
+    "Measures: estimated/realized recall, precision, f1, roc_auc (a forecast: mae, rmse); drift share; cost per 1,000; concept drift; score drift."
 )
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=<": "<=", "=>": ">=", "≤": "<=", "≥": ">="}
 _NUM = r"(?P<value>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<pct>%|percent)?"
@@ -94,7 +97,7 @@ def _measure(name: str, text: str) -> str:
     name = name.replace("roc auc", "roc_auc").replace("auc", "roc_auc").replace("roc_roc_auc", "roc_auc")
     name = name.replace("f1 score", "f1").replace("actual", "realized").replace("observed", "realized")
     words = name.split()
-    metrics = {"recall", "precision", "f1", "roc_auc"}
+    metrics = {"recall", "precision", "f1", "roc_auc", *REGRESSION_METRICS}
     if words and words[-1] in metrics:
         kind = words[0] if len(words) == 2 and words[0] in {"estimated", "realized"} else None
         if len(words) == 1 or kind:

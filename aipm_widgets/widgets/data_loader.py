@@ -17,6 +17,7 @@ import pandas as pd
 from ..core.assessment import guess_roles, parse_date_columns
 from ..core.errors import InputDataError
 from ..core.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
+from ..core.paths import allowed_path  # re-exported: widgets import it from here
 from ._base import MessageArea, esc, guarded
 
 __all__ = ["DataLoader", "NONE", "allowed_path", "picker", "numeric_columns", "fill_positive_picker", "chosen_positive"]
@@ -46,27 +47,6 @@ def chosen_positive(dropdown: W.Dropdown, frame: pd.DataFrame, label: str) -> An
     if dropdown.value in (None, NONE):
         return None
     return next((v for v in pd.unique(frame[label].dropna()) if str(v) == dropdown.value), dropdown.value)
-
-
-def allowed_path(text: str) -> Path:
-    """Resolve a typed path, refusing files outside the workbook's folder.
-
-    A dashboard visitor types this text, and the table's values are shown back: reading any file the
-    server can read would leak it. Only files under the working folder (where the notebooks and the
-    record live) or under ``$AIPM_DATA_DIR`` are read.
-    """
-    import os
-
-    path = Path(text).expanduser()
-    resolved = (Path.cwd() / path).resolve() if not path.is_absolute() else path.resolve()
-    roots = [Path.cwd().resolve()] + [Path(p).expanduser().resolve() for p in os.environ.get("AIPM_DATA_DIR", "").split(os.pathsep) if p]
-    if not any(resolved == root or root in resolved.parents for root in roots):
-        raise InputDataError(
-            f"{text}: for safety the dashboard only reads files inside {roots[0]}"
-            + (" or AIPM_DATA_DIR" if len(roots) > 1 else "")
-            + ". Copy the file there, upload it, or set AIPM_DATA_DIR to the folder that holds it."
-        )
-    return resolved
 
 
 class DataLoader(W.VBox):

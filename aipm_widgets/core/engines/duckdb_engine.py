@@ -33,6 +33,10 @@ class DuckDBEngine:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET enable_progress_bar = false")  # progress is ours (tqdm, the page's bar)
+        import tempfile
+
+        # Spills beyond memory_limit go to the system's temporary folder, not a .tmp folder in the working directory.
+        self.con.execute("SET temp_directory = ?", [os.path.join(tempfile.gettempdir(), "aipm_duckdb_spill")])
         if memory_limit or os.environ.get("AIPM_DUCKDB_MEMORY"):
             self.con.execute("SET memory_limit = ?", [memory_limit or os.environ["AIPM_DUCKDB_MEMORY"]])
         if threads:

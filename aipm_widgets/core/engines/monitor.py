@@ -74,6 +74,9 @@ def monitor_with_engine(
             progress(what, share)
 
     notes: list[str] = []
+    if _.get("task") not in (None, "binary"):
+        raise InputDataError(f"The {eng.name} engine monitors binary classifiers (a score and a 0/1 label); for "
+                             f"task {_['task']!r} use the pandas engine.")
     if not isinstance(reference, pd.DataFrame):
         raise InputDataError("The reference must be a table in memory (a pandas DataFrame).")
     if len(reference) == 0:

@@ -39,9 +39,26 @@ class Confusion(RecordModel):
     fn: int = 0
 
 
+class RegressionDecision(RecordModel):
+    """A forecast's decision (task ``regression``): the tolerance, the offset and the cost of errors."""
+
+    prediction_column: str | None = None
+    unit: str | None = Field(None, description="The target's unit (minutes, EUR, items).")
+    offset: float | None = Field(None, description="Added to every prediction (e.g. a safety margin on a promise).")
+    tolerance: dict | None = Field(None, description="kind (relative|absolute), value, text (e.g. '±10%').")
+    cost_under: float | None = Field(None, description="Cost per unit the prediction is below the actual value.")
+    cost_over: float | None = Field(None, description="Cost per unit the prediction is above the actual value.")
+    currency: str | None = None
+    cost_per_1000: MetricValue | None = None
+    optimal_offset: float | None = Field(None, description="The offset with the lowest cost when it was saved.")
+    sentence: str | None = Field(None, description="The headline in words, e.g. '9 in 10 estimates within ±10%'.")
+    in_ten: str | None = None
+
+
 class MetricsSection(Section):
     """The chosen operating point: threshold, costs, constraints and the measured metrics with intervals."""
 
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary, as records before it).")
     threshold: float | None = Field(None, description="Alert when score >= threshold.")
     chosen_metric: str | None = Field(None, description="What the threshold optimises: cost, f1, recall, ...")
     score_column: str | None = None
@@ -62,3 +79,4 @@ class MetricsSection(Section):
     natural_frequencies: dict | None = Field(None, description="per, positives, caught, missed, false_alarms, sentence.")
     baseline: dict | None = Field(None, description="The rule-based minimum viable model on the same axes.")
     groups: list[dict] = Field(default_factory=list, description="Per-group metrics at the threshold.")
+    regression: RegressionDecision | None = Field(None, description="Task regression: tolerance, offset and costs.")

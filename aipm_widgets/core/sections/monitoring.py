@@ -46,11 +46,14 @@ class LastRun(RecordModel):
     triggers_fired: dict[str, str] = Field(default_factory=dict, description="trigger text -> first window it fired")
     expected_chance_alerts: float | None = None
     summary: str | None = None
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary).")
+    reference_metrics: dict[str, float] = Field(default_factory=dict, description="Task regression: mae, rmse on the reference.")
 
 
 class MonitoringSection(Section):
     """What is monitored, how, which triggers mean 'retrain', and what the last run found."""
 
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary).")
     reference_description: str | None = Field(None, description="Which data is the reference (e.g. validation 2025-04..05).")
     window: str | None = Field(None, description="Window size: day, week, month or 'N rows'.")
     features: list[str] = Field(default_factory=list)

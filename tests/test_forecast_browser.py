@@ -1,0 +1,94 @@
+"""Tier 4: the ForecastExplorer in Voila, its offset slider moved with the keyboard (delivery demo)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import _server_env, assert_no_error_output, free_port, open_dashboard, wait_http
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(os.environ.get("AIPM_SHOTS", "/work/coord/shots/issue-11-regression"))
+CELL = """\
+from aipm_widgets.core.demo_delivery import load_delivery, demo_settings
+from aipm_widgets.widgets.forecast_explorer import ForecastExplorer
+ex, s = load_delivery(), demo_settings()
+ForecastExplorer.from_frame(ex.validation, label=ex.columns["label"], prediction=ex.columns["prediction"],
+                            group="zone", cost_under=s["cost_under"], cost_over=s["cost_over"],
+                            tolerance=s["tolerance"], unit=ex.unit, currency=ex.currency)
+"""
+
+
+def _keep(path: Path) -> None:
+    try:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SHOTS / path.name)
+    except OSError:
+        pass  # the copy is for people; the test does not depend on it
+
+
+@pytest.fixture
+def forecast_voila(tmp_path, chromium_path):
+    import nbformat
+
+    from aipm_widgets.cli.cmd_project import voila_command
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# If your model predicts a number"), nbformat.v4.new_code_cell(CELL)]
+    nbformat.write(nb, tmp_path / "forecast.ipynb")
+    port = free_port()
+    env = _server_env(tmp_path)
+    env["OMP_NUM_THREADS"] = "1"
+    with open(tmp_path / "voila.log", "w") as log:
+        proc = subprocess.Popen(voila_command(tmp_path, port=port), cwd=tmp_path, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_http(base + "/", proc)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def test_offset_slider_by_keyboard_changes_numbers(page, forecast_voila, tmp_path):
+    outside = []
+
+    def only_loopback(route):
+        # Voila's page template asks a public CDN for an icon font (not this widget's doing): nothing may leave.
+        if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            return route.continue_()
+        outside.append(route.request.url)
+        return route.abort()
+
+    page.route("**/*", only_loopback)
+    open_dashboard(page, forecast_voila, "forecast.ipynb", ready_selector=".aipm-forecast-headline")
+    headline = page.locator(".aipm-forecast-headline")
+    before = headline.inner_text()
+    assert "estimates within ±10%" in before
+    assert "import " not in page.inner_text("body"), "Voila must not show code"
+    handle = page.locator(".aipm-forecast-explorer .widget-slider .noUi-handle").first
+    handle.focus()
+    for _ in range(40):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(before) => document.querySelector('.aipm-forecast-headline').innerText !== before", arg=before, timeout=30_000
+    )
+    after = headline.inner_text()
+    assert after != before and "too high" in after
+    page.get_by_role("button", name="Go to the cost-optimal offset").click()
+    page.wait_for_function("() => document.body.innerText.includes('lowest cost of errors')", timeout=30_000)
+    page.set_viewport_size({"width": 1400, "height": 1700})
+    page.wait_for_timeout(500)
+    shot = tmp_path / "forecast_explorer.png"
+    page.locator(".aipm-forecast-explorer").screenshot(path=str(shot))
+    _keep(shot)
+    assert_no_error_output(page)
+    assert all("fontawesome" in u for u in outside), f"requests tried to leave loopback: {outside[:5]}"
