@@ -12,7 +12,8 @@ from typing import Any
 
 from ..core.errors import AipmError
 
-__all__ = ["add_task_args", "is_multiclass", "run_tradeoff", "run_monitor_args", "run_assess_extra", "run_fairness"]
+__all__ = ["add_task_args", "is_multiclass", "monitor_kwargs", "run_tradeoff", "run_assess_extra", "run_fairness"]
+
 
 def add_task_args(p, *, tradeoff: bool = False) -> None:
     """``--task`` and the multiclass flags (all default None, so a project in ``--record`` can fill them)."""

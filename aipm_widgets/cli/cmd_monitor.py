@@ -20,7 +20,8 @@ def register(sub) -> None:
     p.add_argument("--reference", default=None, metavar="FILE",
                    help="reference data with labels (CSV or Parquet; default: the --record project's validation source)")
     p.add_argument("--current", default=None, metavar="FILE",
-                   help="production data (CSV or Parquet; default: the --record project's production source)")
+                   help="production data: CSV or Parquet, with --engine duckdb|spark a Parquet file, folder or glob "
+                   "(default: the --record project's production source)")
     p.add_argument("--timestamp", default=None, metavar="COL", help="timestamp column (default: 'timestamp' if present)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--window", choices=["day", "week", "month"], default=None, help="period window (default: week)")
@@ -41,8 +42,13 @@ def register(sub) -> None:
                    help="retraining trigger, e.g. 'estimated recall < 0.9 for 2 consecutive windows' (repeatable)")
     p.add_argument("--volume-per-day", default=None, type=float, metavar="N", help="decisions per day (default: from the record)")
     p.add_argument("--record", default=None, metavar="FILE",
-                   help="decision record: missing flags come from its project (data, columns, volume); "
+                   help="decision record: missing flags come from its project (data, columns, volume, engine); "
                    "threshold/costs/triggers from its stages; the run is saved into it")
+    p.add_argument("--engine", choices=["pandas", "duckdb", "spark"], default=None,
+                   help="where production data is aggregated: pandas (in memory, the default), duckdb (Parquet larger "
+                   "than memory, on this machine) or spark (a cluster, or local[*]); default: the project's engine")
+    p.add_argument("--spark-master", default=None, metavar="URL",
+                   help="Spark master for --engine spark (default: local[*]), e.g. spark://host:7077 or yarn")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--html", default=None, metavar="OUT", help="write an evidently DataDriftPreset report of the last window")
     from ._multiclass import add_task_args
@@ -58,20 +64,32 @@ def run(args) -> int:
     from ..core.errors import AipmError
     from ..core.monitoring import decided_metric, run_monitoring, settings_from_record
 
-    from ._project_args import fill_from_project, read_arg_table, require_args
+    from ..core.engines import check_engine, read_parquet_source
+    from ._project_args import fill_from_project, project_frame, read_arg_table, require_args
 
     fill_from_project(args, {"reference": "sources.validation", "current": "sources.production",
                              "timestamp": "columns.timestamp", "label": "columns.label", "positive": "columns.positive",
                              "score": "columns.score", "prediction": "columns.prediction", "features": "columns.features",
                              "id_column": "columns.id", "volume_per_day": "volume_per_day", "task": "task",
-                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix",
+                             "engine": "engine"})
     require_args(args, {"reference": "--reference", "current": "--current"},
                  project_hint={"reference": "sources.validation", "current": "sources.production"})
+    engine = check_engine(args.engine)
     ref = read_arg_table(args, "reference")
-    cur = read_arg_table(args, "current")
+    if engine != "pandas":
+        if project_frame(args, "current") is not None:
+            raise AipmError(f"The {engine} engine reads production data from Parquet; the demo's table is in memory: "
+                            "give --current FILE|FOLDER|GLOB or use --engine pandas.")
+        cur = args.current  # stays where it is; the engine reads it
+        columns = _source_columns(args.current, engine)
+    else:
+        cur = (read_parquet_source(args.current) if project_frame(args, "current") is None
+               and _is_parquet_source(str(args.current)) else read_arg_table(args, "current"))
+        columns = list(cur.columns)
     timestamp = args.timestamp
     if timestamp is None and args.window_rows is None:
-        if "timestamp" in cur.columns:
+        if "timestamp" in columns:
             timestamp = "timestamp"
         else:
             raise AipmError("No --timestamp column given (and none called 'timestamp'); name one or use --window-rows N.")
@@ -120,3 +138,18 @@ def run(args) -> int:
         for n in res.notes:
             print(f"  note: {n}", file=sys.stderr)
     return 1 if res.alerts else 0
+
+
+def _is_parquet_source(source: str) -> bool:
+    import os
+
+    return os.path.isdir(source) or any(ch in source for ch in "*?[") or source.lower().endswith((".parquet", ".pq"))
+
+
+def _source_columns(source: str, engine: str) -> list[str]:
+    """The column names of a Parquet source, read from its first file's footer (no rows read)."""
+    import pyarrow.parquet as pq
+
+    from ..core.engines import _checked_parquet
+
+    return list(pq.read_schema(_checked_parquet(source, engine)[0]).names)

@@ -89,6 +89,9 @@ class MonitoringResult:
         if label not in self.labels:
             raise InputDataError(f"No window {label!r}; windows are {', '.join(self.labels[:5])} ...")
         codes = self.settings["codes"]
+        if codes is None:
+            raise InputDataError(f"The rows of window {label!r} stayed in the {self.settings.get('engine')} engine; "
+                                 "per-row views need --engine pandas.")
         return self.settings["current_frame"][codes == self.labels.index(label)]
 
     def check_against_card(self, card: Mapping[str, Any]) -> str:
@@ -231,6 +234,8 @@ class MonitoringResult:
                 feats[f] = {"method": self.drift.method[f], "score": num(self.drift.score.loc[f, lab]),
                             "threshold": num(self.drift.threshold.loc[f, lab]), "drift": bool(self.drift.drift.loc[f, lab]),
                             "n": int(self.drift.n.loc[f, lab])}
+                if self.drift.bound is not None and f in self.drift.bound.index:
+                    feats[f]["score_bound"] = num(self.drift.bound.loc[f, lab])
             entry: dict[str, Any] = {"window": lab, "start": w.start, "end": w.end, "n": w.n, "features": feats,
                                      "drift_share": num(self.drift.drift_share.iloc[i])}
             if self.score_drift is not None:
@@ -505,6 +510,9 @@ def run_monitoring(
     min_label_coverage: float = MIN_LABEL_COVERAGE,
     volume_per_day: float | None = None,
     metric: str | None = None,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    progress: Any = None,
     task: str | None = None,
     **task_options: Any,
 ) -> MonitoringResult:
@@ -547,7 +555,17 @@ def run_monitoring(
     metric : str, optional
         The performance metric the summary speaks of (``roc_auc``, ``recall``, ``precision``, ``f1``); default
         from stage 4's decided metric via :func:`decided_metric`.
+    engine : {"pandas", "duckdb", "spark"}, optional
+        Where production data is aggregated (default pandas, in memory). ``duckdb`` and ``spark`` take ``current``
+        as Parquet file(s), a folder or a glob (``spark`` also a Spark DataFrame) and aggregate counts per
+        (window, feature, bin) there; see :mod:`aipm_widgets.core.engines`. ``progress(step, share)`` is called
+        as the steps finish; ``spark_master`` (default ``local[*]``, or the notebook's active session) for ``spark``.
     """
+    if engine not in (None, "pandas") or not isinstance(current, pd.DataFrame):
+        args = {k: v for k, v in locals().items() if k not in {"reference", "current", "engine", "task_options"}}
+        from .engines import monitor_source
+
+        return monitor_source(reference, current, engine=engine, **args, **task_options)
     if task == "multiclass":
         from .monitoring_multiclass import run_monitoring_multiclass
 
@@ -777,6 +795,24 @@ def run_monitoring(
     elif score and not label:
         notes.append("No label column: realized performance and calibration are not available.")
 
+    results, alerts = _triggers_and_alerts(labels, table, score_drift, label_drift, perf, cost, ref_metrics, ref_cost,
+                                           triggers, min_label_coverage, notes)
+    settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day, "features": features,
+                "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
+                "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current,
+                "column_differences": differences,
+                "metric": metric if metric in METRICS else "roc_auc"}
+    return MonitoringResult(
+        windows=wa.windows, window_kind=settings["window"], drift=table, score_drift=score_drift, label_drift=label_drift,
+        performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,
+        reference_cost_per_1000=ref_cost, reference_metrics=ref_metrics, concept_drift_from=concept_from,
+        settings=settings,
+    )
+
+
+def _triggers_and_alerts(labels, table, score_drift, label_drift, perf, cost, ref_metrics, ref_cost, triggers,
+                         min_label_coverage, notes) -> tuple[list[TriggerResult], list[Alert]]:
+    """Retraining triggers evaluated on the per-window measures, and the alerts in words (every engine ends here)."""
     # Triggers and alerts -----------------------------------------------------------------------------------
     trig_list = [parse_trigger(t) for t in (triggers if triggers is not None else DEFAULT_TRIGGERS)]
     values: dict[str, list[float]] = {"drift_share": [float(x) for x in table.drift_share]}
@@ -835,17 +871,7 @@ def run_monitoring(
             if r.fired_at == lab:
                 alerts.append(Alert(lab, "trigger", f"Retraining trigger fired: '{r.trigger.text}': {r.reason}."))
 
-    settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day, "features": features,
-                "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
-                "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current,
-                "column_differences": differences,
-                "metric": metric if metric in METRICS else "roc_auc"}
-    return MonitoringResult(
-        windows=wa.windows, window_kind=settings["window"], drift=table, score_drift=score_drift, label_drift=label_drift,
-        performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,
-        reference_cost_per_1000=ref_cost, reference_metrics=ref_metrics, concept_drift_from=concept_from,
-        settings=settings,
-    )
+    return results, alerts
 
 
 def _reference_false_alarm_rate(reference: pd.DataFrame, table: DriftTable, wa) -> dict[str, float]:

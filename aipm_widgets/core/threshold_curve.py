@@ -56,6 +56,9 @@ class ThresholdCurve:
     and, with ``value``, two running sums (16 bytes a row). The sort's permutation is freed after use.
     """
 
+    exact = True
+    """Counts at every threshold are exact (:class:`~aipm_widgets.core.threshold_curve_scale.BinnedThresholdCurve` is not)."""
+
     def __init__(self, y: np.ndarray, score: np.ndarray, value: np.ndarray | None = None) -> None:
         n = len(score)
         order = np.argsort(score)

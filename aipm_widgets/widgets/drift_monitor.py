@@ -102,7 +102,8 @@ class DriftMonitor(W.VBox):
         label_date: str | None = None, positive: Any = None,
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
         id_column: str | None = None, record_path: str | Path | None = None, reference_description: str | None = None,
-        report_dir: str | Path | None = None, fallback_costs: dict | None = None, **kwargs: Any,
+        report_dir: str | Path | None = None, fallback_costs: dict | None = None, engine: str | None = None,
+        **kwargs: Any,
     ) -> None:
         self.reference, self.current = reference, current
         self.record_path = Path(record_path) if record_path else default_record_path()
@@ -140,6 +141,17 @@ class DriftMonitor(W.VBox):
         self.summary.add_class("aipm-monitor-summary")
         self.window_size = W.Dropdown(options=[("Day", "day"), ("Week", "week"), ("Month", "month")], value=window,
                                       description="Window")
+        # Production as Parquet (a file, folder or glob): choose where it is aggregated, with a progress bar.
+        self.engine = None
+        self.progress = W.FloatProgress(min=0.0, max=1.0, description="", layout=W.Layout(display="none"))
+        if not isinstance(current, pd.DataFrame):
+            import importlib.util
+
+            options = [("In memory (pandas)", "pandas"), ("DuckDB (larger than memory)", "duckdb")]
+            if importlib.util.find_spec("pyspark") is not None:
+                options.append(("Spark", "spark"))
+            self.engine = W.Dropdown(options=options, value=engine or "duckdb", description="Engine")
+            self.engine.observe(self._recompute, names="value")
         self.mode = W.ToggleButtons(options=[("Fixed thresholds", "fixed"), ("Band from reference", "band")],
                                     value="fixed", description="Thresholds", style={"description_width": "initial"})
         self.feature = W.Dropdown(description="Feature")
@@ -175,7 +187,8 @@ class DriftMonitor(W.VBox):
         super().__init__([
             self.summary,
             self.how_to_read,
-            W.HBox([self.window_size, self.mode]),
+            W.HBox([self.window_size, self.mode] + ([self.engine] if self.engine is not None else [])),
+            self.progress,
             heat_title, self.heatmap,
             W.HBox([self.feature, self.window_pick]),
             W.HBox([self.timeline, self.distribution]),
@@ -193,8 +206,16 @@ class DriftMonitor(W.VBox):
     @guarded()
     def _recompute(self, *_: Any) -> None:
         triggers = [t for t in self.triggers_box.value.splitlines() if t.strip()]
-        self.result = run_monitoring(self.reference, self.current, window=self.window_size.value,
-                                     threshold_mode=self.mode.value, triggers=triggers, **self._kw)
+        engine = self.engine.value if self.engine is not None else None
+        if engine is not None:
+            self.progress.layout.display = ""
+        try:
+            self.result = run_monitoring(self.reference, self.current, window=self.window_size.value,
+                                         threshold_mode=self.mode.value, triggers=triggers, engine=engine,
+                                         progress=self._show_progress if engine else None, **self._kw)
+        finally:
+            self.progress.layout.display = "none"
+        self.report_button.disabled = engine not in (None, "pandas")
         res = self.result
         feats = res.drift.features
         first = res.first_drift()
@@ -212,6 +233,10 @@ class DriftMonitor(W.VBox):
         self._draw_selected()
         self._draw_performance()
         self._draw_alerts()
+
+    def _show_progress(self, step: str, share: float) -> None:
+        self.progress.value = float(share)
+        self.progress.description = step[:24]
 
     def _on_select(self, *_: Any) -> None:
         self._draw_selected()
