@@ -96,7 +96,7 @@ def test_sort_filter_and_drilldown(widget):
     assert html.index("<code>country</code>") < html.index("<code>hour</code>")
     widget.column.value = "hour"
     assert len(widget.figure.data) == 1 and "27" in [str(x) for x in widget.figure.data[0].x]
-    assert "allowed range 0.0 to 23.0" in widget.column_info.value
+    assert "allowed range 0 to 23" in widget.column_info.value
     widget.column.value = "amount"
     assert widget.figure.data[0].type == "histogram"
 
