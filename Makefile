@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 # Decisions made while the notebooks run under test go to a throwaway record, not the working one.
 TEST_RECORD ?= $(CURDIR)/.pytest_cache/decision_record.yaml
 PYTEST_ARGS ?=
+# One OpenMP thread per process under test: scikit-learn's gradient boosting spin-waits when the kernels, Voila and
+# pytest share two cores (measured: labels_needed on 3,000 rows 473 s with default threads, 49 s with one, at load 12).
+OMP_NUM_THREADS ?= 1
 
 .PHONY: run test dashboard bench bench-quick install install-test clean-notebooks
 
@@ -35,7 +38,7 @@ dashboard: install
 ## make test: every tier (core, widgets, notebooks, real browser)
 test: install-test
 	mkdir -p $(dir $(TEST_RECORD)) && rm -f $(TEST_RECORD)*
-	DO_NOT_TRACK=1 AIPM_RECORD=$(TEST_RECORD) $(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider --timeout=900 $(PYTEST_ARGS)
+	DO_NOT_TRACK=1 OMP_NUM_THREADS=$(OMP_NUM_THREADS) AIPM_RECORD=$(TEST_RECORD) $(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider --timeout=900 $(PYTEST_ARGS)
 
 ## make bench: the benchmarks, one JSON object per line, each case in a fresh interpreter
 bench: install-test
