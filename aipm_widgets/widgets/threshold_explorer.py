@@ -14,7 +14,6 @@ import numpy as np
 
 from ..core.errors import AipmError, InputDataError
 from ..core.rates import LABELS
-from ..core.record import update_section
 from ..core.tradeoff import BaselineResult, OperatingPoint, Tradeoff, positive_scores
 from ._base import MessageArea, card, default_record_path, esc, guarded
 
@@ -510,6 +509,8 @@ class ThresholdExplorer(W.VBox):
         who = who or (self.who.value.strip() or None)
         values = self.record_values()
         what = f"Chose alert threshold {_fmt_t(self.result.threshold)} (deciding on {self.chosen_metric.value})"
+        from ..core.record import update_section  # the record models load on the first save, not on import
+
         update_section(self.record_path, "metrics", values, what=what, who=who)
         self.saved = values
         self.messages.show(f"Saved to {self.record_path}: {what}. {values['summary']}", "success")
