@@ -85,7 +85,7 @@ def test_decided_content_is_shown(record_path):
     md = render_markdown(record_path)
     html_text = render_html(record_path, charts=False)
     for text in ("Waiver note Fraud alerts", "Response Fraud alerts", "Trigger Fraud alerts", "44.4%", "37.0% to 52.0%",
-                 "1,250 EUR (95% interval 1,100 to 1,400 EUR)", "FAILED", "strong AI candidate"):
+                 "1,250 EUR (95% interval 1,100 to 1,400 EUR)", ": fails", "strong AI candidate"):
         assert text in html_text, text
     assert "Waiver note Fraud alerts" in md
     # A field this version does not know is shown generically, not dropped.

@@ -26,6 +26,8 @@ def test_start_page_renders_in_voila(page, voila_url, tmp_path):
     stages = {f"{voila_url}/voila/render/{nb}" for nb in STAGE_NOTEBOOKS}
     assert stages <= set(hrefs), sorted(set(hrefs))
     assert all(h in stages for h in hrefs), sorted(set(hrefs) - stages)
+    nav = page.eval_on_selector_all(".aipm-nav a", "els => els.map(e => e.href)")
+    assert nav == [f"{voila_url}/voila/render/01_use_case_scoping.ipynb"], nav
 
 
 def test_start_page_runs_in_jupyterlab(page, jupyterlab_server, tmp_path):
@@ -57,3 +59,6 @@ def test_start_page_runs_in_jupyterlab(page, jupyterlab_server, tmp_path):
     dashboards = page.eval_on_selector_all(".jp-OutputArea a.aipm-dashboard-link", "els => els.map(e => e.href)")
     assert set(notebooks) == {f"{jupyterlab_server}/lab/tree/{nb}" for nb in STAGE_NOTEBOOKS}
     assert set(dashboards) == {f"{jupyterlab_server}/voila/render/{nb}" for nb in STAGE_NOTEBOOKS}
+    # The page ends with a link to stage 1, opening its notebook in Lab (the same relative link opens the dashboard in Voila).
+    nav = page.eval_on_selector_all(".jp-OutputArea .aipm-nav a", "els => els.map(e => e.href)")
+    assert nav == [f"{jupyterlab_server}/lab/tree/01_use_case_scoping.ipynb"], nav

@@ -46,6 +46,9 @@ def test_checklist_hostile_note_save_reload_in_voila(page, voila_server, tmp_pat
     _shot(page, tmp_path, "01_initial.png")
 
     item = ".aipm-checklist .aipm-item-problem_statement"
+    # Checklists start collapsed (issue 12): the progress shows, the items open with one click.
+    assert not page.is_visible(item)
+    page.click(".aipm-checklist:has(.aipm-item-problem_statement) .aipm-checklist-toggle")
     page.fill(f"{item} .aipm-note input", HOSTILE)
     page.fill(f"{item} .aipm-owner input", "Ana <b>PM</b>")
     page.select_option(f"{item} .aipm-state select", label="Done")

@@ -13,21 +13,18 @@ from ..core.errors import AipmError, InputDataError
 
 
 def _load_spec(path: str):
-    import yaml
-
     from ..core.data_spec import DataSpec
+    from ..core.safe_yaml import load_yaml_file
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputDataError(f"{p}: no such spec file.")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputDataError(f"{p}: not a readable YAML/JSON spec ({' '.join(str(exc).split())[:160]}).") from None
-    if isinstance(data, dict) and "columns" not in data and isinstance(data.get("data"), dict):
-        data = data["data"].get("spec")  # a decision record: use its data section's spec
-        if not data:
-            raise InputDataError(f"{p}: the decision record has no data spec yet; save stage 3 first.")
+    data = load_yaml_file(path, what="spec file")
+    if isinstance(data, dict) and "columns" not in data and ("schema_version" in data or "project" in data
+                                                            or isinstance(data.get("data"), dict)):
+        from ..core.record import check_schema_version
+
+        check_schema_version(data.get("schema_version", 1), path=path)
+        data = (data.get("data") or {}).get("spec") if isinstance(data.get("data"), dict) else None
+        if not data:  # a decision record: use its data section's spec
+            raise InputDataError(f"{Path(path)}: the decision record has no data spec yet; save stage 3 first.")
     return DataSpec.from_dict(data)
 
 
@@ -35,11 +32,22 @@ def _assess(args) -> int:
     from ..core.assessment import assess, full_report, parse_date_columns
     from ..core.data_spec import infer_spec
     from ..core.inputs import read_table, require_columns
+    from ._project_args import fill_from_project, project_frame, require_args
 
     if args.spec and args.reference:
         raise AipmError("Give either --spec or --reference, not both.")
-    loaded = read_table(args.data, keep_null_markers=True)
-    frame, _ = parse_date_columns(loaded.frame)
+    fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "id": "columns.id",
+                             "time": "columns.timestamp", "task": "task",
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
+    require_args(args, {"data": "--data", "label": "--label"},
+                 project_hint={"data": "sources.validation", "label": "columns.label"})
+    frame = project_frame(args, "data")  # a demo project's own table
+    if frame is not None:
+        source = str(args.data)
+    else:
+        loaded = read_table(args.data, keep_null_markers=True)
+        frame, source = loaded.frame, loaded.source
+    frame, _ = parse_date_columns(frame)
     require_columns(frame, [args.label, args.id, args.time])
     roles = {c: r for c, r in ((args.label, "label"), (args.id, "id"), (args.time, "timestamp")) if c}
     spec = None
@@ -47,7 +55,7 @@ def _assess(args) -> int:
         spec = _load_spec(args.spec)
     elif args.reference:
         ref, _ = parse_date_columns(read_table(args.reference).frame)
-        spec = infer_spec(ref, roles=roles, source=str(args.reference))
+        spec = infer_spec(ref, roles=roles, source=str(args.reference), range_margin=args.range_margin)
     progress = None
     if not args.json and sys.stderr.isatty():
         from tqdm.auto import tqdm
@@ -65,7 +73,8 @@ def _assess(args) -> int:
         target = assess_target(args, frame)
     result = assess(
         frame, label=None if regression else args.label, id_column=args.id, time_column=args.time, spec=spec,
-        ignore=tuple(args.ignore or ()) + ((args.label,) if regression else ()), source=loaded.source, progress=progress,
+        ignore=tuple(args.ignore or ()) + ((args.label,) if regression else ()), source=source, progress=progress,
+        range_margin=args.range_margin,
     )
     if progress is not None:
         bar.close()
@@ -74,6 +83,10 @@ def _assess(args) -> int:
         html_path = full_report(frame, args.html)
     if args.json:
         out = result.to_json_dict()
+        if getattr(args, "task", None) == "multiclass":
+            from ._multiclass import run_assess_extra
+
+            run_assess_extra(args, out)
         if html_path:
             out["html"] = str(html_path)
         if target is not None:
@@ -89,6 +102,10 @@ def _assess(args) -> int:
                 print(f"    -> {i.action}")
         if html_path:
             print(f"Full report: {html_path}")
+        if getattr(args, "task", None) == "multiclass":
+            from ._multiclass import run_assess_extra
+
+            run_assess_extra(args, None)
     return 1 if result.counts()["blocker"] else 0
 
 
@@ -99,15 +116,23 @@ def register(sub) -> None:
         description="Stage 3 data assessment: a data spec, quality checks with severity (blocker, warning, info), "
         "a plain explanation and a suggested action for each. Exit 1 when a blocker is found, 2 on an error.",
     )
-    p.add_argument("--data", required=True, help="CSV or Parquet file to assess")
-    p.add_argument("--label", required=True, help="the label (outcome) column")
-    p.add_argument("--id", help="the identifier column (must be unique)")
+    p.add_argument("--data", default=None, help="CSV or Parquet file to assess")
+    p.add_argument("--label", default=None, help="the label (outcome) column")
+    p.add_argument("--id", help="the identifier column (must be unique; not reported as 'looks like an identifier')")
     p.add_argument("--time", help="the timestamp column (for time-coverage gaps and late labels)")
     p.add_argument("--ignore", action="append", help="a column to leave out of the feature checks (repeatable)")
     p.add_argument("--spec", help="a data spec (YAML/JSON, or a decision record with a saved spec) to validate against")
     p.add_argument("--reference", help="infer the spec from this file and validate --data against it")
+    p.add_argument("--range-margin", type=float, default=None, metavar="SHARE",
+                   help="how far beyond the observed range numbers may go, as a share of the range's width "
+                   "(default 0.01 = 1%%), when the spec is inferred")
+    p.add_argument("--record", default=None, metavar="FILE",
+                   help="decision record: missing flags come from its project (validation data, label, id, timestamp)")
     p.add_argument("--json", action="store_true", help="print the issues as JSON")
     p.add_argument("--html", metavar="OUT", help="also write evidently's full data report to this HTML file")
+    from ._multiclass import add_task_args
+
+    add_task_args(p)
     from ._regression import add_regression_args
 
     add_regression_args(p, prediction=False)

@@ -19,8 +19,10 @@ def voila_command(target: str | Path, *, port: int = 8866, open_browser: bool = 
     """The Voila command line the workbook uses: loopback only, upload limit raised, no source shown."""
     size = UPLOAD_LIMIT_MB * 1024 * 1024
     cmd = [
-        sys.executable, "-m", "voila", str(target),
+        # The launcher puts the package's page template on JUPYTER_PATH: no icon font from a public CDN.
+        sys.executable, "-m", "aipm_widgets.voila_launch", str(target),
         f"--port={port}",
+        "--VoilaConfiguration.template=aipm",
         "--Voila.ip=127.0.0.1",
         f"--Voila.tornado_settings={{'websocket_max_message_size': {size}}}",
         "--VoilaConfiguration.show_tracebacks=False",
@@ -51,11 +53,59 @@ def lab_command(directory: Path, notebook: str | None = None, *, port: int | Non
     return cmd
 
 
+# ``aipm init`` flag -> project key; errors name the flag as typed (``--volume-per-day``), not the key.
+INIT_FLAGS: dict[str, tuple[str, str]] = {
+    "description": ("description", "--description"),
+    "currency": ("currency", "--currency"),
+    "volume_per_day": ("volume_per_day", "--volume-per-day"),
+    "task": ("task", "--task"),
+    "engine": ("engine", "--engine"),
+    "validation": ("sources.validation", "--validation"),
+    "production": ("sources.production", "--production"),
+    "label": ("columns.label", "--label"),
+    "positive": ("columns.positive", "--positive"),
+    "score": ("columns.score", "--score"),
+    "prediction": ("columns.prediction", "--prediction"),
+    "proba_columns": ("columns.proba_columns", "--proba-columns"),
+    "proba_prefix": ("columns.proba_prefix", "--proba-prefix"),
+    "timestamp": ("columns.timestamp", "--timestamp"),
+    "id_column": ("columns.id", "--id"),
+    "group": ("columns.groups", "--group"),
+    "value": ("columns.value", "--value"),
+    "features": ("columns.features", "--features"),
+}
+
+
+def _init_changes(args) -> tuple[dict, dict]:
+    """The project settings ``aipm init`` was given, and how each was typed (for error messages)."""
+    changes: dict = {}
+    names = {"name": "--name", "owners": "--owner", "example": "--demo"}
+    for attr, (key, flag) in INIT_FLAGS.items():
+        value = getattr(args, attr, None)
+        names[key] = flag
+        if value is None:
+            continue
+        if attr == "group":  # repeatable, and each may also be comma-separated
+            value = [g.strip() for item in value for g in item.split(",") if g.strip()]
+        changes[key] = value
+    changes["example"] = args.demo  # None: the team's own data
+    if args.name is not None:
+        changes["name"] = args.name
+    elif args.demo is None:
+        changes["name"] = Path(args.dir).resolve().name or "Untitled AI product"
+    if args.owner:
+        changes["owners"] = list(args.owner)
+    return changes, names
+
+
 def _init(args) -> int:
     from ..core.paths import notebooks_dir
-    from ..core.record import DEFAULT_RECORD_NAME, DecisionRecord, save_record
+    from ..core.project import set_project, validate_project_changes
+    from ..core.record import DEFAULT_RECORD_NAME, Change, DecisionRecord, current_user, save_record
 
     target = Path(args.dir)
+    if target.exists() and not target.is_dir():
+        raise AipmError(f"{target} is a file; give a folder for the workbook.")
     if target.exists() and any(target.iterdir()) and not args.force:
         existing = [p.name for p in target.glob("*.ipynb")] + ([DEFAULT_RECORD_NAME] if (target / DEFAULT_RECORD_NAME).exists() else [])
         if existing:
@@ -63,6 +113,15 @@ def _init(args) -> int:
                 f"{target} already holds a workbook ({', '.join(sorted(existing)[:4])}); "
                 "choose an empty folder, or pass --force to overwrite the notebooks (the record is kept)."
             )
+    changes, names = _init_changes(args)
+    if args.demo is not None and "currency" not in changes:
+        from ..core.demo import EXAMPLES
+
+        if args.demo in EXAMPLES:
+            changes["currency"] = EXAMPLES[args.demo]().currency
+    record = target / DEFAULT_RECORD_NAME
+    # Check every setting before anything is written.
+    project = validate_project_changes(changes, None, folder=target.resolve(), typed_from=Path.cwd(), names=names)
     target.mkdir(parents=True, exist_ok=True)
     copied = 0
     for nb in sorted(notebooks_dir().glob("*.ipynb")):
@@ -70,11 +129,65 @@ def _init(args) -> int:
         copied += 1
     if (notebooks_dir() / "voila.json").exists():  # loopback only, upload limit
         shutil.copy2(notebooks_dir() / "voila.json", target / "voila.json")
-    record = target / DEFAULT_RECORD_NAME
-    if not record.exists():
-        save_record(DecisionRecord.new(args.name, owners=args.owner or []), record)
-    print(f"Copied {copied} notebooks and created {record} in {target}.")
+    if record.exists():
+        # --force on an existing workbook: the record is kept, the settings given are applied to it.
+        given = {k: v for k, v in changes.items()
+                 if (k != "name" or args.name is not None) and (k != "example" or args.demo is not None)}
+        set_project(record, given, typed_from=Path.cwd(), names=names)
+        print(f"Copied {copied} notebooks into {target}; kept {record} and updated its project settings.")
+    else:
+        rec = DecisionRecord(project=project)
+        rec.history.append(Change(who=current_user(), section="project", what=f"Created the record for {project.name!r}"))
+        save_record(rec, record)
+        print(f"Copied {copied} notebooks and created {record} in {target}.")
+    from ..core.project import load_project
+
+    loaded = load_project(record)
+    print(f"Project: {loaded.summary()}")
+    if not loaded.is_demo:
+        missing = loaded.missing("validation", "label", "score", "production")
+        if missing:
+            print("Still to set (`aipm project set KEY=VALUE` or the start page): "
+                  + ", ".join(f"sources.{m}" if m in ("validation", "production") else f"columns.{m}" for m in missing))
     print(f"Next: aipm lab {target}")
+    return 0
+
+
+def _record_arg(args) -> Path:
+    from ..core.project import record_path
+
+    return record_path(args.record)
+
+
+def _project_show(args) -> int:
+    from ..core.project import load_project
+    from ..core.record import current_user
+
+    path = _record_arg(args)
+    if not path.exists():
+        raise AipmError(f"{path}: no decision record here. Create one with `aipm init DIR` or pass --record FILE.")
+    project = load_project(path)
+    values = project.settings()
+    values["user"] = current_user()
+    if args.json:
+        print(json.dumps(values, indent=1, default=str))
+    else:
+        import yaml
+
+        print(f"# {path}")
+        print(yaml.safe_dump(values, sort_keys=False, allow_unicode=True, default_flow_style=False).rstrip())
+    return 0
+
+
+def _project_set(args) -> int:
+    from ..core.project import parse_assignments, set_project
+
+    path = _record_arg(args)
+    if not path.exists():
+        raise AipmError(f"{path}: no decision record here. Create one with `aipm init DIR` or pass --record FILE.")
+    changes = parse_assignments(args.assignments)
+    set_project(path, changes, typed_from=Path.cwd())
+    print(f"Saved {', '.join(changes)} in {path}.")
     return 0
 
 
@@ -123,12 +236,51 @@ def _schema(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("init", help="copy the notebooks and a fresh decision record into a working folder")
+    p = sub.add_parser(
+        "init", help="copy the notebooks and a decision record describing your product into a working folder",
+        description="Create a workbook for your product: the notebooks plus a decision record whose project section "
+        "names your data and what each column is. Data files must be inside DIR (or AIPM_DATA_DIR); paths are "
+        "stored relative to DIR. Use --demo for the bundled card-fraud example instead.",
+    )
     p.add_argument("dir")
-    p.add_argument("--name", default="Untitled AI product", help="the product's name for the record")
+    p.add_argument("--demo", nargs="?", const="fraud", default=None, metavar="EXAMPLE",
+                   help="use a bundled demo scenario (default: fraud) instead of your own data")
+    p.add_argument("--name", default=None, help="the product's name (default: the folder's name)")
     p.add_argument("--owner", action="append", help="an accountable owner (repeatable)")
+    p.add_argument("--description", default=None, help="what the product is for, one paragraph")
+    p.add_argument("--currency", default=None, metavar="CODE", help="ISO 4217 code of money amounts (default EUR)")
+    p.add_argument("--volume-per-day", default=None, metavar="N", help="decisions per day in production")
+    p.add_argument("--task", default=None, help="binary, multiclass or regression (default: inferred from the data)")
+    p.add_argument("--engine", default=None, help="pandas, duckdb or spark for large production data")
+    p.add_argument("--validation", default=None, metavar="FILE", help="validation predictions with labels (CSV/Parquet)")
+    p.add_argument("--production", default=None, metavar="FILE", help="production log (CSV/Parquet); labels may be missing")
+    p.add_argument("--label", default=None, metavar="COL", help="the true outcome column")
+    p.add_argument("--positive", default=None, metavar="VALUE", help="the label's positive value if not 1/True")
+    p.add_argument("--score", default=None, metavar="COL", help="the model's score column")
+    p.add_argument("--prediction", default=None, metavar="COL", help="the model's decision or predicted class column")
+    p.add_argument("--proba-columns", default=None, metavar="CLASS=COL,...", help="multiclass: probability column per class")
+    p.add_argument("--proba-prefix", default=None, metavar="P", help="multiclass: probability columns are P + class")
+    p.add_argument("--timestamp", default=None, metavar="COL", help="when each row was scored")
+    p.add_argument("--id", dest="id_column", default=None, metavar="COL", help="row id column")
+    p.add_argument("--group", action="append", default=None, metavar="COL", help="a group column for the fairness audit (repeatable)")
+    p.add_argument("--value", default=None, metavar="COL", help="money at stake per row, in the currency")
+    p.add_argument("--features", default=None, metavar="A,B,...", help="the model's input columns")
     p.add_argument("--force", action="store_true", help="overwrite notebooks in a folder that has them")
     p.set_defaults(func=_init)
+
+    p = sub.add_parser("project", help="show or change the product's settings (data, columns, currency, volume)",
+                       description="`aipm project show` prints the record's project section; `aipm project set KEY=VALUE ...` "
+                       "changes it (e.g. columns.score=risk sources.production=prod.parquet currency=CHF user='Ana Silva').")
+    p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
+    psub = p.add_subparsers(dest="project_command", metavar="show|set")
+    show = psub.add_parser("show", help="print the project settings")
+    show.add_argument("--record", default=None, metavar="FILE", help="decision record (default: $AIPM_RECORD or ./decision_record.yaml)")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    show.set_defaults(func=_project_show)
+    setp = psub.add_parser("set", help="change project settings: KEY=VALUE ...")
+    setp.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
+    setp.add_argument("--record", default=None, metavar="FILE", help="decision record (default: $AIPM_RECORD or ./decision_record.yaml)")
+    setp.set_defaults(func=_project_set)
 
     p = sub.add_parser("lab", help="start JupyterLab on the workbook (127.0.0.1)")
     p.add_argument("dir", nargs="?")

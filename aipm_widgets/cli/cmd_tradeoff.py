@@ -17,8 +17,8 @@ def register(sub) -> None:
             "--threshold it picks the lowest-cost threshold that meets the constraints (or the best-F1 one without costs)."
         ),
     )
-    p.add_argument("--data", required=True, help="CSV or Parquet file with one row per decision.")
-    p.add_argument("--label", required=True, help="Column with the true outcome.")
+    p.add_argument("--data", default=None, help="CSV or Parquet file with one row per decision.")
+    p.add_argument("--label", default=None, help="Column with the true outcome.")
     p.add_argument("--score", default=None, help="Column with the model's score (alert when score >= threshold).")
     p.add_argument("--positive", help="The label value to detect, when labels are not 0/1 (e.g. fraud).")
     p.add_argument("--value", help="Column with a value per row (e.g. amount); without --cost-fn a miss costs this value.")
@@ -26,11 +26,17 @@ def register(sub) -> None:
     p.add_argument("--cost-fp", type=float, help="Cost of one false alarm.")
     p.add_argument("--cost-fn", type=float, help="Cost of one missed positive.")
     p.add_argument("--volume-per-day", type=float, help="Decisions a day (for alerts per day and cost per month).")
+    p.add_argument("--currency", default=None, metavar="CODE", help="ISO 4217 code of the costs and values (e.g. GBP); none is assumed.")
+    p.add_argument("--record", default=None, metavar="FILE",
+                   help="Decision record: missing flags come from its project (data, columns, currency, volume).")
     p.add_argument("--constraint", action="extend", nargs="+", default=[], metavar="EXPR",
                    help="e.g. 'fnr<=0.05' 'precision>=0.2' 'alerts_per_day<=300'.")
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    from ._multiclass import add_task_args
+
+    add_task_args(p, tradeoff=True)
     from ._regression import add_regression_args
 
     add_regression_args(p, tradeoff=True)
@@ -40,24 +46,44 @@ def register(sub) -> None:
 def _costs(args: argparse.Namespace) -> dict | None:
     if args.cost_fp is None and args.cost_fn is None:
         return None
-    costs = {"cost_fp": args.cost_fp or 0.0, "cost_fn": args.cost_fn or 0.0}
+    costs = {"cost_fp": args.cost_fp or 0.0, "cost_fn": args.cost_fn or 0.0, "currency": getattr(args, "currency", None)}
     if args.cost_fn is None and args.value:
         costs.update(fn_cost_from_value=True, value_column=args.value)
     return costs
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.inputs import read_table, require_columns
-    from ..core.tradeoff import Tradeoff
+    from ..core import format as fmt
+    from ..core.inputs import require_columns
+    from ..core.tradeoff import NO_FEASIBLE, Tradeoff
+    from ._project_args import fill_from_project, read_arg_table, require_args
 
+    fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
+                             "prediction": "columns.prediction", "positive": "columns.positive", "value": "columns.value",
+                             "group": "columns.groups[0]", "volume_per_day": "volume_per_day", "currency": "currency",
+                             "task": "task",
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
+    require_args(args, {"data": "--data", "label": "--label"},
+                 project_hint={"data": "sources.validation", "label": "columns.label"})
+    if args.currency:
+        from ..core.sections.project import CURRENCY_INVALID, known_currency
+
+        args.currency = args.currency.strip().upper()
+        if not known_currency(args.currency):
+            raise AipmError("--currency: " + CURRENCY_INVALID.format(value=args.currency) + ".")
+
+    from ._multiclass import is_multiclass, run_tradeoff
+
+    if is_multiclass(args):
+        return run_tradeoff(args)
     if getattr(args, "task", None) == "regression":
         from ._regression import tradeoff as regression_tradeoff
 
         return regression_tradeoff(args)
     if not args.score:
-        raise AipmError("--score is required (the model's score per row); for a model that predicts a number use "
-                        "--task regression --prediction COL.")
-    frame = read_table(args.data).frame
+        raise AipmError("--score is required (the model's score per row; with --record FILE the project's columns.score); "
+                        "for a model choosing among classes use --task multiclass --proba-prefix PREFIX, for one that predicts a number --task regression --prediction COL.")
+    frame = read_arg_table(args, "data")
     require_columns(frame, [args.label, args.score, args.value, args.group])
     t = Tradeoff(
         frame[args.label], frame[args.score],
@@ -69,8 +95,13 @@ def run(args: argparse.Namespace) -> int:
     if args.threshold is not None:
         threshold, choice = args.threshold, "given with --threshold"
     else:
-        threshold, choice = t.recommended_threshold()
-        choice = ("cost-optimal" if t.has_costs else "F1-optimal") + f" ({choice})"
+        # The chosen threshold is the shortest decimal making its decisions, so the printed value, typed back
+        # with --threshold, gives the same counts. Only a threshold that meets the constraints is "optimal".
+        threshold, reason = t.recommended_threshold()
+        if reason == NO_FEASIBLE:
+            choice = reason
+        else:
+            choice = ("cost-optimal" if t.has_costs else "F1-optimal") + f" ({reason})"
     point = t.at(threshold)
     baseline = t.baseline(args.rule, frame) if args.rule else None
     feas = t.feasibility()
@@ -83,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             out["baseline"] = baseline.to_json()
         print(json.dumps(out, indent=2, allow_nan=False))
         return 0
-    print(f"Threshold {threshold:.4g}: {choice}.")
+    print(f"Threshold {fmt.threshold(threshold)}: {choice}.")
     for note in t.notes:
         print(f"Note: {note}")
     print(point)
@@ -92,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
     if point.groups is not None:
         print("By group:")
         for r in point.groups.rows:
-            print(f"  {r['group']}: n={r['n']:,} recall={r['tpr']:.3f} fpr={r['fpr']:.3f} "
-                  f"precision={r['precision']:.3f} alert rate={r['selection_rate']:.3f}")
+            print(f"  {r['group']}: n={fmt.count(r['n'])} recall={fmt.percent(r['tpr'])} fpr={fmt.percent(r['fpr'])} "
+                  f"precision={fmt.percent(r['precision'])} alert rate={fmt.percent(r['selection_rate'])}")
         for f in point.groups.flags:
             print(f"  ! {f}")
     if baseline is not None:

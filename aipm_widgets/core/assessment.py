@@ -235,6 +235,7 @@ def assess(
     progress: Progress | None = None,
     source: str | None = None,
     random_state: int = 0,
+    range_margin: float | None = None,
 ) -> Assessment:
     """Run every data check on a table and return an :class:`Assessment`.
 
@@ -255,6 +256,9 @@ def assess(
         ``{issue key: note}`` for issues the team accepted (see :attr:`Issue.key`).
     progress : callable, optional
         ``progress(step, done, total)`` after each step (for a progress bar).
+    range_margin : float, optional
+        How far beyond the observed range an inferred spec allows numbers, as a share of the range's width
+        (default :data:`~aipm_widgets.core.data_spec.RANGE_MARGIN`, 1%).
 
     Returns
     -------
@@ -279,7 +283,8 @@ def assess(
     def step_spec():
         nonlocal spec
         if spec is None:
-            spec = infer_spec(frame, sample_rows=sample_rows, roles=roles, source=source, random_state=random_state)
+            spec = infer_spec(frame, sample_rows=sample_rows, roles=roles, source=source, random_state=random_state,
+                              range_margin=range_margin)
         elif isinstance(spec, dict):
             spec = DataSpec.from_dict(spec)
         issues.extend(C.spec_violations(frame, spec))
@@ -292,7 +297,8 @@ def assess(
         vcs = {c: frame[c].value_counts(dropna=False) for c in frame.columns}
         state["nunique"] = {c: int(len(vc) - vc.index.isna().sum()) for c, vc in vcs.items()}
         issues.extend(C.constant_columns(frame, skip=special, value_counts=vcs))
-        issues.extend(C.id_like_columns(frame, nunique=state["nunique"], skip=(label,) + ((time_column,) if time_column else ())))
+        # The declared id column (and ignored columns) are known to be what they are: no "looks like an identifier".
+        issues.extend(C.id_like_columns(frame, nunique=state["nunique"], skip=special + tuple(ignore)))
         id_like = tuple(i.column for i in issues if i.check == "id_like_column")
         issues.extend(C.high_cardinality(frame, nunique=state["nunique"], skip=special + id_like))
 
@@ -348,8 +354,6 @@ def full_report(frame: pd.DataFrame, path: str | os.PathLike, *, max_rows: int |
     from evidently import Report
     from evidently.presets import DataSummaryPreset
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = frame
     if max_rows is not None and len(frame) > max_rows:
         data = frame.sample(max_rows, random_state=random_state)
@@ -359,10 +363,9 @@ def full_report(frame: pd.DataFrame, path: str | os.PathLike, *, max_rows: int |
         if data[c].dtype == object:
             data[c] = data[c].astype("string").astype(object)
     snapshot = Report([DataSummaryPreset()]).run(data, None)
-    snapshot.save_html(str(path))  # a str: evidently silently writes nothing for a Path
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputDataError(f"evidently did not write the report to {path}.")
-    return path
+    from .evidently_report import write_report_html
+
+    return write_report_html(snapshot, path)  # data neutralised: a cell cannot end evidently's inline script
 
 
 def issues_json(assessment: Assessment) -> str:

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import AipmError
-from .format import as_number, interval, number, percent, threshold
+from .format import as_number, interval, number, percent, points, threshold
 from .lifecycle import STATE_LABELS, lifecycle
 from .paths import STAGE_NOTEBOOKS
 
@@ -76,6 +76,7 @@ SECTION_TITLES = {
     "risks": "Open risks",
     "iterations": "Iterations compared",
     "history": "Change history",
+    "glossary": "Words used in this brief",
 }
 """Section id -> heading, in the brief's order (the browser test finds each heading in the PDF)."""
 
@@ -252,7 +253,8 @@ def _scoping(record: Any) -> BriefSection:
             s.paragraphs.append(sec.description)
         s.facts += [("Use case", sec.use_case or sec.chosen or "not named"), ("Verdict", sec.verdict_label or sec.verdict or "none")]
         if sec.value is not None and (sec.value.low is not None or sec.value.high is not None):
-            s.facts.append(("Estimated value", f"{num(sec.value.low)} to {num(sec.value.high)} {sec.value.unit or ''}".strip()))
+            saved = (sec.value.model_extra or {}).get("text")  # the sentence stage 1 showed, from its result object
+            s.facts.append(("Estimated value", saved or f"{num(sec.value.low)} to {num(sec.value.high)} {sec.value.unit or ''}".strip()))
         rob = sec.robustness or {}
         if rob.get("sentence"):
             s.facts.append(("How robust the verdict is", str(rob["sentence"])))
@@ -401,6 +403,29 @@ _METRIC_NAMES = {
 _RATE_METRICS = {"precision", "recall", "fpr", "fnr", "specificity", "accuracy", "alert_rate"}
 
 
+def method_words(method: Any) -> str:
+    """How an interval was computed, in words ("wilson" -> "Wilson score interval")."""
+    if not method:
+        return ""
+    text = str(method)
+    low = text.lower()
+    if low == "wilson":
+        return "Wilson score interval"
+    if low.startswith("bootstrap"):
+        rest = text[len("bootstrap"):].strip()
+        return f"percentile bootstrap{' ' + rest if rest else ''}"
+    if low in {"katz", "katz log"}:
+        return "Katz log interval (ratio)"
+    if low == "newcombe":
+        return "Newcombe interval (difference of two rates)"
+    return text
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    va, vb = as_number(_get(a, "value")), as_number(_get(b, "value"))
+    return va is not None and vb is not None and abs(va - vb) < 1e-12
+
+
 def _metric_text(name: str, mv: Any) -> tuple[str, str]:
     fmt = pct if name in _RATE_METRICS else (lambda x: num(x, 0)) if name.startswith("alerts") else (lambda x: num(x, 3))
     return fmt(_get(mv, "value")), interval(_get(mv, "low"), _get(mv, "high"), fmt)
@@ -440,9 +465,15 @@ def _metrics(record: Any) -> BriefSection:
     if nf.get("sentence"):
         s.paragraphs.append(str(nf["sentence"]))
     rows = []
+    beta = as_number((sec.model_extra or {}).get("beta"))
     for name, mv in sec.metrics.items():
+        if name == "f_beta" and "f1" in sec.metrics and (beta == 1 or (beta is None and _same_value(mv, sec.metrics["f1"]))):
+            continue  # F-beta with beta = 1 is F1: one row, not two equal ones
         value, iv = _metric_text(name, mv)
-        rows.append([_METRIC_NAMES.get(name, name), value, iv, mv.method or ""])
+        label = _METRIC_NAMES.get(name, name)
+        if name == "f_beta" and beta is not None:
+            label = f"F-beta (beta = {num(beta, 1)}: recall counts {num(beta, 1)} times as much as precision)"
+        rows.append([label, value, iv, method_words(mv.method)])
     if rows:
         s.tables.append(Table(["Metric", "Value", "95% interval", "Interval method"], rows, caption="At the chosen threshold"))
         s.chart = "metrics"
@@ -481,34 +512,49 @@ def _fairness(record: Any) -> BriefSection:
         ("Groups by", " x ".join(f.group_columns) or "not recorded"),
         ("Reference group", f.reference or "not recorded"),
     ]
+    extra_f = f.model_extra or {}
+    if extra_f.get("reference_reason"):
+        s.facts[-1] = ("Reference group", f"{f.reference}: {extra_f['reference_reason']}")
     ff = f.four_fifths or {}
     if ff:
-        s.facts.append(("Four-fifths rule",
-                        (f"{'passed' if ff.get('passed') else 'FAILED'}: lowest selection-rate ratio {num(ff.get('ratio'), 2)} "
-                         f"({ff.get('group', '')} vs {ff.get('reference', '')}; "
-                         f"95% interval {interval(ff.get('ratio_low'), ff.get('ratio_high'), lambda x: num(x, 2))})")))
+        from .fairness import four_fifths_phrase
+
+        s.facts.append(("Four-fifths rule", four_fifths_phrase(ff)))
+
+    def source(key: str) -> str:
+        src = extra_f.get(key) or {}
+        if not src.get("high"):
+            return ""
+        metric = {"selection_rate": "selection rate", "tpr": "true-positive rate", "fpr": "false-positive rate"}.get(
+            src.get("metric"), str(src.get("metric")))
+        return f" ({metric}: {src['high']} {pct(src.get('high_rate'))} vs {src['low']} {pct(src.get('low_rate'))})"
+
     if f.demographic_parity_difference is not None:
-        s.facts.append(("Demographic parity difference", pct(f.demographic_parity_difference)))
+        s.facts.append(("Demographic parity difference",
+                        points(f.demographic_parity_difference) + source("demographic_parity_source")))
     if f.equalized_odds_difference is not None:
-        s.facts.append(("Equalized odds difference", pct(f.equalized_odds_difference)))
+        s.facts.append(("Equalized odds difference", points(f.equalized_odds_difference) + source("equalized_odds_source")))
     s.facts.append(("Team's response", sec.team_response or "none recorded yet"))
     rows = []
     for g in f.groups:
         ci = g.get("ci") or {}
         rows.append([str(g.get("group", "")), num(g.get("n")), num(g.get("positives")),
                      pct(g.get("selection_rate")), interval(*(ci.get("selection_rate") or [None, None])),
-                     pct(g.get("tpr")), interval(*(ci.get("tpr") or [None, None])), pct(g.get("fpr"))])
+                     pct(g.get("tpr")), interval(*(ci.get("tpr") or [None, None])), pct(g.get("fpr")),
+                     interval(*(ci.get("fpr") or [None, None])), pct(g.get("fnr")) if g.get("fnr") is not None else "n/a"])
     if rows:
         s.tables.append(Table(["Group", "Rows", "Positives", "Selected", "Selected 95% interval", "True-positive rate",
-                               "TPR 95% interval", "False-positive rate"], rows))
+                               "TPR 95% interval", "False-positive rate", "FPR 95% interval", "False-negative rate"], rows))
         s.chart = "fairness"
-    if f.findings:
-        s.lists.append(("Findings", list(f.findings)))
+    warned = set(f.warnings)
+    findings = [x for x in f.findings if x not in warned]  # the warnings have their own list below
+    if findings:
+        s.lists.append(("Findings", findings))
     if f.flagged_groups:
         s.lists.append(("Groups failing the four-fifths rule", list(f.flagged_groups)))
     if f.warnings:
         s.lists.append(("Warnings", list(f.warnings)))
-    known = set(type(f).model_fields)
+    known = set(type(f).model_fields) | {"reference_reason", "equalized_odds_source", "demographic_parity_source"}
     extra = {k: v for k, v in f.model_dump(mode="json").items() if k not in known and v not in (None, "", [], {})}
     s.extra = [(k.replace("_", " "), plain(v)) for k, v in extra.items()]
     return s
@@ -652,14 +698,35 @@ def _history(record: Any) -> BriefSection:
     if len(hist) > len(shown):
         s.paragraphs.append(f"The last {len(shown)} of {len(hist)} changes; the record file holds them all.")
     s.tables.append(Table(["When", "Who", "Section", "Iteration", "What"],
-                          [[when(c.when), c.who or "", c.section, str(c.iteration), c.what] for c in shown]))
+                          [[when(c.when), c.who or "unknown", c.section, str(c.iteration), c.what] for c in shown]))
     return s
 
 
 def brief_sections(record: Any) -> list[BriefSection]:
     """Every section of the brief, in order (see :data:`SECTION_TITLES`)."""
-    return [_glance(record), _scoping(record), _expectations(record), _ethics(record), _data(record), _metrics(record),
-            _fairness(record), _monitoring(record), _risks(record), _iterations(record), _history(record)]
+    sections = [_glance(record), _scoping(record), _expectations(record), _ethics(record), _data(record), _metrics(record),
+                _fairness(record), _monitoring(record), _risks(record), _iterations(record), _history(record)]
+    return [*sections, _glossary(sections)]
+
+
+def _section_text(s: BriefSection) -> list[str]:
+    out = [s.title, s.empty or "", *s.paragraphs]
+    out += [f"{k} {v}" for k, v in s.facts]
+    out += [" ".join(t.columns) + " " + (t.caption or "") + " " + " ".join(" ".join(r) for r in t.rows) for t in s.tables]
+    out += [f"{title} {' '.join(items)}" for title, items in s.lists]
+    return out
+
+
+def _glossary(sections: list[BriefSection]) -> BriefSection:
+    """Every technical term the brief uses, defined in plain words (from :mod:`aipm_widgets.core.glossary`)."""
+    from .glossary import entries, terms_in
+
+    s = BriefSection("glossary", SECTION_TITLES["glossary"])
+    keys = terms_in(*[t for sec in sections for t in _section_text(sec)])
+    s.facts = [(e.name, e.definition) for e in entries(keys)]
+    if not s.facts:
+        s.empty = "The brief uses no technical terms yet."
+    return s
 
 
 # --------------------------------------------------------------------------- rendering

@@ -29,11 +29,14 @@ from typing import Any
 
 import numpy as np
 
+from . import format as fmt
 from .costs import DAYS_PER_MONTH, Costs
 from .errors import InputDataError
 from .tradeoff import Tradeoff, positive_scores
 
-__all__ = ["compare_candidates", "CandidateComparison", "pareto_front", "fraud_candidate_models"]
+__all__ = ["compare_candidates", "CandidateComparison", "pareto_front", "dominators", "fraud_candidate_models"]
+
+OBJECTIVE_WORDS = {"recall": "higher recall", "latency_ms_per_1000": "faster", "total_cost_per_month": "cheaper per month"}
 
 
 def pareto_front(points: np.ndarray, maximise: list[bool]) -> np.ndarray:
@@ -48,11 +51,18 @@ def pareto_front(points: np.ndarray, maximise: list[bool]) -> np.ndarray:
     return keep
 
 
+def dominators(points: np.ndarray, maximise: list[bool], i: int) -> list[int]:
+    """Indices of the rows that dominate row ``i`` (at least as good on every objective, better on one)."""
+    signed = np.where(maximise, -1.0, 1.0) * np.asarray(points, dtype=float)
+    better = np.all(signed <= signed[i], axis=1) & np.any(signed < signed[i], axis=1)
+    return [int(j) for j in np.flatnonzero(better) if j != i]
+
+
 @dataclass
 class CandidateComparison:
     rows: list[dict]
     alert_rate: float
-    currency: str = "EUR"
+    currency: str | None = None
 
     @property
     def pareto(self) -> list[str]:
@@ -67,14 +77,20 @@ class CandidateComparison:
         """A readable table (all text escaped): recall with interval, latency, costs, Pareto."""
         import html
 
-        cur = html.escape(self.currency)
         head = ("<tr><th>candidate</th><th>alerts</th><th>recall (95% interval)</th><th>precision</th><th>ms per 1,000 rows</th>"
-                f"<th>compute {cur}/month</th><th>error cost {cur}/month</th><th>Pareto</th></tr>")
+                "<th>compute per month</th><th>error cost per month</th><th>Pareto</th></tr>")
 
         def money(v):
             if v is None:
                 return "n/a"
-            return "< 0.01" if v < 0.01 else f"{v:,.2f}" if v < 100 else f"{v:,.0f}"
+            if v < 0.01:
+                return "< " + fmt.money(0.01, self.currency, 2)
+            return fmt.money(v, self.currency, 2 if v < 100 else 0)
+
+        def pareto(r):
+            if r["pareto"]:
+                return "&#10004; on the frontier"
+            return "dominated: " + html.escape(self.why_dominated(r["name"]))
 
         def alerts(r):
             # A model with few distinct scores (a small tree) cannot stop exactly at the capacity: its tied scores
@@ -85,15 +101,32 @@ class CandidateComparison:
 
         body = "".join(
             f"<tr><td>{html.escape(str(r['name']))}</td><td>{alerts(r)}</td>"
-            f"<td>{r['recall']:.1%} ({r['recall_low']:.1%} to {r['recall_high']:.1%})</td><td>{r['precision']:.1%}</td>"
-            f"<td>{r['latency_ms_per_1000']:,.2f}</td><td>{money(r['serving_cost_per_month'])}</td>"
-            f"<td>{money(r['error_cost_per_month'])}</td><td>{'&#10004; on the frontier' if r['pareto'] else 'dominated'}</td></tr>"
+            f"<td>{fmt.estimate(r['recall'], r['recall_low'], r['recall_high'])}</td><td>{fmt.percent(r['precision'])}</td>"
+            f"<td>{fmt.number(r['latency_ms_per_1000'], 2)}</td><td>{html.escape(money(r['serving_cost_per_month']))}</td>"
+            f"<td>{html.escape(money(r['error_cost_per_month']))}</td><td>{pareto(r)}</td></tr>"
             for r in self.rows
         )
         return (f"<table class='aipm-candidates' cellpadding='4' style='border-collapse:collapse;font-size:13px'>{head}{body}</table>"
                 f"<div style='font-size:12px;color:#555'>Each at the lowest threshold that stays within the alert capacity "
-                f"({self.alert_rate:.1%} of transactions). "
+                f"({fmt.percent(self.alert_rate)} of rows): the same workload for every candidate, so a model's recall "
+                "here can differ from the explorer's, which sits at the threshold chosen there. The candidates are "
+                "fitted here on the training data: a refit of the production model's kind is not the production model, "
+                "whose logged scores the explorer uses, so the same kind of model can show a different recall. "
                 "Latency measured here on batches of up to 2,000 rows (best of 3); compute cost at the stated price per CPU-hour.</div>")
+
+    def why_dominated(self, name: str) -> str:
+        """In words, which candidates beat ``name`` and on what (empty when it is on the frontier)."""
+        r = next(r for r in self.rows if r["name"] == name)
+        if r["pareto"]:
+            return ""
+        parts = []
+        for other in r.get("dominated_by", []):
+            o = next(x for x in self.rows if x["name"] == other)
+            better = [OBJECTIVE_WORDS[k] for k in OBJECTIVE_WORDS
+                      if o.get(k) is not None and r.get(k) is not None
+                      and ((o[k] > r[k]) if k == "recall" else (o[k] < r[k]))]
+            parts.append(f"{other} is {' and '.join(better) or 'as good'} at the same alert capacity")
+        return "; ".join(parts)
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -169,9 +202,10 @@ def compare_candidates(
             obj.append(r["total_cost_per_month"])
         maximise.append(False)
     front = pareto_front(np.array(objectives), maximise)
-    for r, on in zip(rows, front):
+    for i, (r, on) in enumerate(zip(rows, front)):
         r["pareto"] = bool(on)
-    return CandidateComparison(rows, alert_rate, costs.currency if costs else "EUR")
+        r["dominated_by"] = [rows[j]["name"] for j in dominators(np.array(objectives), maximise, i)]
+    return CandidateComparison(rows, alert_rate, costs.currency if costs else None)
 
 
 def fraud_candidate_models(train, *, features: list[str] | None = None, label: str = "is_fraud") -> dict[str, Any]:

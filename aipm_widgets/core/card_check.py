@@ -14,8 +14,22 @@ import numpy as np
 import pandas as pd
 
 from .assessment import Assessment
+from .format import number
 
-__all__ = ["compare_with_card"]
+__all__ = ["CardComparison", "compare_with_card"]
+
+
+class CardComparison(pd.DataFrame):
+    """The comparison table (a DataFrame) that shows itself without an index and with "found"/"NOT found"."""
+
+    @property
+    def _constructor(self):
+        return CardComparison
+
+    def _repr_html_(self) -> str:
+        from .display import frame_html
+
+        return frame_html(pd.DataFrame(self), formats={"found": lambda v: "found" if v else "NOT found"})
 
 
 def _issues(a: Assessment, checks: tuple[str, ...], column: str | None) -> list:
@@ -56,7 +70,7 @@ def compare_with_card(
         _issues(assessment, ("disguised_nulls",), mm["column"]), "disguised nulls check")
     for oor in inj["out_of_range"]:
         found = _issues(assessment, ("spec_out_of_range", "disguised_nulls"), oor["column"])
-        add(f"out-of-range value {oor['value']:g}", oor["column"], oor["rows"], found,
+        add(f"out-of-range value {number(oor['value'], 0) if float(oor['value']).is_integer() else oor['value']}", oor["column"], oor["rows"], found,
             " and ".join(sorted({"data spec" if i.check.startswith("spec") else "disguised nulls" for i in found})))
     dup = inj["duplicates"]
     found = _issues(assessment, ("duplicate_rows",), None)
@@ -69,4 +83,4 @@ def compare_with_card(
         hit = len(truth & set(np.asarray(flagged_ids).astype(str)))
         rows.append({"injected problem": "wrong labels (flipped)", "column": le["column"], "rows injected": le["rows"],
                      "rows found": hit, "found by": "label noise (confident learning)", "found": hit >= 0.5 * le["rows"]})
-    return pd.DataFrame(rows)
+    return CardComparison(rows)

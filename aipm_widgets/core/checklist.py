@@ -225,12 +225,9 @@ def load_checklist(name: str | os.PathLike | ChecklistDefinition) -> ChecklistDe
                 "(or give the path of a YAML definition)."
             )
         path = CHECKLIST_DIR / f"{text_name}.yaml"
-    if not path.exists():
-        raise AipmError(f"{path}: no such checklist definition file.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise AipmError(f"{path}: the checklist definition is not valid YAML ({' '.join(str(exc).split())}).") from None
+    from .safe_yaml import load_yaml_file
+
+    data = load_yaml_file(path, what="checklist definition file")
     return ChecklistDefinition.from_dict(data, source=str(path))
 
 

@@ -23,6 +23,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
@@ -153,6 +155,41 @@ def column_kind(series: pd.Series) -> str:
     return "text"
 
 
+RANGE_MARGIN = 0.01
+"""An inferred number range is widened by this share of its width on each side (a reference's exact
+minimum and maximum would flag values off by rounding, e.g. 1e-5)."""
+
+
+def _sig(x: float, up: bool) -> float:
+    """``x`` rounded outward to 4 significant figures (a range a person can read and type)."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    e = math.floor(math.log10(abs(x))) - 3
+    step = 10.0 ** e
+    return (math.ceil if up else math.floor)(x / step) * step
+
+
+def allowed_range(lo: float, hi: float, margin: float = RANGE_MARGIN) -> tuple[float, float, str]:
+    """The allowed range for values seen from ``lo`` to ``hi``: widened by ``margin`` of the width on each side
+    (of the magnitude when all values are equal), never below 0 for a column with no negative values.
+
+    >>> allowed_range(0.0, 1.0)
+    (0.0, 1.01, 'seen 0 to 1; allowed with a 1.0% margin')
+    """
+    from .format import number, percent
+
+    if margin < 0 or not math.isfinite(margin):
+        raise InputDataError(f"The range tolerance must be a share of 0 or more (0.01 = 1%), not {margin!r}.")
+    width = hi - lo if hi > lo else max(abs(hi), 1.0)
+    pad = margin * width
+    low, high = lo - pad, hi + pad
+    if lo >= 0:
+        low = max(low, 0.0)
+    low, high = _sig(low, up=False), _sig(high, up=True)
+    digits = 0 if float(lo).is_integer() and float(hi).is_integer() else 4
+    return low, high, f"seen {number(lo, digits)} to {number(hi, digits)}; allowed with a {percent(margin)} margin"
+
+
 @dataclass
 class ColumnSpec:
     """What one column may hold. Every field is editable; None means "not checked"."""
@@ -240,6 +277,7 @@ def infer_spec(
     null_margin: float = 0.02,
     random_state: int = 0,
     source: str | None = None,
+    range_margin: float | None = None,
 ) -> DataSpec:
     """Infer a data spec from (a sample of) a table.
 
@@ -297,7 +335,8 @@ def infer_spec(
             if hint:
                 spec.min, spec.max, spec.note = hint
             elif values.notna().any():
-                spec.min, spec.max = float(values.min()), float(values.max())
+                spec.min, spec.max, spec.note = allowed_range(float(values.min()), float(values.max()),
+                                                              RANGE_MARGIN if range_margin is None else range_margin)
         elif kind in ("category", "flag") and s.dtype.kind not in "fiub":
             spec.allowed = sorted(map(str, pd.unique(s[~nulls])))
         elif kind == "datetime":
@@ -431,15 +470,17 @@ def validate(frame: pd.DataFrame, spec: DataSpec | dict[str, Any]) -> Validation
             values = numeric_values(s)
             if values is not None:
                 bad = pd.Series(False, index=s.index)
+                # Float noise is not a violation: a relative tolerance of one part in a billion.
+                tol = 1e-9 * max(1.0, abs(cs.min or 0.0), abs(cs.max or 0.0))
                 if cs.min is not None:
-                    bad |= values < cs.min
+                    bad |= values < cs.min - tol
                 if cs.max is not None:
-                    bad |= values > cs.max
+                    bad |= values > cs.max + tol
                 k = int(bad.sum())
                 if k:
                     ex = _examples(s[bad.to_numpy()])
-                    lo = "-inf" if cs.min is None else f"{cs.min:g}"
-                    hi = "inf" if cs.max is None else f"{cs.max:g}"
+                    lo = "-inf" if cs.min is None else f"{cs.min:,.6g}"
+                    hi = "inf" if cs.max is None else f"{cs.max:,.6g}"
                     out.append(Violation(name, "out_of_range", k, k / n, ex,
                                          f"{name}: {k:,} value(s) outside the allowed range {lo} to {hi} (e.g. {ex[:3]})."))
         if cs.allowed is not None and s.dtype.kind not in "fiub":

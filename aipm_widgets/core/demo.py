@@ -18,8 +18,9 @@ Examples
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -622,9 +623,80 @@ def _regenerate() -> None:
     resume.to_parquet(DATA_DIR / "resume_screening.parquet", index=False, compression="zstd")
     card = {"seed": SEED, "fraud": fraud_facts, "resume": resume_facts}
     (DATA_DIR / "demo_card.yaml").write_text(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    (DATA_DIR / "DATA_CARD.md").write_text(_render_card(fraud_facts, resume_facts), encoding="utf-8")
+    from .demo_tickets import tickets_card_markdown  # generated from a seed at load time, only its card is written
+
+    (DATA_DIR / "DATA_CARD.md").write_text(_render_card(fraud_facts, resume_facts).rstrip("\n") + "\n" + tickets_card_markdown(),
+                                           encoding="utf-8")
+
+
+    print(f"wrote demo data to {DATA_DIR}")
+
+
+# The demo scenarios a project can be (``project.example`` in the record) ------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoExample:
+    """A bundled demo scenario as a project sees it: its two tables and what their columns mean.
+
+    ``columns`` uses the roles of :class:`aipm_widgets.core.project.ColumnRoles` (label, positive, score,
+    prediction, proba_columns, proba_prefix, timestamp, id, groups, value, features).
+    """
+
+    validation: pd.DataFrame
+    production: pd.DataFrame
+    columns: dict[str, Any]
+    task: str
+    currency: str
+    volume_per_day: int
+    unit: str
+    description: str
+
+
+FRAUD_VOLUME_PER_DAY = 50_000
+
+
+def fraud_example() -> DemoExample:
+    """The card-fraud demo: validated April-May 2025, launched 2025-06-01, production log to December."""
+    return DemoExample(
+        validation=load_fraud("validation"),
+        production=load_fraud("production"),
+        columns={
+            "label": "is_fraud", "positive": 1, "score": "score", "timestamp": "timestamp", "id": "transaction_id",
+            "groups": ["age_band"], "value": "amount", "features": list(FRAUD_FEATURES),
+        },
+        task="binary",
+        currency="EUR",
+        volume_per_day=FRAUD_VOLUME_PER_DAY,
+        unit="transactions",
+        description="Card-fraud alerts on card transactions (synthetic demo data): flag a transaction for review "
+        "when its fraud score reaches the threshold.",
+    )
+
+
+def tickets_example() -> DemoExample:
+    """The support-ticket routing scenario (multiclass), generated from a seed on first use."""
+    from .demo_tickets import load_tickets_example
+
+    return load_tickets_example()
+
+
+def delivery_example() -> DemoExample:
+    """The delivery-time forecast scenario (regression), generated from a seed on first use."""
+    from .demo_delivery import load_delivery
+
+    return load_delivery()
+
+
+EXAMPLES: dict[str, Callable[[], DemoExample]] = {
+    "fraud": fraud_example,
+    "tickets": tickets_example,
+    "delivery": delivery_example,
+}
+"""The demo scenarios by name (``project.example``); each value builds its :class:`DemoExample` when called."""
+
+__all__ += ["DemoExample", "EXAMPLES", "fraud_example", "tickets_example", "delivery_example", "FRAUD_VOLUME_PER_DAY"]
 
 
 if __name__ == "__main__":  # pragma: no cover
     _regenerate()
-    print(f"wrote demo data to {DATA_DIR}")

@@ -278,6 +278,8 @@ class DriftTable:
     threshold_mode: str = "fixed"
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    bound: pd.DataFrame | None = None
+    """Where a score was computed from binned counts (Spark/DuckDB engines): the most the exact score can exceed it."""
 
     @property
     def drift_share(self) -> pd.Series:

@@ -16,7 +16,34 @@ __all__ = [
     "RECORD_NOT_YAML",
     "RECORD_INVALID",
     "RECORD_NOT_MAPPING",
+    "RECORD_BAD_SCHEMA",
+    "short",
+    "one_line",
 ]
+
+MAX_NAME_CHARS = 80
+"""Longest name (column, file, value) quoted whole in a message; longer ones are cut in the middle."""
+
+
+def short(text: object, limit: int = MAX_NAME_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis in the middle, so a 100,000-character column
+    name does not flood a terminal or a widget (both ends stay: they usually tell names apart).
+
+    >>> short("x" * 200, 11)
+    'xxxxx…xxxxx'
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[len(text) - (limit - 1 - half):]
+
+
+def one_line(text: object, limit: int = 2000) -> str:
+    """A message as one printable line: whitespace runs and control characters (terminal escapes) become
+    single spaces, and very long messages are cut."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in str(text))
+    return short(" ".join(cleaned.split()), limit)
 
 
 class AipmError(ValueError):
@@ -47,5 +74,9 @@ RECORD_NOT_YAML = (
 RECORD_NOT_MAPPING = (
     "{path}: the decision record must be a YAML mapping of sections (project, scoping, ...), "
     "found {found}. The file was not changed."
+)
+RECORD_BAD_SCHEMA = (
+    "{path}: schema_version must be the whole number {supported} (found {found}). Write `schema_version: "
+    "{supported}` or restore the backup; the file was not changed."
 )
 RECORD_INVALID = "{path}: the decision record has invalid fields; the file was not changed.\n{problems}"

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .errors import AipmError, InputDataError
+from .format import threshold as fmt_threshold
 from .stats import NaturalFrequencies, natural_frequencies, wilson_interval
 
 __all__ = [
@@ -329,7 +330,7 @@ class OnePager:
         text.setdefault(
             "source",
             f"measured on the demo's fraud validation data (April-May 2025, {len(df):,} payments, duplicates removed) "
-            f"at threshold {t:g}",
+            f"at threshold {fmt_threshold(t)}",
         )
         return cls.from_predictions(df["is_fraud"].astype(int), df["score"], threshold=t, **text)
 
@@ -378,6 +379,9 @@ class OnePager:
         pager = cls.from_demo(threshold, **merged)
         if threshold is not None:
             pager.source += " (the threshold saved by stage 4; its confusion counts were not saved)"
+        else:
+            # Before stage 4 decides, the threshold (and so every rate here) is provisional.
+            pager.source += "; provisional: stage 4 (metric selection) has not decided the threshold yet"
         return pager
 
     def with_text(self, **changes: Any) -> "OnePager":
@@ -465,7 +469,7 @@ class OnePager:
         rates = self.rates
         return env.from_string(_BODY_TEMPLATE).render(
             p=self,
-            threshold=f"{self.threshold:g}",
+            threshold=fmt_threshold(self.threshold),
             rates=[rates[k] for k in ("precision", "recall", "fpr", "alert_rate")],
             nf={"per": f"{nf.per:,}"},
             nf_sentence=nf.sentence(),
@@ -502,7 +506,7 @@ class OnePager:
             *[f"- {m(x)}" for x in self.does_not],
             "",
             "## The threshold, and what happens on each side of it",
-            f"The model acts when its score is at least **{self.threshold:g}**.",
+            f"The model acts when its score is at least **{fmt_threshold(self.threshold)}**.",
             "",
             f"- **At or above the threshold:** {m(self.above_threshold)}",
             f"- **Below the threshold:** {m(self.below_threshold)}",
@@ -535,7 +539,7 @@ class OnePager:
 
     def __str__(self) -> str:
         r = self.rates
-        return "\n".join([f"{self.title} (threshold {self.threshold:g}; {self.source})", *(r[k].sentence for k in ("precision", "recall", "fpr"))])
+        return "\n".join([f"{self.title} (threshold {fmt_threshold(self.threshold)}; {self.source})", *(r[k].sentence for k in ("precision", "recall", "fpr"))])
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

@@ -23,8 +23,10 @@ Examples
 'GBP 1,234'
 >>> money(0.5, "JPY", digits=2)
 'JPY 0.50'
+>>> threshold(0.0695)
+'0.0695'
 >>> threshold(0.069312345)
-'0.0693123'
+'0.069312345'
 >>> estimate(0.9, 0.85, 0.94)
 '90.0% (85.0% to 94.0%)'
 >>> percent(float("nan"))
@@ -43,6 +45,7 @@ __all__ = [
     "interval",
     "money",
     "number",
+    "p_value",
     "percent",
     "points",
     "threshold",
@@ -102,15 +105,18 @@ def money(x: Any, currency: str | None = None, digits: int = 0) -> str:
 
 
 def threshold(x: Any) -> str:
-    """A decision threshold, written with enough digits that re-entering it gives the same decisions.
+    """A decision threshold, written so that re-entering the text gives the same decisions.
 
-    Six significant digits: scores are compared with ``>=``, and a threshold printed with fewer digits
-    (0.1458 for 0.145812) can move the cut past real scores.
+    Scores are compared with ``>=``, and a threshold printed with fewer digits (0.1458 for 0.145812) can move
+    the cut past real scores. So the text is the shortest that reads back as the same number (Python's
+    ``repr``); the workbook chooses its thresholds as short decimals between two adjacent scores
+    (:meth:`aipm_widgets.core.threshold_curve.ThresholdCurve.short_cut`), so this is usually 2 to 4 digits.
     """
     v = as_number(x)
     if v is None:
         return NA
-    return f"{v:.6g}"
+    short = f"{v:.6g}"
+    return short if float(short) == v else repr(v)
 
 
 def interval(low: Any, high: Any, fmt: Callable[[Any], str] = percent) -> str:
@@ -126,3 +132,17 @@ def estimate(value: Any, low: Any = None, high: Any = None, fmt: Callable[[Any],
     if as_number(low) is None or as_number(high) is None:
         return text
     return f"{text} ({interval(low, high, fmt)})"
+
+
+def p_value(x: Any) -> str:
+    """A p-value as ``"p = 0.023"``, or ``"p < 0.001"`` when it is that small (never ``"p = 0"``).
+
+    >>> p_value(0.0), p_value(0.04567), p_value(1.0)
+    ('p < 0.001', 'p = 0.046', 'p = 1.000')
+    """
+    v = as_number(x)
+    if v is None:
+        return "p n/a"
+    if v < 0.001:
+        return "p < 0.001"
+    return f"p = {v:.3f}"

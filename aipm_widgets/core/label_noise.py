@@ -29,6 +29,7 @@ import pandas as pd
 
 from .data_spec import disguised_null_mask, numeric_values
 from .errors import InputDataError
+from .format import count, interval, percent
 from .stats import wilson_interval
 
 __all__ = ["LabelNoise", "find_label_noise", "cached_label_noise", "model_matrix"]
@@ -58,8 +59,8 @@ class LabelNoise:
 
     def sentence(self) -> str:
         return (
-            f"About {self.rate:.2%} of {self.n:,} labels look wrong (95% interval {self.low:.2%} to {self.high:.2%}; "
-            f"{self.count:,} rows flagged for review)."
+            f"About {percent(self.rate, 2)} of {count(self.n)} labels look wrong (95% interval "
+            f"{interval(self.low, self.high, lambda x: percent(x, 2))}; {count(self.count)} rows flagged for review)."
         )
 
     def to_record(self) -> dict[str, Any]:
@@ -71,7 +72,9 @@ class LabelNoise:
         }
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.sentence())}</p>" + self.suspicious.head(20).to_html(index=False, escape=True)
+        from .display import frame_html
+
+        return f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.suspicious.head(20), digits=3)
 
     def __repr__(self) -> str:
         return f"LabelNoise({self.sentence()!r})"

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError
+from .format import count, number
 
 __all__ = ["PowerLaw", "fit_power_law", "LabelsNeeded", "labels_needed", "cached_labels_needed", "MAX_EXTRAPOLATION"]
 
@@ -103,18 +104,18 @@ class LabelsNeeded:
         cur = self.mean_scores[-1]
         neg = self.metric.startswith("neg_")
         name = self.metric[4:].replace("mean_absolute_error", "MAE") if neg else self.metric
-        show = (lambda v: f"{-v:.3g}") if neg else (lambda v: f"{v:.3f}")  # noqa: E731
-        target = f"{-self.target:g}" if neg else f"{self.target:g}"
-        base = f"With {int(self.sizes[-1]):,} training labels the {name} is {show(cur)}. "
+        show = (lambda v: number(-v, 3)) if neg else (lambda v: number(v, 3))  # noqa: E731
+        target = show(self.target)
+        base = f"With {count(self.sizes[-1])} training labels the {name} is {show(cur)}. "
         if cur >= self.target:
             base += f"The target {target} is already reached."
         elif math.isinf(self.needed):
             base += (f"The fitted curve levels off at {show(self.fit.top)}, "
                      f"{'above' if neg else 'below'} the target {target}: more labels alone will not get there.")
         else:
-            hi = "more than 1e9" if math.isinf(self.high) else f"{self.high:,.0f}"
+            hi = "more than 1,000,000,000" if math.isinf(self.high) else count(self.high)
             base += (
-                f"Reaching {target} needs about {self.needed:,.0f} labels (80% interval {self.low:,.0f} to {hi})."
+                f"Reaching {target} needs about {count(self.needed)} labels (80% interval {count(self.low)} to {hi})."
             )
         if self.warnings:
             base += " Not trustworthy: " + " ".join(self.warnings)
@@ -139,7 +140,9 @@ class LabelsNeeded:
         }
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.sentence())}</p>" + self.table().to_html(index=False)
+        from .display import frame_html
+
+        return f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.table(), digits=3)
 
     def __repr__(self) -> str:
         return f"LabelsNeeded({self.sentence()!r})"

@@ -26,7 +26,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from . import format as fmt
 from .checks import id_like_columns
+from .costs import DAYS_PER_MONTH, Costs
 from .drift import DriftTable, compute_drift
 from .errors import InputDataError
 from .inputs import binary_labels, require_columns
@@ -87,6 +89,9 @@ class MonitoringResult:
         if label not in self.labels:
             raise InputDataError(f"No window {label!r}; windows are {', '.join(self.labels[:5])} ...")
         codes = self.settings["codes"]
+        if codes is None:
+            raise InputDataError(f"The rows of window {label!r} stayed in the {self.settings.get('engine')} engine; "
+                                 "per-row views need --engine pandas.")
         return self.settings["current_frame"][codes == self.labels.index(label)]
 
     def check_against_card(self, card: Mapping[str, Any]) -> str:
@@ -154,30 +159,37 @@ class MonitoringResult:
         n_tests = int((self.drift.n > 0).values.sum())
         parts.append(f"{n_flags} drift flags in {n_tests} feature-window tests; chance alone would raise {chance_words(chance)}.")
         perf = self.performance
-        if len(perf) and "realized_roc_auc" in perf:
-            ref_auc = self.reference_metrics.get("roc_auc")
-            real = perf.dropna(subset=["realized_roc_auc"])
+        m = self.settings.get("metric") or "roc_auc"
+        name, show = METRIC_NAMES[m], (lambda x: metric_text(m, x))  # noqa: E731
+        if len(perf) and f"realized_{m}" in perf:
+            ref_value = self.reference_metrics.get(m)
+            real = perf.dropna(subset=[f"realized_{m}"])
             if len(real):
-                worst = real["realized_roc_auc"].idxmin()
+                worst = real[f"realized_{m}"].idxmin()
                 r = real.loc[worst]
+                where = "" if self.threshold is None or m == "roc_auc" else f" at threshold {fmt.threshold(self.threshold)}"
                 parts.append(
-                    f"ROC AUC: {ref_auc:.2f} on the reference; realized {r['realized_roc_auc']:.2f} "
-                    f"[{r['realized_roc_auc_lower']:.2f}, {r['realized_roc_auc_upper']:.2f}] in {worst} "
-                    f"(labels for {r['label_coverage']:.0%} of its rows"
-                    + (f", median {r['label_delay_days']:.0f} days late" if pd.notna(r.get("label_delay_days", np.nan)) else "")
+                    f"{name[0].upper() + name[1:]}{where}: {show(ref_value)} on the reference; realized "
+                    f"{fmt.estimate(r[f'realized_{m}'], r[f'realized_{m}_lower'], r[f'realized_{m}_upper'], show)} in {worst} "
+                    f"(labels for {fmt.percent(r['label_coverage'], 0)} of its rows"
+                    + (f", median {fmt.count(r['label_delay_days'])} days late" if pd.notna(r.get("label_delay_days", np.nan)) else "")
                     + "), estimated from scores "
-                    f"{r['estimated_roc_auc']:.2f} [{r['estimated_roc_auc_lower']:.2f}, {r['estimated_roc_auc_upper']:.2f}]."
+                    f"{fmt.estimate(r[f'estimated_{m}'], r[f'estimated_{m}_lower'], r[f'estimated_{m}_upper'], show)}."
                 )
         if "cost_estimated" in self.cost and self.reference_cost_per_1000:
             c = self.cost["cost_estimated"].dropna()
             if len(c):
                 last, ref = float(c.iloc[-1]), float(self.reference_cost_per_1000)
-                cur = self.settings.get("costs", {}).get("currency", "")
-                text = (f"Estimated cost per 1,000 decisions: {ref:,.0f} {cur} on the reference, {last:,.0f} {cur} in "
-                        f"{c.index[-1]} ({(last - ref) / abs(ref):+.0%})")
+                cur = (self.settings.get("costs") or {}).get("currency")
+                money = lambda x: fmt.money(x, cur)  # noqa: E731
+                change = (last - ref) / abs(ref)
+                text = (f"Estimated cost per 1,000 decisions: {money(ref)} on the reference, {money(last)} in "
+                        f"{c.index[-1]} ({'+' if change >= 0 else ''}{fmt.percent(change, 0)})")
                 vol = self.settings.get("volume_per_day")
                 if vol:
-                    text += f", about {(last - ref) * vol * 30 / 1000:+,.0f} {cur} a month at {vol:,.0f} decisions a day"
+                    monthly = (last - ref) * vol * DAYS_PER_MONTH / 1000
+                    text += (f", about {'+' if monthly >= 0 else ''}{money(monthly)} a month at {fmt.count(vol)} "
+                             "decisions a day")
                 parts.append(text + ".")
         if self.concept_drift_from:
             parts.append(
@@ -189,13 +201,16 @@ class MonitoringResult:
             parts.append("Triggers fired: " + "; ".join(f"'{t}' in {w}" for t, w in fired.items()) + ".")
         else:
             parts.append("No retraining trigger fired.")
+        differences = self.settings.get("column_differences") or {}
+        if differences.get("only_in_reference") or differences.get("only_in_production"):
+            parts.append(differences_sentence(differences))
         parts.append("Suggested action: " + self.suggested_action())
         return " ".join(parts)
 
     def suggested_action(self) -> str:
         if self.concept_drift_from:
             return (f"retrain on data from {self.concept_drift_from} on (with its labels) and re-run metric selection; "
-                    "review what changed in the business (new fraud pattern?).")
+                    "review what changed in the business (a new pattern in the outcomes?).")
         if self.fired():
             return "investigate the drifted inputs, then decide whether to retrain; re-check the threshold's cost."
         if self.first_drift():
@@ -219,6 +234,8 @@ class MonitoringResult:
                 feats[f] = {"method": self.drift.method[f], "score": num(self.drift.score.loc[f, lab]),
                             "threshold": num(self.drift.threshold.loc[f, lab]), "drift": bool(self.drift.drift.loc[f, lab]),
                             "n": int(self.drift.n.loc[f, lab])}
+                if self.drift.bound is not None and f in self.drift.bound.index:
+                    feats[f]["score_bound"] = num(self.drift.bound.loc[f, lab])
             entry: dict[str, Any] = {"window": lab, "start": w.start, "end": w.end, "n": w.n, "features": feats,
                                      "drift_share": num(self.drift.drift_share.iloc[i])}
             if self.score_drift is not None:
@@ -251,6 +268,7 @@ class MonitoringResult:
             "expected_chance_alerts": num(self.expected_chance_alerts()),
             "threshold": num(self.threshold),
             "notes": list(self.notes),
+            "column_differences": dict(self.settings.get("column_differences") or {}),
         }
 
     def record_values(self, *, reference_description: str | None = None) -> dict[str, Any]:
@@ -294,6 +312,27 @@ class MonitoringResult:
         )
         return (f"<p>{html.escape(self.summary())}</p><table><tr><th>window</th><th>kind</th><th>alert</th></tr>"
                 f"{rows}</table>")
+
+
+METRIC_NAMES = {"roc_auc": "ROC AUC", "recall": "recall", "precision": "precision", "f1": "F1"}
+
+
+def metric_text(metric: str, value: Any) -> str:
+    """A performance metric's value in words: ROC AUC as a number, rates as percentages."""
+    return fmt.number(value, 2) if metric == "roc_auc" else fmt.percent(value)
+
+
+def decided_metric(chosen_metric: str | None) -> tuple[str, str]:
+    """The performance metric to watch for stage 4's decided metric, and why, in words.
+
+    Stage 4 decides on cost, F1, recall or precision. A cost decision is watched through recall (what the misses,
+    and so most of the cost, follow) next to the cost chart; no decision yet falls back to ROC AUC.
+    """
+    if chosen_metric in METRICS:
+        return chosen_metric, f"stage 4 decided on {METRIC_NAMES[chosen_metric]}"
+    if chosen_metric == "cost":
+        return "recall", "stage 4 decided on cost: recall is what the missed losses follow; the cost itself is charted below"
+    return "roc_auc", "no metric decided in stage 4 yet: ROC AUC (threshold-free)"
 
 
 def demo_costs() -> dict[str, Any]:
@@ -358,7 +397,9 @@ def settings_from_record(record) -> tuple[dict[str, Any], list[str]]:
     m = record.metrics
     if m.threshold is not None:
         out["threshold"] = float(m.threshold)
-        notes.append(f"Threshold {m.threshold:g} from the metric-selection decision in the record.")
+        notes.append(f"Threshold {fmt.threshold(m.threshold)} from the metric-selection decision in the record.")
+    if m.chosen_metric is not None:
+        out["chosen_metric"] = m.chosen_metric
     if m.costs is not None:
         out["costs"] = m.costs.model_dump(mode="json")
     if m.volume_per_day is not None:
@@ -368,12 +409,20 @@ def settings_from_record(record) -> tuple[dict[str, Any], list[str]]:
     return out, notes
 
 
+def _score_text(x: Any) -> str:
+    """A drift score or p-value in words: three decimals, or scientific notation when tiny."""
+    v = fmt.as_number(x)
+    if v is None:
+        return fmt.NA
+    return fmt.number(v, 3) if v == 0 or abs(v) >= 0.001 else f"{v:.1e}"
+
+
 def _cost_per_1000(tp, fp, fn, missed_value, n, costs: Mapping[str, Any]) -> float:
+    """Cost per 1,000 decisions from stage 4's one money model (:meth:`Costs.parts`), never a copy of it."""
     if n <= 0:
         return float("nan")
-    fn_cost = missed_value if costs.get("fn_cost_from_value") else fn * float(costs.get("cost_fn") or 0.0)
-    total = fp * float(costs.get("cost_fp") or 0.0) + fn_cost - tp * float(costs.get("value_tp") or 0.0)
-    return 1000.0 * total / n
+    model = Costs.from_any({k: v for k, v in costs.items() if v is not None})
+    return 1000.0 * model.total(tp, fp, n - tp - fp - fn, fn, missed_value) / n
 
 
 def default_features(
@@ -401,6 +450,33 @@ def default_features(
     if left_out:
         notes.append("Not watched for drift: " + "; ".join(left_out) + ". Name the features to override.")
     return features
+
+
+def column_differences(reference: pd.DataFrame, current: pd.DataFrame, *, skip: set = frozenset()) -> dict[str, list[str]]:
+    """Columns only one side has (besides ``skip``): a column missing from production cannot be watched and
+    must be said, not silently dropped."""
+    ref = [str(c) for c in reference.columns if c not in skip]
+    cur = [str(c) for c in current.columns if c not in skip]
+    return {"only_in_reference": [c for c in ref if c not in set(cur)],
+            "only_in_production": [c for c in cur if c not in set(ref)]}
+
+
+def differences_sentence(differences: dict[str, list[str]]) -> str:
+    """One sentence naming the columns only one side has (long lists and long names shortened)."""
+    from .errors import short
+
+    def names(cols: list[str]) -> str:
+        shown = ", ".join(repr(short(c, 40)) for c in cols[:8])
+        return shown + (f" and {len(cols) - 8:,} more" if len(cols) > 8 else "")
+
+    parts = []
+    if differences.get("only_in_reference"):
+        cols = differences["only_in_reference"]
+        parts.append(f"{len(cols):,} reference column(s) missing from production, so not monitored: {names(cols)}")
+    if differences.get("only_in_production"):
+        cols = differences["only_in_production"]
+        parts.append(f"{len(cols):,} production column(s) not in the reference, so not monitored: {names(cols)}")
+    return "; ".join(parts) + ". Check the production export if a column was renamed or dropped."
 
 
 def chance_words(expected: float) -> str:
@@ -433,6 +509,10 @@ def run_monitoring(
     id_column: str | None = None,
     min_label_coverage: float = MIN_LABEL_COVERAGE,
     volume_per_day: float | None = None,
+    metric: str | None = None,
+    engine: str | None = None,
+    spark_master: str | None = None,
+    progress: Any = None,
     task: str | None = None,
     **task_options: Any,
 ) -> MonitoringResult:
@@ -468,7 +548,33 @@ def run_monitoring(
         and the concept-drift flag.
     volume_per_day : float, optional
         Decisions per day (stage 4's), to turn the cost change into money per month.
+    task : str, optional
+        ``"multiclass"`` monitors a router from its per-class probabilities (``task_options`` ``proba_columns`` or
+        ``proba_prefix``) and its ``prediction`` column; ``threshold`` is then the confidence threshold (see
+        :func:`aipm_widgets.core.monitoring_multiclass.run_monitoring_multiclass`).
+    metric : str, optional
+        The performance metric the summary speaks of (``roc_auc``, ``recall``, ``precision``, ``f1``); default
+        from stage 4's decided metric via :func:`decided_metric`.
+    engine : {"pandas", "duckdb", "spark"}, optional
+        Where production data is aggregated (default pandas, in memory). ``duckdb`` and ``spark`` take ``current``
+        as Parquet file(s), a folder or a glob (``spark`` also a Spark DataFrame) and aggregate counts per
+        (window, feature, bin) there; see :mod:`aipm_widgets.core.engines`. ``progress(step, share)`` is called
+        as the steps finish; ``spark_master`` (default ``local[*]``, or the notebook's active session) for ``spark``.
     """
+    if engine not in (None, "pandas") or not isinstance(current, pd.DataFrame):
+        args = {k: v for k, v in locals().items() if k not in {"reference", "current", "engine", "task_options"}}
+        from .engines import monitor_source
+
+        return monitor_source(reference, current, engine=engine, **args, **task_options)
+    if task == "multiclass":
+        from .monitoring_multiclass import run_monitoring_multiclass
+
+        return run_monitoring_multiclass(
+            reference, current, label=label, prediction=prediction, threshold=threshold, features=features,
+            timestamp=timestamp, window=window, window_rows=window_rows, triggers=triggers, id_column=id_column,
+            min_label_coverage=min_label_coverage, method=method, per_column_method=per_column_method,
+            drift_threshold=drift_threshold, threshold_mode=threshold_mode, **task_options,
+        )
     if task == "regression":
         from .monitoring_regression import run_regression_monitoring
 
@@ -486,9 +592,15 @@ def run_monitoring(
         raise InputDataError("The reference table has no rows; give the validation or launch-period data.")
     if len(current) == 0:
         raise InputDataError("The production table has no rows; nothing to monitor.")
+    if label and label not in current.columns and label in reference.columns:
+        # The usual layout early after launch: labels in the reference, none yet in the production log.
+        notes.append(f"The production data has no {label!r} column: performance is estimated from the reference's "
+                     "labels (no realized performance until labels arrive).")
+        current = current.assign(**{label: np.nan})
     special = [c for c in (timestamp if window_rows is None else None, label, score, prediction, id_column, label_date) if c]
     require_columns(current, special)
     require_columns(reference, [c for c in (label, score, prediction) if c])
+    differences = column_differences(reference, current, skip=set(special) | {timestamp})  # stated in the summary
     if features is None:
         features = default_features(reference, current, skip=set(special) | {timestamp}, notes=notes)
     features = list(features)
@@ -548,14 +660,17 @@ def run_monitoring(
         if (y_ref < 0).all():
             notes.append(f"The reference has no labels in {label!r}: no calibration, so no estimated performance.")
         try:
-            y_cur = binary_labels(current[label], positive=positive, name=label, allow_missing=True, min_rows=0)
+            if current[label].notna().any():
+                y_cur = binary_labels(current[label], positive=positive, name=label, allow_missing=True, min_rows=0)
+            else:  # no label has arrived yet
+                y_cur = np.full(len(current), -1, dtype=np.int8)
         except InputDataError as exc:
             if "only one class" not in str(exc):
                 raise
             # One class among the labels that arrived so far is possible early on: keep them.
             y_cur = binary_labels(pd.concat([reference[label], current[label]]), positive=positive, name=label,
                                   allow_missing=True)[len(reference):]
-        if (y_ref >= 0).any():
+        if (y_ref >= 0).any() and (y_cur >= 0).any():
             lr = pd.DataFrame({"label": np.where(y_ref >= 0, y_ref, np.nan)})
             lc = pd.DataFrame({"label": np.where(y_cur >= 0, y_cur, np.nan)})
             ld = compute_drift(lr, lc, codes, len(labels), features=["label"], window_labels=labels)
@@ -577,8 +692,12 @@ def run_monitoring(
         ok = (y_ref >= 0) & ref_score.notna().to_numpy()
         rate = float(y_ref[ok].mean())
         threshold = float(np.quantile(ref_score[ok], 1 - rate))
+        # The shortest decimal making the same decisions on the reference, so the note's number is the one used.
+        from .threshold_curve import ThresholdCurve
+
+        threshold = ThresholdCurve(y_ref[ok].astype(int), ref_score[ok].to_numpy(float)).short_cut(threshold)
         notes.append(
-            f"No threshold in the record (stage 4 not decided): using {threshold:.3g}, which alerts as many reference "
+            f"No threshold in the record (stage 4 not decided): using {fmt.threshold(threshold)}, which alerts as many reference "
             f"rows as there are positives ({rate:.1%}). Decide it in metric selection."
         )
     if score and not costs:
@@ -676,6 +795,24 @@ def run_monitoring(
     elif score and not label:
         notes.append("No label column: realized performance and calibration are not available.")
 
+    results, alerts = _triggers_and_alerts(labels, table, score_drift, label_drift, perf, cost, ref_metrics, ref_cost,
+                                           triggers, min_label_coverage, notes)
+    settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day, "features": features,
+                "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
+                "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current,
+                "column_differences": differences,
+                "metric": metric if metric in METRICS else "roc_auc"}
+    return MonitoringResult(
+        windows=wa.windows, window_kind=settings["window"], drift=table, score_drift=score_drift, label_drift=label_drift,
+        performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,
+        reference_cost_per_1000=ref_cost, reference_metrics=ref_metrics, concept_drift_from=concept_from,
+        settings=settings,
+    )
+
+
+def _triggers_and_alerts(labels, table, score_drift, label_drift, perf, cost, ref_metrics, ref_cost, triggers,
+                         min_label_coverage, notes) -> tuple[list[TriggerResult], list[Alert]]:
+    """Retraining triggers evaluated on the per-window measures, and the alerts in words (every engine ends here)."""
     # Triggers and alerts -----------------------------------------------------------------------------------
     trig_list = [parse_trigger(t) for t in (triggers if triggers is not None else DEFAULT_TRIGGERS)]
     values: dict[str, list[float]] = {"drift_share": [float(x) for x in table.drift_share]}
@@ -707,7 +844,8 @@ def run_monitoring(
     for i, lab in enumerate(labels):
         drifted = [f for f in table.features if table.drift.loc[f, lab]]
         if drifted:
-            detail = ", ".join(f"{f} ({table.method[f]} {table.score.loc[f, lab]:.3g})" for f in drifted)
+            detail = ", ".join(f"{f} ({table.method[f]} {_score_text(table.score.loc[f, lab])}, threshold "
+                               f"{_score_text(table.threshold.loc[f, lab])})" for f in drifted)
             dataset = " Dataset drift (at least half the features)." if share.iloc[i] >= 0.5 else ""
             alerts.append(Alert(lab, "drift", f"{len(drifted)} of {len(table.features)} features drifted: {detail}.{dataset}"))
         if score_drift is not None and bool(score_drift["drift"].get(lab, False)):
@@ -733,15 +871,7 @@ def run_monitoring(
             if r.fired_at == lab:
                 alerts.append(Alert(lab, "trigger", f"Retraining trigger fired: '{r.trigger.text}': {r.reason}."))
 
-    settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day, "features": features,
-                "threshold_mode": threshold_mode, "window": window if window_rows is None else f"{window_rows} rows",
-                "costs": costs, "codes": codes, "reference_frame": reference, "current_frame": current}
-    return MonitoringResult(
-        windows=wa.windows, window_kind=settings["window"], drift=table, score_drift=score_drift, label_drift=label_drift,
-        performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,
-        reference_cost_per_1000=ref_cost, reference_metrics=ref_metrics, concept_drift_from=concept_from,
-        settings=settings,
-    )
+    return results, alerts
 
 
 def _reference_false_alarm_rate(reference: pd.DataFrame, table: DriftTable, wa) -> dict[str, float]:

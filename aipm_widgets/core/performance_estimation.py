@@ -33,7 +33,7 @@ import numpy as np
 
 from .stats import wilson_interval
 
-__all__ = ["METRICS", "realized_metrics", "expected_metrics", "PerformanceEstimator", "auc_standard_error"]
+__all__ = ["METRICS", "realized_metrics", "expected_metrics", "ratios", "PerformanceEstimator", "auc_standard_error"]
 
 METRICS = ("roc_auc", "recall", "precision", "f1")
 Z95 = 1.959963984540054
@@ -52,7 +52,8 @@ def _auc_from_curve(pos: np.ndarray, neg: np.ndarray, score: np.ndarray) -> floa
     return float(np.trapezoid(tp / tp[-1], fp / fp[-1]))
 
 
-def _ratios(tp: float, fp: float, fn: float) -> dict[str, float]:
+def ratios(tp: float, fp: float, fn: float) -> dict[str, float]:
+    """Recall, precision and F1 from (expected or counted) confusion counts; NaN where undefined."""
     with np.errstate(invalid="ignore", divide="ignore"):
         recall = tp / (tp + fn) if tp + fn > 0 else float("nan")
         precision = tp / (tp + fp) if tp + fp > 0 else float("nan")
@@ -69,7 +70,7 @@ def realized_metrics(y: np.ndarray, score: np.ndarray, threshold: float, predict
     fp = int(np.sum(pred & (y == 0)))
     fn = int(np.sum(~pred & (y == 1)))
     tn = int(np.sum(~pred & (y == 0)))
-    out = _ratios(tp, fp, fn)
+    out = ratios(tp, fp, fn)
     out["roc_auc"] = _auc_from_curve((y == 1).astype(float), (y == 0).astype(float), score)
     out.update(tp=tp, fp=fp, fn=fn, tn=tn)
     return out
@@ -82,7 +83,7 @@ def expected_metrics(p: np.ndarray, score: np.ndarray, threshold: float, predict
     pred = score >= threshold if predicted is None else np.asarray(predicted).astype(bool)
     tp, fp = float(p[pred].sum()), float((1 - p[pred]).sum())
     fn, tn = float(p[~pred].sum()), float((1 - p[~pred]).sum())
-    out = _ratios(tp, fp, fn)
+    out = ratios(tp, fp, fn)
     out["roc_auc"] = _auc_from_curve(p, 1 - p, score)
     out.update(tp=tp, fp=fp, fn=fn, tn=tn)
     return out
@@ -146,11 +147,18 @@ class PerformanceEstimator:
         score = np.asarray(score, float)
         if len(score) == 0:
             return {}
-        e = expected_metrics(self.calibrate(score), score, self.threshold, predicted)
+        return self.estimate_from_expected(expected_metrics(self.calibrate(score), score, self.threshold, predicted),
+                                           len(score))
+
+    def estimate_from_expected(self, e: dict, n: int) -> dict[str, dict[str, float]]:
+        """:meth:`estimate` from a window's expected metrics and counts (``expected_metrics``' dict) and its rows.
+
+        The out-of-core engines aggregate those sums in the database and finish here, on the driver.
+        """
         out: dict[str, dict[str, float]] = {}
         for m in METRICS:
             # The window's own sampling error plus the calibration's (fitted on n_reference rows).
-            se = float(np.hypot(self.sampling_error(m, len(score)), self.sampling_error(m, self.n_reference)))
+            se = float(np.hypot(self.sampling_error(m, n), self.sampling_error(m, self.n_reference)))
             v = e[m]
             out[m] = {"value": v, "lower": max(0.0, v - Z95 * se), "upper": min(1.0, v + Z95 * se), "se": se}
         out["expected_counts"] = {k: e[k] for k in ("tp", "fp", "fn", "tn")}
@@ -162,16 +170,22 @@ class PerformanceEstimator:
         if len(y) == 0 or y.min() == y.max():
             return {}
         r = realized_metrics(y, score, self.threshold, predicted)
+        return self.realized_from_counts(r)
+
+    def realized_from_counts(self, r: dict) -> dict[str, dict[str, float]]:
+        """:meth:`realized` from ``realized_metrics``' dict (counts tp/fp/fn/tn and the four metrics)."""
+        n_pos, n_neg = int(r["tp"] + r["fn"]), int(r["fp"] + r["tn"])
+        if n_pos == 0 or n_neg == 0:
+            return {}
         out: dict[str, dict[str, float]] = {}
         lo, hi = wilson_interval(r["tp"], r["tp"] + r["fn"])
         out["recall"] = {"value": r["recall"], "lower": lo, "upper": hi}
         lo, hi = wilson_interval(r["tp"], r["tp"] + r["fp"])
         out["precision"] = {"value": r["precision"], "lower": lo, "upper": hi}
-        n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
         se = auc_standard_error(r["roc_auc"], n_pos, n_neg)
         out["roc_auc"] = {"value": r["roc_auc"], "lower": max(0.0, r["roc_auc"] - Z95 * se),
                           "upper": min(1.0, r["roc_auc"] + Z95 * se), "se": se}
-        se = self.sampling_error("f1", len(y))
+        se = self.sampling_error("f1", n_pos + n_neg)
         out["f1"] = {"value": r["f1"], "lower": max(0.0, r["f1"] - Z95 * se), "upper": min(1.0, r["f1"] + Z95 * se),
                      "se": se}
         out["counts"] = {k: r[k] for k in ("tp", "fp", "fn", "tn")}

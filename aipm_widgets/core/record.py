@@ -28,23 +28,26 @@ Examples
 
 from __future__ import annotations
 
-import getpass
+import functools
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field, PrivateAttr, ValidationError
 
 from .errors import (
     RECORD_INVALID,
     RECORD_NEWER_SCHEMA,
     RECORD_NOT_MAPPING,
     RECORD_NOT_YAML,
+    RECORD_BAD_SCHEMA,
     RECORD_UNSAFE_TAG,
     RecordError,
+    short,
 )
+from .safe_yaml import YamlRefused, load_yaml
 from .sections import (
     SECTION_MODELS,
     DataSection,
@@ -56,7 +59,15 @@ from .sections import (
     ScopingSection,
     Section,
 )
-from .storage import atomic_write_text, file_lock
+from .sections.project import Project
+from .storage import (
+    FileTooLarge,
+    NotARegularFile,
+    atomic_write_text,
+    file_lock,
+    read_regular_file,
+    remove_stale_temporaries,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -76,22 +87,75 @@ SCHEMA_VERSION = 1
 """The newest record layout this version reads and writes. Bump it only with a migration."""
 
 DEFAULT_RECORD_NAME = "decision_record.yaml"
-MAX_RECORD_BYTES = 20 * 1024 * 1024
+MAX_RECORD_BYTES = int(float(os.environ.get("AIPM_MAX_RECORD_MB", "1")) * 1024 * 1024)
+"""Largest record read or written. PyYAML parses and writes about 1 MB of record a second, so 1 MB keeps
+loading plus saving under 2 s (a record with 4,000 saves in its history is about 1 MB); the limit is an error
+with a clear message, never a hang. Raise it with ``AIPM_MAX_RECORD_MB`` on a fast machine."""
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def current_user() -> str | None:
-    """Who is saving, if known: ``$AIPM_USER``, else the login name."""
-    who = os.environ.get("AIPM_USER")
-    if who:
-        return who
+USER_FILE_NAME = "user"
+"""The file under ``$XDG_CONFIG_HOME/aipm-workbook/`` (default ``~/.config``) holding the saver's name."""
+
+
+def user_config_path() -> Path:
+    """Where this machine keeps the name asked once (``$XDG_CONFIG_HOME/aipm-workbook/user``)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "aipm-workbook" / USER_FILE_NAME
+
+
+def save_user(name: str) -> Path:
+    """Remember ``name`` on this machine as who saves decisions (the start page asks once)."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise RecordError("Type a name (yours, or your team's) to record who made the decisions.")
+    if len(name) > 200:
+        raise RecordError("That name is longer than 200 characters; type a shorter one.")
+    path = user_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, name + "\n")
+    return path
+
+
+def saved_user() -> str | None:
+    """The name saved on this machine with :func:`save_user`, if any."""
     try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
+        text = user_config_path().read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
         return None
+    return text.splitlines()[0].strip() if text else None
+
+
+@functools.lru_cache(maxsize=1)
+def _git_user_name() -> str | None:
+    """``git config user.name``, asked once per process (a save must not spawn git every time)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("git"):
+        return None
+    try:
+        out = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    name = out.stdout.strip()
+    return name or None
+
+
+def current_user(explicit: str | None = None) -> str | None:
+    """Who is saving: ``explicit``, else ``$AIPM_USER``, else the name saved on this machine (start page or
+    ``aipm project set user=NAME``), else ``git config user.name``, else None (shown as "unknown").
+
+    The operating system's login name is never used: in containers and on Binder it is "root" or "jovyan",
+    which says nothing about who decided.
+    """
+    for who in (explicit, os.environ.get("AIPM_USER"), saved_user(), _git_user_name()):
+        if who and str(who).strip():
+            return str(who).strip()
+    return None
 
 
 class Change(RecordModel):
@@ -102,22 +166,6 @@ class Change(RecordModel):
     section: str = Field(..., description="Which section changed (or 'project').")
     what: str = Field(..., description="What changed, in plain words.")
     iteration: int = Field(1, ge=1, description="The product iteration (model version) at the time.")
-
-
-class Project(RecordModel):
-    """Who the record belongs to."""
-
-    name: str = Field("Untitled AI product", description="The product or use case's name.")
-    owners: list[str] = Field(default_factory=list, description="Accountable people or teams.")
-    description: str | None = Field(None, description="One paragraph: what the product is for.")
-    created: datetime = Field(default_factory=_now)
-    iteration: int = Field(
-        1, ge=1, description="Model version being worked on; a new model re-enters metric selection and monitoring."
-    )
-    previous_iterations: list[dict[str, Any]] = Field(
-        default_factory=list,
-        description="Metric and monitoring decisions of earlier iterations, kept for comparison in the brief.",
-    )
 
 
 class DecisionRecord(RecordModel):
@@ -132,12 +180,15 @@ class DecisionRecord(RecordModel):
     metrics: MetricsSection = Field(default_factory=MetricsSection)
     monitoring: MonitoringSection = Field(default_factory=MonitoringSection)
     history: list[Change] = Field(default_factory=list)
+    # The YAML text this record was read from (or last saved as): the common ancestor save_record merges against.
+    _base_text: str | None = PrivateAttr(default=None)
 
     @classmethod
-    def new(cls, name: str = "Untitled AI product", owners: list[str] | None = None, **project: Any):
-        """A fresh record for a new project."""
+    def new(cls, name: str = "Untitled AI product", owners: list[str] | None = None, *, who: str | None = None,
+            **project: Any):
+        """A fresh record for a new project (``project`` holds the other fields of :class:`Project`)."""
         rec = cls(project=Project(name=name, owners=list(owners or []), **project))
-        rec.history.append(Change(who=current_user(), section="project", what=f"Created the record for {name!r}"))
+        rec.history.append(Change(who=current_user(who), section="project", what=f"Created the record for {name!r}"))
         return rec
 
     def section(self, name: str) -> Section:
@@ -177,89 +228,110 @@ def format_validation_error(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-class _StrictSafeLoader(yaml.SafeLoader):
-    """``yaml.SafeLoader`` that refuses duplicate keys instead of keeping the last one."""
-
-
-def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False):
-    keys = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in keys:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        keys.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_StrictSafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def parse_record(text: str, *, path: str = "<record>") -> DecisionRecord:
-    """Parse a record's YAML text into a :class:`DecisionRecord`; never executes code."""
+    """Parse a record's YAML text into a :class:`DecisionRecord`; never executes code.
+
+    Aliases/anchors and nesting beyond :data:`~aipm_widgets.core.safe_yaml.MAX_DEPTH` are refused before
+    anything is built (see :mod:`aipm_widgets.core.safe_yaml`), so a small hostile file cannot hang a command.
+    """
     backup = f"{path}.bak"
     try:
-        data = yaml.load(text, Loader=_StrictSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        data = load_yaml(text, source=path)
+    except YamlRefused as exc:
+        raise RecordError(f"{exc} The file was not changed; restore the backup ({backup}) if you have one.") from None
     except yaml.constructor.ConstructorError as exc:
-        detail = str(exc.problem or exc).strip()
+        detail = " ".join(str(exc.problem or exc).split())
         if "tag" in detail:
-            raise RecordError(RECORD_UNSAFE_TAG.format(path=path, detail=detail, backup=backup)) from None
+            raise RecordError(RECORD_UNSAFE_TAG.format(path=path, detail=detail[:200], backup=backup)) from None
         raise RecordError(RECORD_NOT_YAML.format(path=path, detail=_one_line(exc), backup=backup)) from None
     except yaml.YAMLError as exc:
+        raise RecordError(RECORD_NOT_YAML.format(path=path, detail=_one_line(exc), backup=backup)) from None
+    except (ValueError, OverflowError) as exc:  # e.g. a timestamp PyYAML recognises but cannot build (year 0)
         raise RecordError(RECORD_NOT_YAML.format(path=path, detail=_one_line(exc), backup=backup)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise RecordError(RECORD_NOT_MAPPING.format(path=path, found=type(data).__name__))
-    version = data.get("schema_version", SCHEMA_VERSION)
-    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
-        raise RecordError(RECORD_NEWER_SCHEMA.format(path=path, found=version, supported=SCHEMA_VERSION))
+    check_schema_version(data.get("schema_version", SCHEMA_VERSION), path=path)
     try:
-        return DecisionRecord.model_validate(data)
+        record = DecisionRecord.model_validate(data)
     except ValidationError as exc:
         raise RecordError(RECORD_INVALID.format(path=path, problems=format_validation_error(exc))) from None
+    record._base_text = text
+    return record
+
+
+def check_schema_version(version: Any, *, path: str = "<record>") -> None:
+    """Accept exactly the whole number this version writes; refuse ``'2'``, ``2.0``, ``true`` and newer versions."""
+    if isinstance(version, int) and not isinstance(version, bool):
+        if version > SCHEMA_VERSION:
+            raise RecordError(RECORD_NEWER_SCHEMA.format(path=path, found=version, supported=SCHEMA_VERSION))
+        if version >= 1:
+            return
+    raise RecordError(RECORD_BAD_SCHEMA.format(path=path, found=short(repr(version), 40), supported=SCHEMA_VERSION))
 
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
+def _record_path(path: str | os.PathLike) -> Path:
+    text = os.fspath(path)
+    if "\x00" in str(text):
+        raise RecordError(f"{short(repr(text))}: the record path holds a NUL byte; give a plain file path.")
+    return Path(text)
+
+
 def load_record(path: str | os.PathLike, *, create: bool = False) -> DecisionRecord:
     """Read the record at ``path``.
 
     With ``create=True`` a missing file gives a fresh, unsaved record instead of an error.
-    The file is only read, never changed, whatever happens.
+    The file is only read, never changed, whatever happens. The file is opened first and then checked
+    (regular file, size), so a path swapped between a check and the read cannot be read by mistake.
     """
-    path = Path(path)
-    if not path.exists():
+    path = _record_path(path)
+    try:
+        raw = read_regular_file(path, max_bytes=MAX_RECORD_BYTES)
+    except FileNotFoundError:
         if create:
             return DecisionRecord.new()
-        raise RecordError(f"{path}: no decision record here. Create one with `aipm init DIR` or save a stage first.")
-    size = path.stat().st_size
-    if size > MAX_RECORD_BYTES:
         raise RecordError(
-            f"{path}: {size / 1e6:.1f} MB is far larger than a decision record should be "
-            f"(limit {MAX_RECORD_BYTES / 1e6:.0f} MB); it was not loaded."
-        )
-    raw = path.read_bytes()
+            f"{short(path)}: no decision record here. Create one with `aipm init DIR` or save a stage first."
+        ) from None
+    except (IsADirectoryError, NotARegularFile):
+        raise RecordError(f"{short(path)}: this is a folder or a special file, not a decision record; give the "
+                          "path of decision_record.yaml.") from None
+    except FileTooLarge as exc:
+        raise RecordError(
+            f"{short(path)}: {exc.size / 2**20:.1f} MB is larger than a decision record should be "
+            f"(limit {MAX_RECORD_BYTES / 2**20:.0f} MB, about 4,000 saves); it was not loaded. Move old history "
+            "entries to an archive file, or raise the limit with AIPM_MAX_RECORD_MB."
+        ) from None
+    except PermissionError:
+        raise RecordError(f"{short(path)}: not allowed to read the decision record; check the file's permissions.") from None
+    except OSError as exc:
+        raise RecordError(f"{short(path)}: the decision record could not be read ({exc.strerror or exc}).") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise RecordError(f"{path}: the decision record is not UTF-8 text; it was not loaded.") from None
-    return parse_record(text, path=str(path))
+        raise RecordError(f"{short(path)}: the decision record is not UTF-8 text; it was not loaded.") from None
+    return parse_record(text, path=short(path, 200))
 
 
-class _RecordDumper(yaml.SafeDumper):
+class _RecordDumper(getattr(yaml, "CSafeDumper", None) or yaml.SafeDumper):  # type: ignore[misc]
     """``SafeDumper`` that double-quotes text holding YAML's extra line breaks (NEL, LS, PS).
 
     Written raw, a loader reads those characters as line breaks and a user's text would come back changed;
     in double quotes PyYAML escapes them, so every string round-trips exactly.
     """
 
+    def ignore_aliases(self, data: Any) -> bool:
+        # Never write anchors/aliases: the loader refuses them (they can hide exponential expansion).
+        return True
+
 
 def _represent_str(dumper: yaml.SafeDumper, value: str):
-    style = '"' if any(ch in value for ch in "\x85\u2028\u2029") else None
+    style = '"' if ("\x85" in value or "\u2028" in value or "\u2029" in value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -278,17 +350,81 @@ def record_to_yaml(record: DecisionRecord) -> str:
     )
 
 
-def save_record(record: DecisionRecord, path: str | os.PathLike) -> Path:
+def _checked_text(record: DecisionRecord, path: Path) -> str:
+    """The record's YAML, refused if it could not be read back (too large, or not parseable)."""
+    text = record_to_yaml(record)
+    size = len(text.encode("utf-8"))
+    if size > MAX_RECORD_BYTES:
+        raise RecordError(
+            f"{short(path)}: not saved, the record would be {size / 2**20:.1f} MB, over the {MAX_RECORD_BYTES / 2**20:.0f} MB "
+            "limit for reading it back. Move old history entries to an archive file, or raise AIPM_MAX_RECORD_MB."
+        )
+    parse_record(text, path=short(path, 200))  # never write what could not be read back
+    return text
+
+
+MERGED_FIELDS = ("project", *SECTION_MODELS)
+"""The parts of a record :func:`save_record` merges field by field; ``history`` is merged by appending."""
+
+
+def _merge(mine: dict[str, Any], base: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """Three-way merge: start from ``current`` (the file now) and apply what ``mine`` changed since ``base``.
+
+    Per section field: changed in ``mine`` -> mine (the last writer wins a true conflict, as with
+    :func:`update_section`); unchanged -> whatever the file holds now (another process's change survives).
+    History: the entries ``mine`` added since ``base`` are appended to the file's history.
+    """
+    merged = dict(current)
+    for name in MERGED_FIELDS:
+        mine_s, base_s, cur_s = mine.get(name) or {}, base.get(name) or {}, dict(current.get(name) or {})
+        for key in set(mine_s) | set(base_s):
+            if key not in mine_s:
+                if key in base_s:
+                    cur_s.pop(key, None)  # removed by this writer
+            elif mine_s[key] != base_s.get(key, object()):
+                cur_s[key] = mine_s[key]
+        merged[name] = cur_s
+    for key in set(mine) - {*MERGED_FIELDS, "history"}:
+        if mine[key] != base.get(key, object()):
+            merged[key] = mine[key]
+    base_history, my_history = base.get("history") or [], mine.get("history") or []
+    start = len(base_history) if my_history[: len(base_history)] == base_history else 0
+    merged["history"] = list(current.get("history") or []) + my_history[start:]
+    return merged
+
+
+def save_record(record: DecisionRecord, path: str | os.PathLike, *, merge: bool = True) -> Path:
     """Write the whole record atomically, keeping the previous file as ``<name>.bak``.
 
-    Prefer :func:`update_section` from a notebook: it merges with what other kernels saved.
+    Safe with other writers: under the same lock as :func:`update_section`, a record that was read from
+    (or saved to) a file is merged with what the file holds now: fields this record changed since it was
+    read are written, fields another process changed meanwhile are kept, and new history entries are
+    appended. ``record`` is updated in place to what was saved. A fresh record (never read or saved), or
+    ``merge=False``, replaces the file. Temporary files left by killed saves are removed.
     """
-    path = Path(path)
-    text = record_to_yaml(record)
-    # Never write what could not be read back.
-    parse_record(text, path=str(path))
+    path = _record_path(path)
+    text = _checked_text(record, path)
     with file_lock(path):
-        return atomic_write_text(path, text, backup=True)
+        remove_stale_temporaries(path)
+        base_text = record._base_text
+        if merge and base_text is not None:
+            try:
+                raw = read_regular_file(path, max_bytes=MAX_RECORD_BYTES)
+            except FileNotFoundError:
+                raw = None
+            if raw is not None and raw.decode("utf-8", errors="replace") != base_text:
+                current = load_record(path).model_dump(mode="json")
+                base = parse_record(base_text, path=str(path)).model_dump(mode="json")
+                mine = record.model_dump(mode="json")
+                merged = DecisionRecord.model_validate(_merge(mine, base, current))
+                for name in DecisionRecord.model_fields:
+                    setattr(record, name, getattr(merged, name))
+                for key, value in (merged.model_extra or {}).items():
+                    setattr(record, key, value)
+                text = _checked_text(record, path)
+        out = atomic_write_text(path, text, backup=True)
+    record._base_text = text
+    return out
 
 
 def update_section(
@@ -311,11 +447,12 @@ def update_section(
     under the lock) and returns the values to merge, so read-modify-write updates of nested fields
     (one checklist among several) cannot lose another kernel's change.
     """
-    path = Path(path)
+    path = _record_path(path)
     who = who if who is not None else current_user()
     if isinstance(values, Section):
         values = values.model_dump(mode="json", exclude_unset=not replace)
     with file_lock(path):
+        remove_stale_temporaries(path)
         record = load_record(path, create=True)
         if callable(values):
             current_section = (
@@ -341,9 +478,9 @@ def update_section(
             problems = "\n".join(f"{section}.{line}" for line in format_validation_error(exc).splitlines())
             raise RecordError(f"{path}: not saved, the {section} section is invalid.\n{problems}") from None
         record.history.append(Change(who=who, section=section, what=what, iteration=record.project.iteration))
-        text = record_to_yaml(record)
-        parse_record(text, path=str(path))
+        text = _checked_text(record, path)
         atomic_write_text(path, text, backup=True)
+    record._base_text = text
     return record
 
 
@@ -354,4 +491,4 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-__all__ += ["parse_record", "current_user", "MAX_RECORD_BYTES"]
+__all__ += ["parse_record", "current_user", "save_user", "saved_user", "user_config_path", "MAX_RECORD_BYTES"]

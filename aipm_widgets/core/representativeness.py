@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import InputDataError
+from .format import count, number, p_value, percent
 from .inputs import group_labels
 from .stats import z_quantile
 
@@ -72,10 +73,10 @@ def sample_size_arithmetic(*, width: float, metric: float = 0.5, rate: float = 1
     z = z_quantile(confidence)
     cases = (2 * z) ** 2 * metric * (1 - metric) / width**2
     text = (
-        f"cases needed = (2 x {z:.2f})^2 x {metric:g} x (1 - {metric:g}) / {width:g}^2 = {cases:,.0f}"
+        f"cases needed = (2 x {z:.2f})^2 x {number(metric, 2)} x (1 - {number(metric, 2)}) / {number(width, 2)}^2 = {count(cases)}"
     )
     if rate < 1:
-        text += f"; rows needed = {cases:,.0f} / {rate:.3g} (share of rows the metric counts) = {math.ceil(cases / rate):,}"
+        text += f"; rows needed = {count(cases)} / {percent(rate, 2)} (share of rows the metric counts) = {count(math.ceil(cases / rate))}"
     return text
 
 
@@ -100,7 +101,7 @@ class Representativeness:
             "The data's group shares differ from the population's more than chance explains"
             if self.p_value < 0.05 else "The data's group shares are consistent with the population's"
         )
-        text = f"{verdict} (chi-square {self.chi2:.1f}, {self.dof} degrees of freedom, p = {self.p_value:.3g})."
+        text = f"{verdict} (chi-square {number(self.chi2, 1)}, {self.dof} degrees of freedom, {p_value(self.p_value)})."
         if under:
             text += " Most under-represented: " + ", ".join(under) + "."
         return text
@@ -113,7 +114,14 @@ class Representativeness:
         }
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.sentence())}</p>" + self.table.to_html(index=False, escape=True)
+        return f"<p>{html.escape(self.sentence())}</p>" + self.table_html()
+
+    def table_html(self) -> str:
+        """The comparison table for a page: shares as percentages, counts with separators, no index."""
+        from .display import frame_html
+
+        return frame_html(self.table, formats={"data share": percent, "population share": percent,
+                                               "expected rows": count, "ratio": lambda x: number(x, 2)})
 
     def __repr__(self) -> str:
         return f"Representativeness({self.sentence()!r})"

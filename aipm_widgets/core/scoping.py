@@ -47,12 +47,14 @@ Examples
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 import numpy as np
 
 from .errors import InputDataError
+from .format import money, percent
 
 __all__ = [
     "Criterion",
@@ -130,8 +132,16 @@ class Candidate:
     value_low: float | None = None
     value_high: float | None = None
     value_unit: str = ""
+    value_currency: str | None = None
+    value_period: str | None = None
 
     def __post_init__(self) -> None:
+        if self.value_currency is None or self.value_period is None:
+            cur, period = parse_value_unit(self.value_unit)
+            self.value_currency = self.value_currency or cur
+            self.value_period = self.value_period or period
+        if self.value_period not in (None, "year", "month"):
+            raise InputDataError(f"Candidate {self.id!r}: the value's period is 'year' or 'month', not {self.value_period!r}.")
         self.id = str(self.id).strip()
         if not self.id:
             raise InputDataError("A candidate use case needs an id (a short name such as 'ticket_routing').")
@@ -166,20 +176,59 @@ class Candidate:
             value_low=value.get("low"),
             value_high=value.get("high"),
             value_unit=str(value.get("unit") or ""),
+            value_currency=value.get("currency"),
+            value_period=value.get("period"),
         )
 
+    def value_per_month(self) -> tuple[float | None, float | None]:
+        """The value range per month (a yearly range divided by 12), to set beside stage 4's measured money
+        per month; ``(None, None)`` when the period is not known."""
+        factor = {"month": 1.0, "year": 1 / 12}.get(self.value_period or "")
+        if factor is None:
+            return (None, None)
+        return tuple(None if v is None else v * factor for v in (self.value_low, self.value_high))  # type: ignore[return-value]
+
     def value_text(self) -> str:
+        """The value range in words, money in its currency, with the monthly equivalent of a yearly range."""
         if self.value_low is None and self.value_high is None:
             return "value not estimated"
-        lo = "?" if self.value_low is None else f"{self.value_low:,.0f}"
-        hi = "?" if self.value_high is None else f"{self.value_high:,.0f}"
-        return f"{lo} to {hi} {self.value_unit}".strip()
+        cur = self.value_currency
+
+        def m(v: float | None) -> str:
+            return "?" if v is None else money(v, cur)
+
+        text = f"{m(self.value_low)} to {m(self.value_high)}"
+        rest = self.value_unit
+        if cur:
+            rest = re.sub(rf"^\s*{re.escape(cur)}\b\s*", "", rest)
+        text = f"{text} {rest}".strip()
+        if self.value_period == "year":
+            lo, hi = self.value_per_month()
+            text += f" (about {m(lo)} to {m(hi)} per month)"
+        return text
 
     def with_score(self, key: str, score: int) -> "Candidate":
         scores = dict(self.scores)
         scores[key] = score
         return Candidate(self.id, self.name, scores, dict(self.evidence), self.description,
-                         self.value_low, self.value_high, self.value_unit)
+                         self.value_low, self.value_high, self.value_unit, self.value_currency, self.value_period)
+
+
+_PERIOD = [(re.compile(r"\b(per|a|each|every|/)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b", re.I), "year"),
+           (re.compile(r"\b(per|a|each|every|/)\s*month\b|\bmonthly\b", re.I), "month")]
+
+
+def parse_value_unit(unit: str | None) -> tuple[str | None, str | None]:
+    """The currency code and period a value's unit text names: ``"EUR per year in prevented losses"`` ->
+    ``("EUR", "year")``; None for what it does not say.
+
+    >>> parse_value_unit("GBP a month of agent time"), parse_value_unit("hours saved")
+    (('GBP', 'month'), (None, None))
+    """
+    text = unit or ""
+    m = re.search(r"\b([A-Z]{3})\b", text)
+    period = next((p for rx, p in _PERIOD if rx.search(text)), None)
+    return (m.group(1) if m else None, period)
 
 
 def _check_scores(scores: Mapping[str, Any], cid: str) -> dict[str, int]:
@@ -327,7 +376,7 @@ class Assessment:
     top_share: float | None = None  # share of re-scorings in which this candidate ranks first
 
     def robustness_sentence(self) -> str:
-        same = f"In {self.stability:.0%} of re-scorings where every score may be off by one point, the verdict stays '{self.verdict.label}'."
+        same = f"In {percent(self.stability, 0)} of re-scorings where every score may be off by one point, the verdict stays '{self.verdict.label}'."
         if not self.flips:
             return "Robust: no single score off by one point changes the verdict. " + same
         parts = []
@@ -353,11 +402,19 @@ class Assessment:
             "ranked_first_share": None if self.top_share is None else round(self.top_share, 3),
             "scores": dict(self.candidate.scores),
             "evidence": dict(self.candidate.evidence),
-            "value": {"low": self.candidate.value_low, "high": self.candidate.value_high,
-                      "unit": self.candidate.value_unit or None},
+            "value": _value_record(self.candidate),
             "description": self.candidate.description or None,
             "warnings": list(self.verdict.warnings),
         }
+
+
+def _value_record(c: Candidate) -> dict[str, Any]:
+    """The value as saved: the range as entered, its currency and period, the monthly range (for the check against
+    stage 4's measured money per month) and the sentence shown."""
+    lo, hi = c.value_per_month()
+    return {"low": c.value_low, "high": c.value_high, "unit": c.value_unit or None, "currency": c.value_currency,
+            "period": c.value_period, "per_month_low": lo, "per_month_high": hi,
+            "text": None if c.value_low is None and c.value_high is None else c.value_text()}
 
 
 def _perturbations(n: int, seed: int) -> np.ndarray:
@@ -443,7 +500,7 @@ class ScopingComparison:
             "chosen": c.id,
             "use_case": c.name,
             "description": c.description or None,
-            "value": {"low": c.value_low, "high": c.value_high, "unit": c.value_unit or None},
+            "value": _value_record(c),
             "scores": dict(c.scores),
             "evidence": dict(c.evidence),
             "verdict": a.verdict.key,
@@ -459,7 +516,7 @@ class ScopingComparison:
             },
             "candidates": self.to_rows(),
             "summary": summary
-            or f"{c.name}: {a.verdict.label} (verdict kept in {a.stability:.0%} of +/-1 re-scorings); "
+            or f"{c.name}: {a.verdict.label} (verdict kept in {percent(a.stability, 0)} of +/-1 re-scorings); "
             f"value {c.value_text()}.",
         }
 
@@ -470,7 +527,7 @@ class ScopingComparison:
         for a in self.ranked:
             lines.append(
                 f"| {a.rank} | {md_escape(a.candidate.name)} | {a.verdict.label} | "
-                f"{a.composite:.0f} ({a.composite_low:.0f}-{a.composite_high:.0f}) | {a.stability:.0%} |"
+                f"{a.composite:.0f} ({a.composite_low:.0f}-{a.composite_high:.0f}) | {percent(a.stability, 0)} |"
             )
         return "\n".join(lines)
 

@@ -11,7 +11,72 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "file_lock"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "file_lock", "read_regular_file", "remove_stale_temporaries",
+           "FileTooLarge", "NotARegularFile"]
+
+
+class NotARegularFile(OSError):
+    """The path names a folder, a device or a pipe, not a file."""
+
+
+class FileTooLarge(OSError):
+    """The file is larger than the caller accepts (``.size`` holds its size in bytes)."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"{size} bytes is over the limit of {limit}")
+        self.size, self.limit = size, limit
+
+
+def read_regular_file(path: str | os.PathLike, *, max_bytes: int | None = None) -> bytes:
+    """Read a whole regular file, checking the file actually opened rather than the path beforehand.
+
+    Open first, then ``fstat`` the open descriptor: a path swapped for a symlink or a pipe between a check
+    and the read cannot slip through (there is no such window). ``O_NONBLOCK`` keeps a FIFO from blocking
+    the open. Raises ``FileNotFoundError``, ``IsADirectoryError``/:class:`NotARegularFile`,
+    :class:`FileTooLarge`, ``PermissionError``, or ``ValueError`` for a path holding a NUL byte.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    import stat
+
+    fd = os.open(os.fspath(path), flags)
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(f"{path} is a folder")
+        raise NotARegularFile(f"{path} is not a regular file")
+    with os.fdopen(fd, "rb") as fh:
+        if max_bytes is not None and st.st_size > max_bytes:
+            raise FileTooLarge(st.st_size, max_bytes)
+        data = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        if max_bytes is not None and len(data) > max_bytes:  # grew while we read
+            raise FileTooLarge(len(data), max_bytes)
+        return data
+
+
+def remove_stale_temporaries(path: str | os.PathLike, *, older_than: float = 0.0) -> int:
+    """Delete temporary files a killed save of ``path`` (or of its ``.bak``) left behind; returns how many.
+
+    Call it only while holding :func:`file_lock` on ``path``: then no other save of this file is running,
+    so every such temporary file is a leftover.
+    """
+    import time
+
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    removed = 0
+    now = time.time()
+    for prefix in (f".{path.name}.", f".{path.name}.bak."):
+        try:
+            candidates = [p for p in directory.iterdir() if p.name.startswith(prefix) and p.name.endswith(".tmp")]
+        except OSError:
+            return removed
+        for p in candidates:
+            with contextlib.suppress(OSError):
+                if p.is_file() and not p.is_symlink() and now - p.lstat().st_mtime >= older_than:
+                    p.unlink()
+                    removed += 1
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
 import numpy as np
@@ -54,6 +55,9 @@ class ThresholdCurve:
     Memory: the sorted scores (8 bytes a row), the running positive count (4 bytes a row below 2**31 rows)
     and, with ``value``, two running sums (16 bytes a row). The sort's permutation is freed after use.
     """
+
+    exact = True
+    """Counts at every threshold are exact (:class:`~aipm_widgets.core.threshold_curve_scale.BinnedThresholdCurve` is not)."""
 
     def __init__(self, y: np.ndarray, score: np.ndarray, value: np.ndarray | None = None) -> None:
         n = len(score)
@@ -115,6 +119,27 @@ class ThresholdCurve:
         k = int(self.rank(threshold))
         return float(self.value_below[k]), float(self.value_sq_below[k])
 
+    def short_cut(self, threshold: float) -> float:
+        """The shortest decimal that makes the same decisions as ``threshold`` (same rows alerted).
+
+        A threshold between two adjacent scores ``lo < t <= hi`` alerts the same rows as any other number in
+        ``(lo, hi]``; the decimal with the fewest digits there (nearest the midpoint among those) is what the
+        workbook decides, shows, prints and saves, so typing the printed value back gives the same counts.
+        """
+        k = int(self.rank(float(threshold)))
+        s = self.sorted_scores
+        lo = float(s[k - 1]) if k > 0 else -np.inf
+        hi = float(s[k]) if k < self.n else np.inf
+        return _shortest_between(lo, hi)
+
+    def short_cuts(self, thresholds) -> np.ndarray:
+        """:meth:`short_cut` for each threshold."""
+        k = self.rank(np.asarray(thresholds, dtype=float))
+        s = self.sorted_scores
+        lo = np.where(k > 0, s[np.clip(k - 1, 0, self.n - 1)], -np.inf).tolist()
+        hi = np.where(k < self.n, s[np.clip(k, 0, self.n - 1)], np.inf).tolist()
+        return np.array([_shortest_between(a, b) for a, b in zip(lo, hi)], dtype=float)
+
     @property
     def above_all(self) -> float:
         """The smallest threshold that alerts on nothing (just above the highest score)."""
@@ -123,6 +148,10 @@ class ThresholdCurve:
     @property
     def total_positive_value(self) -> float:
         return float(self.value_below[-1]) if self.value_below is not None else 0.0
+
+    @property
+    def total_positive_value_sq(self) -> float:
+        return float(self.value_sq_below[-1]) if self.value_sq_below is not None else 0.0
 
     # -- every distinct threshold --------------------------------------------------------------------
     @cached_property
@@ -148,3 +177,39 @@ class ThresholdCurve:
         targets = np.linspace(0, self.n - 1, max_points - 1)
         idx = np.unique(np.clip(np.searchsorted(ranks, targets, side="right") - 1, 0, len(finite) - 1))
         return np.concatenate([finite[idx], d[-1:]])
+
+
+def _shortest_between(lo: float, hi: float) -> float:
+    """The decimal with the fewest digits in ``(lo, hi]`` (``lo`` may be -inf, ``hi`` +inf), nearest the middle.
+
+    Float arithmetic proposes candidates; every candidate is checked against ``lo < c <= hi`` exactly, so a
+    rounding slip can only cost a digit, never change the decisions.
+    """
+    lo_ok, hi_ok = math.isfinite(lo), math.isfinite(hi)
+    top = max(abs(lo) if lo_ok else 0.0, abs(hi) if hi_ok else 0.0, 1e-300)
+    start = -math.floor(math.log10(top)) - 1
+    if not hi_ok:
+        start = max(start, 0)
+    for places in range(start, 18):
+        f = 10.0**places
+        step = lambda k: round(k / f, places)  # noqa: E731
+        if not hi_ok:  # above every score: the next short number up (alert on none)
+            k = math.floor(lo * f) + 1
+            for c in (step(k), step(k + 1)):
+                if c > lo:
+                    return c
+            continue
+        k_hi = math.floor(hi * f)
+        high = next((c for c in (step(k_hi), step(k_hi - 1)) if c <= hi), None)
+        if not lo_ok:  # below every score: the next short number down (alert on all)
+            if high is not None:
+                return high
+            continue
+        k_lo = math.floor(lo * f) + 1
+        low = next((c for c in (step(k_lo), step(k_lo + 1)) if c > lo), None)
+        if low is None or high is None or low > high:
+            continue
+        c = min(max(step(round((lo + hi) / 2 * f)), low), high)
+        if lo < c <= hi:
+            return c
+    return hi if hi_ok else float(np.nextafter(lo, np.inf))

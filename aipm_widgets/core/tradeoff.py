@@ -29,9 +29,10 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from . import format as fmt
 from .baseline import Rule
 from .constraints import Constraint, parse_constraints
-from .costs import DAYS_PER_MONTH, Costs, cost_samples
+from .costs import DAYS_PER_MONTH, PARTS, Costs, cost_part_samples, cost_samples
 from .errors import InputDataError
 from .inputs import binary_labels, same_length, scores
 from .product_metrics import ProductMapping
@@ -40,7 +41,7 @@ from .stats import NaturalFrequencies, natural_frequencies
 from .threshold_curve import ThresholdCurve
 from .tradeoff_groups import DEFAULT_GAP_TOLERANCE, GroupCurves, GroupTable, GroupThresholds
 
-__all__ = ["Tradeoff", "OperatingPoint", "Feasibility", "BaselineResult", "MIN_ROWS", "ALL_SCORES_EQUAL"]
+__all__ = ["Tradeoff", "OperatingPoint", "Feasibility", "BaselineResult", "Money", "MIN_ROWS", "ALL_SCORES_EQUAL"]
 
 MIN_ROWS = 30
 MIN_MISSES_FOR_VALUE_INTERVAL = 30
@@ -48,8 +49,10 @@ ALL_SCORES_EQUAL = (
     "All {n} scores in {name!r} are equal ({value:g}): no threshold can separate anything. "
     "Check that the right column was chosen and that the model produced real scores."
 )
-NEEDS_VOLUME = "The constraint {c!r} needs the volume of decisions per day; give volume_per_day (e.g. 50000)."
-NEEDS_COSTS = "The constraint {c!r} needs costs; give cost_fp and cost_fn."
+NEEDS_VOLUME = ("The constraint {c!r} needs the number of decisions per day: give it with --volume-per-day on the "
+                "command line, or as the project's volume per day (e.g. 50000).")
+NEEDS_COSTS = "The constraint {c!r} needs costs: give the cost of a false alarm and of a miss (--cost-fp, --cost-fn)."
+NO_FEASIBLE = "no threshold meets the constraints; this is the closest to meeting them all"
 JSON_METRICS = ("precision", "recall", "fpr", "fnr", "f1", "specificity", "accuracy", "alert_rate")
 
 
@@ -58,6 +61,40 @@ def _f(x):
         return None
     x = float(x)
     return x if np.isfinite(x) else None
+
+
+RATE_METRICS = {"precision", "recall", "specificity", "fpr", "fnr", "accuracy", "alert_rate", "f1", "f_beta"}
+
+
+def constraint_value(metric: str, value, *, gap: bool = False, currency: str | None = None) -> str:
+    """A constraint's metric value (or shortfall) in words: rates as percent (a gap in points), counts, money."""
+    if metric in RATE_METRICS:
+        return fmt.points(value) if gap else fmt.percent(value)
+    if metric.startswith("cost"):
+        return fmt.money(value, currency)
+    if metric.startswith("alerts"):
+        return fmt.count(value)
+    return fmt.number(value, 3)
+
+
+@dataclass
+class Money:
+    """The one money model at one threshold: every part of :meth:`Costs.parts` per 1,000 and per month.
+
+    ``per_1000[part]`` and ``per_month[part]`` are :class:`Estimate` s (bootstrap intervals from the same
+    resamples), for ``part`` in ``prevented``, ``missed``, ``false_alarms``, ``caught_credit``, ``total``.
+    """
+
+    per_1000: dict[str, Estimate]
+    per_month: dict[str, Estimate] | None
+    currency: str | None
+    volume_per_day: float | None
+    n: int
+
+    def to_json(self) -> dict:
+        return {"currency": self.currency, "volume_per_day": self.volume_per_day, "n": self.n,
+                "per_1000": {k: v.to_record() for k, v in self.per_1000.items()},
+                "per_month": None if self.per_month is None else {k: v.to_record() for k, v in self.per_month.items()}}
 
 
 @dataclass
@@ -77,14 +114,16 @@ class Feasibility:
             return "No constraints set."
         names = " and ".join(c.text for c in self.constraints)
         if self.feasible:
-            spans = ", ".join(f"{lo:.4g} to {hi:.4g}" for lo, hi in self.intervals[:3])
+            spans = ", ".join(f"{fmt.threshold(lo)} to {fmt.threshold(hi)}" for lo, hi in self.intervals[:3])
             more = f" (and {len(self.intervals) - 3} more ranges)" if len(self.intervals) > 3 else ""
-            return f"{names} hold for thresholds {spans}{more}; best there: {self.best_threshold:.4g} ({self.best_reason})."
+            return (f"{names} hold for thresholds {spans}{more}; best there: {fmt.threshold(self.best_threshold)} "
+                    f"({self.best_reason}).")
         fails = "; ".join(
-            f"{c['constraint']} reaches {c['value']:.4g}, short by {c['shortfall']:.4g}" for c in self.closest if not c["satisfied"]
+            f"{c['constraint']} reaches {constraint_value(c['metric'], c['value'])}, short by "
+            f"{constraint_value(c['metric'], c['shortfall'], gap=True)}" for c in self.closest if not c["satisfied"]
         )
         return (
-            f"No threshold meets {names} on this data. Closest at threshold {self.closest_threshold:.4g}: {fails}. "
+            f"No threshold meets {names} on this data. Closest at threshold {fmt.threshold(self.closest_threshold)}: {fails}. "
             "Relax a constraint, or improve the model."
         )
 
@@ -114,10 +153,10 @@ class BaselineResult:
     def verdict(self) -> str:
         r, m = self.metrics["recall"], self.model_same_alerts
         text = (
-            f"The rule {self.rule!r} alerts on {self.metrics['alert_rate'].value:.1%} of rows and catches "
-            f"{r.value:.0%} of positives (precision {self.metrics['precision'].value:.0%}). With as many alerts "
-            f"(threshold {self.model_threshold_same_alerts:.3g}) the model catches {m['recall']:.0%} "
-            f"(precision {m['precision']:.0%})."
+            f"The rule {self.rule!r} alerts on {fmt.percent(self.metrics['alert_rate'].value)} of rows and catches "
+            f"{fmt.percent(r.value)} of positives (precision {fmt.percent(self.metrics['precision'].value)}). With as "
+            f"many alerts (threshold {fmt.threshold(self.model_threshold_same_alerts)}) the model catches "
+            f"{fmt.percent(m['recall'])} (precision {fmt.percent(m['precision'])})."
         )
         if r.low is not None and m["recall"] > r.high:
             text += " The model is clearly better than the rule here (outside the rule's interval)."
@@ -151,11 +190,12 @@ class OperatingPoint:
     natural_frequencies: NaturalFrequencies
     cost_per_1000: Estimate | None = None
     cost_per_month: Estimate | None = None
-    currency: str = "EUR"
+    currency: str | None = None
     constraints: list[dict] = field(default_factory=list)
     groups: GroupTable | None = None
     product: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    money: Money | None = None
 
     @property
     def constraints_satisfied(self) -> bool | None:
@@ -177,6 +217,8 @@ class OperatingPoint:
             out["currency"] = self.currency
         if self.cost_per_month is not None:
             out["cost_per_month"] = self.cost_per_month.to_json()
+        if self.money is not None:
+            out["money"] = self.money.to_json()
         if self.groups is not None:
             out["groups"] = self.groups.to_json()
             out["group_gaps"] = {"difference": self.groups.difference, "ratio": self.groups.ratio, "flags": self.groups.flags}
@@ -190,15 +232,22 @@ class OperatingPoint:
     def __str__(self) -> str:
         c = self.confusion
         lines = [
-            f"Threshold {self.threshold:.4g} on {self.n:,} rows: TP {c['tp']:,}  FP {c['fp']:,}  TN {c['tn']:,}  FN {c['fn']:,}",
+            f"Threshold {fmt.threshold(self.threshold)} on {fmt.count(self.n)} rows: TP {fmt.count(c['tp'])}  "
+            f"FP {fmt.count(c['fp'])}  TN {fmt.count(c['tn'])}  FN {fmt.count(c['fn'])}",
             self.natural_frequencies.sentence(),
         ]
         for k in ("precision", "recall", "fpr", "f1"):
-            lines.append(f"  {LABELS[k]}: {self.metrics[k].text()}")
+            e = self.metrics[k]
+            lines.append(f"  {LABELS[k]}: {fmt.estimate(e.value, e.low, e.high)}")
+        money = lambda x: fmt.money(x, self.currency)  # noqa: E731
         if self.cost_per_1000 is not None:
-            lines.append(f"  Cost per 1,000 decisions: {self.cost_per_1000.text('{:,.0f} ' + self.currency)}")
+            e = self.cost_per_1000
+            lines.append(f"  Cost per 1,000 decisions: {fmt.estimate(e.value, e.low, e.high, money)}")
+        if self.money is not None and self.money.per_month is not None:
+            lines.append(f"  Money: {money_sentence(self.money)}")
         for con in self.constraints:
-            lines.append(f"  {'OK ' if con['satisfied'] else 'NOT MET'} {con['constraint']} (at {con['value']})")
+            lines.append(f"  {'OK ' if con['satisfied'] else 'NOT MET'} {con['constraint']} "
+                         f"(here {constraint_value(con['metric'], con['value'], currency=self.currency)})")
         lines += [f"  ! {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -208,6 +257,18 @@ class OperatingPoint:
         import html
 
         return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+def money_sentence(money: Money) -> str:
+    """The money model in one sentence, per month when a volume is known (else per 1,000 decisions)."""
+    per = money.per_month if money.per_month is not None else money.per_1000
+    when = "a month" if money.per_month is not None else "per 1,000 decisions"
+    m = lambda k: fmt.estimate(per[k].value, per[k].low, per[k].high, lambda x: fmt.money(x, money.currency))  # noqa: E731
+    text = (f"{m('prevented')} of losses prevented {when}, {m('missed')} still missed, and false alarms cost "
+            f"{m('false_alarms')}")
+    if money.per_1000["caught_credit"].value:
+        text += f"; caught positives are worth {m('caught_credit')}"
+    return text + f": a total cost of {m('total')} {when}."
 
 
 SWEEP_METRICS = {"precision", "recall", "specificity", "fpr", "fnr", "accuracy", "alert_rate", "f1", "f_beta",
@@ -410,8 +471,15 @@ class Tradeoff:
         return _LazySweep(self, c, d.thresholds)
 
     def grid(self, max_points: int = 2000) -> np.ndarray:
-        """Thresholds for plotting and for a slider: at most ``max_points``, evenly spread by rank."""
-        return self.curve.grid(max_points)
+        """Thresholds for plotting and for a slider: at most ``max_points``, evenly spread by rank.
+
+        Each is the shortest decimal making its decisions (:meth:`short_cut`), so the slider shows what is saved.
+        """
+        return self.curve.short_cuts(self.curve.grid(max_points))
+
+    def short_cut(self, threshold: float) -> float:
+        """The shortest decimal alerting on the same rows as ``threshold`` (printed, re-entered: same counts)."""
+        return self.curve.short_cut(threshold)
 
     def best_threshold(self, metric: str = "cost", *, within_constraints: bool = True) -> tuple[float, str]:
         """The threshold that minimises cost (or maximises ``metric``), inside the feasible region when there is one."""
@@ -426,21 +494,23 @@ class Tradeoff:
                 # Start where the team can actually operate: the threshold closest to meeting every constraint,
                 # not the unconstrained optimum (which may, e.g., need four times the review capacity).
                 closest = self.feasibility().closest_threshold
-                return float(closest), "no threshold meets the constraints; this is the closest to meeting them all"
+                return float(closest), NO_FEASIBLE
         if metric == "cost":
             if not self.has_costs:
                 raise InputDataError("The lowest-cost threshold needs costs: give cost_fp and cost_fn.")
             vals = np.where(mask, e["cost_per_1000"], np.inf)
             i = int(np.argmin(vals))
-            return float(e["threshold"][i]), f"lowest cost{where}: {vals[i]:,.1f} {self.costs.currency} per 1,000"
+            return (self.short_cut(e["threshold"][i]),
+                    f"lowest cost{where}: {fmt.money(vals[i], self.costs.currency)} per 1,000 decisions")
         if metric not in SWEEP_METRICS:
             raise InputDataError(f"Unknown metric {metric!r}; use cost, f1, recall, precision, ...")
         lower_is_better = metric in ("fpr", "fnr", "alert_rate", "alerts_per_day", "alerts_per_month")
         vals = np.where(mask & np.isfinite(e[metric]), e[metric], np.nan)
         if np.all(np.isnan(vals)):
-            return float(e["threshold"][0]), f"{metric} is undefined everywhere"
+            return self.short_cut(e["threshold"][0]), f"{metric} is undefined everywhere"
         i = int(np.nanargmin(vals) if lower_is_better else np.nanargmax(vals))
-        return float(e["threshold"][i]), f"{'lowest' if lower_is_better else 'highest'} {metric}{where}: {vals[i]:.3f}"
+        shown = constraint_value(metric, vals[i], currency=self.costs.currency if self.costs else None)
+        return self.short_cut(e["threshold"][i]), f"{'lowest' if lower_is_better else 'highest'} {metric}{where}: {shown}"
 
     def recommended_threshold(self) -> tuple[float, str]:
         """Cost-optimal feasible threshold with costs, else the F1-optimal one; with the reason in words."""
@@ -471,7 +541,7 @@ class Tradeoff:
         mask = self._feasible_mask()
         if mask.any():
             edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-            intervals = [(float(t[a]), float(t[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
+            intervals = [(self.short_cut(t[a]), self.short_cut(t[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
             best, reason = self.recommended_threshold()
             return Feasibility(self.constraints, True, intervals, best, reason)
         total = np.zeros(len(t))
@@ -479,7 +549,7 @@ class Tradeoff:
             total += np.nan_to_num(c.scaled_shortfall(e[c.metric]), posinf=1e9)
         i = int(np.argmin(total))
         closest = [self._status(c, e[c.metric][i]) for c in self.constraints]
-        return Feasibility(self.constraints, False, [], None, "", float(t[i]), closest)
+        return Feasibility(self.constraints, False, [], None, "", self.short_cut(t[i]), closest)
 
     @staticmethod
     def _status(c: Constraint, value) -> dict:
@@ -503,11 +573,23 @@ class Tradeoff:
             counts = dict(c)
             if self.value is not None:
                 counts["fn_value"], counts["fn_value_sq"] = self.curve.missed_value(threshold)
-            value = self.costs.total(tp, fp, tn, fn, counts.get("fn_value")) / self.n * 1000
-            samples = cost_samples(self.costs, counts, self.n, reps=reps)[:, 0]
+                counts["tp_value"] = self.curve.total_positive_value - counts["fn_value"]
+                counts["tp_value_sq"] = self.curve.total_positive_value_sq - counts["fn_value_sq"]
+            parts = self.costs.parts(tp, fp, tn, fn, counts.get("fn_value"), counts.get("tp_value"))
+            samples = cost_part_samples(self.costs, counts, self.n, reps=reps)
             tail = 100 * (1 - self.confidence) / 2
-            lo, hi = np.percentile(samples, [tail, 100 - tail])
-            point.cost_per_1000 = Estimate(value, float(lo), float(hi), f"bootstrap ({reps} resamples)")
+            method = f"bootstrap ({reps} resamples)"
+            per_1000 = {}
+            for part in PARTS:
+                plo, phi = np.percentile(samples[part][:, 0], [tail, 100 - tail])
+                per_1000[part] = Estimate(parts[part] / self.n * 1000, float(plo), float(phi), method)
+            value, lo, hi = per_1000["total"].value, per_1000["total"].low, per_1000["total"].high
+            point.cost_per_1000 = per_1000["total"]
+            per_month = None
+            if self.volume_per_day:
+                k = self.volume_per_day * DAYS_PER_MONTH / 1000
+                per_month = {part: Estimate(e.value * k, e.low * k, e.high * k, method) for part, e in per_1000.items()}
+            point.money = Money(per_1000, per_month, self.costs.currency, self.volume_per_day, self.n)
             if self.costs.fn_cost_from_value and 0 < fn < MIN_MISSES_FOR_VALUE_INTERVAL:
                 point.warnings.append(
                     f"Only {fn} misses carry the cost of missed value: the cost interval is likely too narrow "
@@ -517,14 +599,15 @@ class Tradeoff:
             values["cost_per_1000"] = value
             if self.volume_per_day:
                 k = self.volume_per_day * DAYS_PER_MONTH / 1000
-                point.cost_per_month = Estimate(value * k, lo * k, hi * k, point.cost_per_1000.method)
+                point.cost_per_month = per_month["total"]
                 values["cost_per_month"] = value * k
         point.constraints = [self._status(con, values.get(con.metric)) for con in self.constraints]
         if groups and self.groups is not None:
             point.groups = self.groups.table(threshold, confidence=self.confidence)
         if self.product is not None:
             mean_value = self.curve.total_positive_value / self.curve.positives if self.value is not None else None
-            point.product = self.product.rows(metrics, prevalence=self.prevalence, mean_positive_value=mean_value)
+            point.product = self.product.rows(metrics, prevalence=self.prevalence, mean_positive_value=mean_value,
+                                              money=point.money, confusion=c, unit=self.unit)
         return point
 
     def cost_curve(self, thresholds, *, reps: int = 200, seed: int = 0) -> dict[str, np.ndarray]:
@@ -576,7 +659,7 @@ class Tradeoff:
         # The model threshold with (about) as many alerts as the rule.
         k_alerts = tp + fp
         idx = min(max(self.n - k_alerts, 0), self.n - 1)
-        t_same = float(self.curve.sorted_scores[idx]) if k_alerts else self.curve.above_all
+        t_same = self.short_cut(float(self.curve.sorted_scores[idx]) if k_alerts else self.curve.above_all)
         sw = self.sweep([t_same])
         same = {k: float(sw[k][0]) for k in ("recall", "precision", "fpr", "alert_rate")}
         model_cost = float(sw["cost_per_1000"][0]) if self.has_costs else None
@@ -628,6 +711,7 @@ class Tradeoff:
         data_source: str | None = None,
         summary: str | None = None,
         status: str = "decided",
+        threshold_choice: str | None = None,
     ) -> dict:
         """The ``metrics`` section fields for this operating point (for :func:`record.update_section`)."""
         costs = None
@@ -652,6 +736,8 @@ class Tradeoff:
             "metrics": {k: v.to_record() for k, v in point.metrics.items()},
             "cost_per_1000": point.cost_per_1000.to_record() if point.cost_per_1000 else None,
             "cost_per_month": point.cost_per_month.to_record() if point.cost_per_month else None,
+            "money": point.money.to_json() if point.money is not None else None,
+            "threshold_choice": threshold_choice,
             "natural_frequencies": nf,
             "baseline": baseline.to_json() if baseline is not None else None,
             "groups": point.groups.to_json() if point.groups is not None else [],
@@ -661,9 +747,12 @@ class Tradeoff:
 
 
 def _summary(point: OperatingPoint) -> str:
-    text = f"Alert when score >= {point.threshold:.4g}. {point.natural_frequencies.sentence()}"
+    text = f"Alert when score >= {fmt.threshold(point.threshold)}. {point.natural_frequencies.sentence()}"
     if point.cost_per_1000 is not None:
-        text += f" Expected cost {point.cost_per_1000.text('{:,.0f} ' + point.currency)} per 1,000 decisions."
+        e = point.cost_per_1000
+        text += f" Expected cost {fmt.estimate(e.value, e.low, e.high, lambda x: fmt.money(x, point.currency))} per 1,000 decisions."
+    if point.money is not None and point.money.per_month is not None:
+        text += " " + money_sentence(point.money)
     return text
 
 

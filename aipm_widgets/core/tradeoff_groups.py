@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import format as fmt
 from .stats import SMALL_COUNT, wilson_interval
 from .threshold_curve import ThresholdCurve
 
@@ -126,8 +127,8 @@ class GroupCurves:
                 lo = min(rows, key=lambda r: r[m] if np.isfinite(r[m]) else np.inf)["group"]
                 hi = max(rows, key=lambda r: r[m] if np.isfinite(r[m]) else -np.inf)["group"]
                 flags.append(
-                    f"{m} differs by {difference[m]:.1%} between groups ({lo} lowest, {hi} highest), "
-                    f"over the {self.tolerance:.0%} tolerance."
+                    f"{m} differs by {fmt.points(difference[m])} between groups ({lo} lowest, {hi} highest), "
+                    f"over the tolerance of {fmt.points(self.tolerance)}."
                 )
         small = [r["group"] for r in rows if r["small"]]
         if small:

@@ -39,6 +39,8 @@ REGRESSION_METRICS = ("mae", "rmse")
 """Forecast error measures a trigger may name (``estimated mae > 4.5``); lower is better."""
 MEASURES = {
     **{f"{kind}.{m}": f"{kind} {m}" for kind in ("estimated", "realized") for m in ("recall", "precision", "f1", "roc_auc")},
+    # multiclass (ticket routing): see core/monitoring_multiclass.py
+    **{f"{kind}.{m}": f"{kind} {m.replace('_', ' ')}" for kind in ("estimated", "realized") for m in ("accuracy", "macro_f1")},
     **{f"{kind}.{m}": f"{kind} {m.upper()}" for kind in ("estimated", "realized") for m in REGRESSION_METRICS},
     "drift_share": "share of features drifted",
     "cost_per_1000": "cost per 1,000 decisions",
@@ -49,7 +51,7 @@ MEASURES = {
 BAD_TRIGGER = (
     "Could not read the trigger {text!r}. Write it like 'estimated recall < 0.90 for 2 consecutive windows', "
     "'>= 30 % of features drifted', 'cost per 1,000 up 20 % on launch' or 'concept drift for 1 window'. "
-    "Measures: estimated/realized recall, precision, f1, roc_auc (a forecast: mae, rmse); drift share; cost per 1,000; concept drift; score drift."
+    "Measures: estimated/realized recall, precision, f1, roc_auc (multiclass: accuracy, macro f1; a forecast: mae, rmse); drift share; cost per 1,000; concept drift; score drift."
 )
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=<": "<=", "=>": ">=", "≤": "<=", "≥": ">="}
 _NUM = r"(?P<value>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<pct>%|percent)?"
@@ -96,8 +98,9 @@ def _measure(name: str, text: str) -> str:
     name = " ".join(name.replace("_", " ").split())
     name = name.replace("roc auc", "roc_auc").replace("auc", "roc_auc").replace("roc_roc_auc", "roc_auc")
     name = name.replace("f1 score", "f1").replace("actual", "realized").replace("observed", "realized")
+    name = name.replace("macro f1", "macro_f1")
     words = name.split()
-    metrics = {"recall", "precision", "f1", "roc_auc", *REGRESSION_METRICS}
+    metrics = {"recall", "precision", "f1", "roc_auc", "accuracy", "macro_f1", *REGRESSION_METRICS}
     if words and words[-1] in metrics:
         kind = words[0] if len(words) == 2 and words[0] in {"estimated", "realized"} else None
         if len(words) == 1 or kind:

@@ -16,7 +16,7 @@ __all__ = ["CHART_KEYS", "brief_charts"]
 
 CHART_KEYS = ("scoping", "metrics", "fairness", "monitoring")
 _CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True, "staticPlot": False}
-_RATES = ("precision", "recall", "fpr", "fnr", "accuracy", "alert_rate")
+_RATES = ("recall", "precision", "fpr", "fnr", "alert_rate")
 
 
 def _e(text: Any) -> str:
@@ -51,21 +51,39 @@ def _scoping(record: Any):
     return fig
 
 
+_RATE_LABELS = {
+    "recall": "Recall<br>(positives caught)", "precision": "Precision<br>(alerts that are real)",
+    "fpr": "False-alarm rate<br>(FPR)", "fnr": "Miss rate<br>(FNR)", "alert_rate": "Alert rate<br>(share flagged)",
+}
+
+
 def _metrics(record: Any):
+    """The headline chart: the decision's rates with 95% intervals, each bar labelled with its own name and value.
+
+    Accuracy is left out: on rare positives it is high whatever the model does, and beside the error rates it
+    reads as the tallest (best) bar.
+    """
     import plotly.graph_objects as go
 
-    items = [(k, v) for k, v in record.metrics.metrics.items() if k in _RATES and v.value is not None]
+    from ..core.format import percent, threshold
+
+    m = record.metrics.metrics
+    items = [(k, m[k]) for k in _RATES if k in m and m[k].value is not None]
     if not items:
         return None
+    labels = [_RATE_LABELS[k] for k, _ in items]  # our own fixed labels (plotly's <br> line break)
     fig = go.Figure(go.Bar(
-        x=[_e(k) for k, _ in items], y=[v.value for _, v in items], marker_color="#1d4b7a",
+        x=labels, y=[v.value for _, v in items], marker_color=["#1d4b7a" if k in ("recall", "precision") else "#b35c00"
+                                                                for k, _ in items],
+        text=[percent(v.value) for _, v in items], textposition="auto", cliponaxis=False,  # inside when it fits: clear of the error bar
         error_y={"type": "data", "symmetric": False,
                  "array": [max((v.high if v.high is not None else v.value) - v.value, 0) for _, v in items],
                  "arrayminus": [max(v.value - (v.low if v.low is not None else v.value), 0) for _, v in items], "color": "#444"},
     ))
     fig.update_xaxes(type="category")
-    _layout(fig, f"Rates at threshold {record.metrics.threshold:.4g} with 95% intervals")
-    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    _layout(fig, f"Rates at threshold {threshold(record.metrics.threshold)} with 95% intervals (blue: higher is better; "
+                 "orange: lower is better)")
+    fig.update_yaxes(range=[0, 1.1], tickformat=".0%")
     return fig
 
 
@@ -88,7 +106,10 @@ def _fairness(record: Any):
                  "arrayminus": [max(v - c[0], 0) for c, v in zip(ci, y)], "color": "#444"},
     ))
     fig.update_xaxes(type="category")  # group names such as "2020" stay names
-    _layout(fig, f"Selection rate by {' x '.join(f.group_columns)} at threshold {f.threshold:g} (red: fails four-fifths)")
+    from ..core.format import threshold
+
+    _layout(fig, f"Selection rate by {' x '.join(f.group_columns)} at threshold {threshold(f.threshold)} "
+                 "(red: fails the four-fifths rule)")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig
 

@@ -87,7 +87,9 @@ class BriefPanel(W.VBox):
             self.messages.show(f"No decision record yet at {self.record_path}: the brief shows what is missing.", "info")
         page = render_html(record, charts=False)
         self.preview.value = (
-            f"<iframe title='Brief preview' sandbox='' srcdoc=\"{esc(page)}\" "
+            # allow-scripts + allow-modals: the brief's "Print or save as PDF" button calls window.print(), which a
+            # bare sandbox blocks. No allow-same-origin: the preview still cannot reach this page or its kernel.
+            f"<iframe title='Brief preview' sandbox='allow-scripts allow-modals' srcdoc=\"{esc(page)}\" "
             "style='width:100%;height:640px;border:1px solid #d9dde3;border-radius:4px'></iframe>"
         )
 

@@ -40,6 +40,7 @@ from ..core.checklist import (
     save_checklist_state,
 )
 from ..core.errors import AipmError
+from ..core.glossary import glossary_html, terms_in
 from ._base import MessageArea, default_record_path, esc, guarded
 
 __all__ = ["Checklist", "ItemControls"]
@@ -133,6 +134,7 @@ class Checklist(W.VBox):
         key: str | None = None,
         who: str | None = None,
         autosave: bool = False,
+        expanded: bool = False,
         **kwargs: Any,
     ) -> None:
         self.definition = load_checklist(definition)
@@ -153,9 +155,12 @@ class Checklist(W.VBox):
             load_error = str(exc)
         self.result = ChecklistResult(self.definition, stored)
 
+        words = [self.definition.title, self.definition.description,
+                 *(f"{i.text} {i.help}" for i in self.definition.items)]
         self.header = W.HTML(
             f"<h3 style='margin:4px 0'>{esc(self.definition.title)}</h3>"
             f"<p style='margin:2px 0 6px 0'>{esc(self.definition.description)}</p>"
+            + glossary_html(terms_in(*words), title="Terms in this checklist")
         )
         self.progress_view = W.HTML()
         self.progress_view.add_class("aipm-checklist-progress")
@@ -187,11 +192,18 @@ class Checklist(W.VBox):
         self.download_link.add_class("aipm-checklist-download")
         self.saved_view = W.HTML()
         self.saved_view.add_class("aipm-checklist-saved")
+        # Collapsed by default (long pages stay navigable); the progress above says how far the team is.
+        self.items_box = W.VBox(blocks, layout=W.Layout(display=None if expanded else "none"))
+        self.items_box.add_class("aipm-checklist-items")
+        self.toggle_button = W.ToggleButton(value=expanded, layout=W.Layout(width="auto"))
+        self.toggle_button.add_class("aipm-checklist-toggle")
+        self.toggle_button.observe(self._on_toggle, names="value")
         super().__init__(
             [
                 self.header,
                 self.progress_view,
-                *blocks,
+                self.toggle_button,
+                self.items_box,
                 self.retired_view,
                 self.notes_view,
                 W.HBox([self.save_button, self.markdown_button, self.download_link],
@@ -310,6 +322,15 @@ class Checklist(W.VBox):
             f"({esc(self.section)}), saved {esc(stamp)}{by}.</span>"
         )
 
+    def _on_toggle(self, change: dict) -> None:
+        self.items_box.layout.display = None if change["new"] else "none"
+        self._label_toggle()
+
+    def _label_toggle(self) -> None:
+        overall = self.result.overall()
+        verb = "Hide" if self.toggle_button.value else "Show"
+        self.toggle_button.description = f"{verb} the {overall.total} items ({overall.complete} of {overall.total} complete)"
+
     def _render(self) -> None:
         res = self.result
         overall = res.overall()
@@ -338,6 +359,7 @@ class Checklist(W.VBox):
             f"{overall.todo} to do)</div>"
             f"<table style='border-collapse:collapse;font-size:12px'>{''.join(rows)}</table>{open_html}"
         )
+        self._label_toggle()
         self.retired_view.value = self._render_retired()
         self.notes_view.value = self._render_notes()
         self.download_link.value = self._render_download()

@@ -34,6 +34,7 @@ from ..core.assessment import READINESS, Assessment, assess, full_report, save_t
 from ..core.checks import SEVERITIES
 from ..core.data_spec import disguised_null_mask, numeric_values
 from ..core.errors import AipmError, InputDataError
+from ..core.glossary import glossary_html, terms_in
 from ._base import MessageArea, card, default_record_path, esc, guarded
 from .data_loader import DataLoader
 
@@ -143,6 +144,8 @@ class DataAssessment(W.VBox):
         self.report_button.on_click(lambda _: self.make_report())
         self.report_link = W.HTML()
         self.report_link.add_class("aipm-report-link")
+        # One save button per page: here at the end of the widget, or (once decision_panel() is shown) only there.
+        self._save_row = W.VBox([W.HBox([self.save_button, self.report_button]), self.report_link])
         self.details = W.VBox(
             [
                 W.HTML("<h4 style='margin:8px 0 2px 0'>Issues</h4>"),
@@ -156,8 +159,7 @@ class DataAssessment(W.VBox):
                 W.HBox([self.spec_min, self.spec_max, self.spec_allowed, self.spec_nulls, self.spec_button],
                        layout=W.Layout(flex_flow="row wrap")),
                 self.figure,
-                W.HBox([self.save_button, self.report_button]),
-                self.report_link,
+                self._save_row,
             ],
             layout=W.Layout(display="none"),
         )
@@ -327,7 +329,11 @@ class DataAssessment(W.VBox):
             self.messages.show(f"Spec of {column!r} changed; the checks ran again with it. Save the decision to keep it.", "success")
 
     def decision_panel(self) -> W.VBox:
-        """The save button and messages again, for the end of the notebook (same widgets, same state)."""
+        """The decision block for the end of the notebook: the verdict, the one save button and the messages.
+
+        The save button moves here from the widget above, so the page never shows two of them.
+        """
+        self._save_row.children = ()
         return W.VBox([self.summary, W.HBox([self.save_button, self.report_button]), self.report_link, self.messages])
 
     # ------------------------------------------------------------------ views
@@ -388,6 +394,7 @@ class DataAssessment(W.VBox):
             "<table style='border-collapse:collapse;width:100%;font-size:13px' cellpadding='4'>"
             "<tr style='text-align:left;border-bottom:1px solid #ccc'><th>severity</th><th>column</th><th>rows</th>"
             "<th>what we found</th></tr>" + "".join(rows) + "</table>"
+            + glossary_html(terms_in(*(f"{i.message} {i.action}" for i in issues)))
         )
 
     @staticmethod
@@ -409,7 +416,9 @@ class DataAssessment(W.VBox):
         col_issues = [i for i in a.issues if i.column == col]
         lines = [f"<b>{esc(col)}</b>: {esc(spec.kind if spec else '?')}"]
         if spec and (spec.min is not None or spec.max is not None):
-            lines.append(f"allowed range {esc(spec.min)} to {esc(spec.max)}" + (f" ({esc(spec.note)})" if spec.note else ""))
+            lo = "no minimum" if spec.min is None else f"{spec.min:,.6g}"
+            hi = "no maximum" if spec.max is None else f"{spec.max:,.6g}"
+            lines.append(f"allowed range {esc(lo)} to {esc(hi)}" + (f" ({esc(spec.note)})" if spec.note else ""))
         if spec and spec.allowed:
             lines.append("allowed values: " + esc(", ".join(spec.allowed[:12])) + (" ..." if len(spec.allowed) > 12 else ""))
         info = "; ".join(lines)
@@ -417,8 +426,8 @@ class DataAssessment(W.VBox):
             info += "<ul style='margin:2px 0'>" + "".join(f"<li>{esc(i.severity)}: {esc(i.message)}</li>" for i in col_issues) + "</ul>"
         self.column_info.value = f"<div style='font-size:13px'>{info}</div>"
         if spec is not None:
-            self.spec_min.value = "" if spec.min is None else f"{spec.min:g}"
-            self.spec_max.value = "" if spec.max is None else f"{spec.max:g}"
+            self.spec_min.value = "" if spec.min is None else f"{spec.min:.6g}"
+            self.spec_max.value = "" if spec.max is None else f"{spec.max:.6g}"
             self.spec_allowed.value = ", ".join(spec.allowed) if spec.allowed else ""
             self.spec_nulls.value = "" if spec.max_null_share is None else f"{spec.max_null_share:g}"
             numeric = spec.kind in ("number", "integer")

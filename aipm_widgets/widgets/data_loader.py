@@ -17,6 +17,7 @@ import pandas as pd
 from ..core.assessment import guess_roles, parse_date_columns
 from ..core.errors import InputDataError
 from ..core.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
+from ..core.paths import allowed_path  # re-exported: widgets import it from here
 from ._base import MessageArea, esc, guarded
 
 __all__ = ["DataLoader", "NONE", "allowed_path", "picker", "numeric_columns", "fill_positive_picker", "chosen_positive"]
@@ -48,27 +49,6 @@ def chosen_positive(dropdown: W.Dropdown, frame: pd.DataFrame, label: str) -> An
     return next((v for v in pd.unique(frame[label].dropna()) if str(v) == dropdown.value), dropdown.value)
 
 
-def allowed_path(text: str) -> Path:
-    """Resolve a typed path, refusing files outside the workbook's folder.
-
-    A dashboard visitor types this text, and the table's values are shown back: reading any file the
-    server can read would leak it. Only files under the working folder (where the notebooks and the
-    record live) or under ``$AIPM_DATA_DIR`` are read.
-    """
-    import os
-
-    path = Path(text).expanduser()
-    resolved = (Path.cwd() / path).resolve() if not path.is_absolute() else path.resolve()
-    roots = [Path.cwd().resolve()] + [Path(p).expanduser().resolve() for p in os.environ.get("AIPM_DATA_DIR", "").split(os.pathsep) if p]
-    if not any(resolved == root or root in resolved.parents for root in roots):
-        raise InputDataError(
-            f"{text}: for safety the dashboard only reads files inside {roots[0]}"
-            + (" or AIPM_DATA_DIR" if len(roots) > 1 else "")
-            + ". Copy the file there, upload it, or set AIPM_DATA_DIR to the folder that holds it."
-        )
-    return resolved
-
-
 class DataLoader(W.VBox):
     """Load a table from an upload or a path, then choose the label, id and timestamp columns.
 
@@ -94,13 +74,16 @@ class DataLoader(W.VBox):
         self.max_bytes = int(max_mb * 2**20) if max_mb is not None else DEFAULT_MAX_UPLOAD_BYTES
         self.frame: pd.DataFrame | None = None
         self.source: str | None = None
+        # Where the table came from, so it can become a project source (project_panel.UseAsSource).
+        self.raw: tuple[bytes, str] | None = None
+        self.loaded_path: Path | None = None
         self._callbacks: list[Callable[[DataLoader], None]] = []
         self.messages = MessageArea()
         self.upload = W.FileUpload(accept=".csv,.tsv,.txt,.parquet,.pq", multiple=False,
                                    description="Upload CSV/Parquet", layout=W.Layout(width="200px"))
         self.upload.add_class("aipm-upload")
         self.upload.observe(self._on_upload, names="value")
-        self.path = W.Text(placeholder="or a path on the server: data/transactions.csv", layout=W.Layout(width="360px"))
+        self.path = W.Text(placeholder="or a path on the server: data/validation.csv", layout=W.Layout(width="360px"))
         self.load_button = W.Button(description="Load path", icon="folder-open")
         self.load_button.on_click(lambda _: self.load_path(self.path.value))
         self.info = W.HTML()
@@ -173,6 +156,7 @@ class DataLoader(W.VBox):
         self.messages.clear()
         loaded = self._read(content, name)
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
+        self.raw, self.loaded_path = (bytes(content), name), None
 
     @guarded()
     def load_path(self, path: str | Path) -> None:
@@ -180,8 +164,10 @@ class DataLoader(W.VBox):
         self.messages.clear()
         if not str(path).strip():
             raise InputDataError("Type the path of a CSV or Parquet file first.")
-        loaded = self._read(allowed_path(str(path).strip()))
+        resolved = allowed_path(str(path).strip())
+        loaded = self._read(resolved)
         self.set_frame(loaded.frame, loaded.source, loaded.notes)
+        self.raw, self.loaded_path = None, resolved
 
     @guarded()
     def _on_upload(self, change: dict) -> None:

@@ -18,7 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..core.errors import AipmError
-from ..core.monitoring import DEFAULT_TRIGGERS, MonitoringResult, chance_words, run_monitoring, settings_from_record
+from ..core import format as fmt
+from ..core.monitoring import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringResult, chance_words, decided_metric, metric_text,
+                               run_monitoring, settings_from_record)
 from ..core.performance_estimation import METRICS
 from ..core.triggers import parse_trigger
 from ._base import MessageArea, default_record_path, esc, guarded
@@ -31,13 +33,35 @@ _KIND_STYLE = {
 }
 
 
-def _strength(method: str, score: float, threshold: float) -> float:
+P_VALUE_METHODS = {"ks", "chisquare", "z"}
+HOW_TO_READ = (
+    "Each heatmap cell is a feature's drift score in one window divided by its threshold: 1 or more means it drifted "
+    "(hover for the raw score and its method). The performance chart opens on the metric stage 4 decided on; blue is "
+    "estimated from the model's scores (no labels needed), red is realized once labels arrive, bands are 95% intervals; "
+    "realized well below estimated means the input shift does not explain the drop (likely concept drift). The cost "
+    "chart uses stage 4's cost model. Alerts list what needs a person; handled data problems are under Data notes."
+)
+HEATMAP_TITLE = ("Drift by feature and window: each cell is the drift score divided by its threshold, so 1 or more = drift "
+                 "(for p-value tests, log p divided by log of the significance level). Hover for the raw score; click a cell.")
+
+
+def _strength(method: str, score: float, threshold: float, cap: float | None = 3.0) -> float:
     """How far a score is past its threshold: >= 1 means drift, for distances and p-values alike."""
     if not np.isfinite(score) or not np.isfinite(threshold):
         return np.nan
-    if method in {"ks", "chisquare", "z"}:
-        return float(min(np.log(max(score, 1e-300)) / np.log(threshold), 3.0))
-    return float(min(score / threshold, 3.0)) if threshold > 0 else np.nan
+    if method in P_VALUE_METHODS:
+        v = float(np.log(max(score, 1e-300)) / np.log(threshold))
+    else:
+        v = float(score / threshold) if threshold > 0 else np.nan
+    return v if cap is None or not np.isfinite(v) else min(v, cap)
+
+
+def strength_text(method: str, score: float, threshold: float) -> str:
+    """The number shown in a heatmap cell: the score relative to its threshold (what the colour bar measures)."""
+    v = _strength(method, score, threshold, cap=None)
+    if not np.isfinite(v):
+        return ""
+    return "3+" if v >= 3 else fmt.number(v, 2)
 
 
 class DriftMonitor(W.VBox):
@@ -74,10 +98,11 @@ class DriftMonitor(W.VBox):
     def __init__(
         self, reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str] | None = None,
         timestamp: str = "timestamp", window: str = "month", label: str | None = None, score: str | None = None,
-        label_date: str | None = None,
+        label_date: str | None = None, positive: Any = None,
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
         id_column: str | None = None, record_path: str | Path | None = None, reference_description: str | None = None,
-        report_dir: str | Path | None = None, fallback_costs: dict | None = None, **kwargs: Any,
+        report_dir: str | Path | None = None, fallback_costs: dict | None = None, engine: str | None = None,
+        **kwargs: Any,
     ) -> None:
         self.reference, self.current = reference, current
         self.record_path = Path(record_path) if record_path else default_record_path()
@@ -100,13 +125,14 @@ class DriftMonitor(W.VBox):
                 costs = dict(fallback_costs)
                 self.record_notes.append(
                     "No cost model in the record (stage 4 not decided yet): using the fallback cost model "
-                    f"({costs.get('cost_fp', 0):g} per false alarm; a miss costs "
-                    + (f"the row's {costs.get('value_column')!r}" if costs.get("fn_cost_from_value") else f"{costs.get('cost_fn', 0):g}")
+                    f"({fmt.money(costs.get('cost_fp', 0), costs.get('currency'))} per false alarm; a miss costs "
+                    + (f"the row's {costs.get('value_column')!r}" if costs.get("fn_cost_from_value")
+                       else fmt.money(costs.get('cost_fn', 0), costs.get('currency')))
                     + ")."
                 )
         if triggers is None:
             triggers = [t.get("text") or t for t in settings.get("triggers", [])] or list(DEFAULT_TRIGGERS)
-        self._kw = dict(features=features, timestamp=timestamp, label=label, label_date=label_date, score=score,
+        self._kw = dict(features=features, timestamp=timestamp, label=label, positive=positive, label_date=label_date, score=score,
                         threshold=threshold,
                         costs=costs, id_column=id_column, volume_per_day=settings.get("volume_per_day"))
         self.triggers_text = list(triggers)
@@ -116,12 +142,26 @@ class DriftMonitor(W.VBox):
         self.summary.add_class("aipm-monitor-summary")
         self.window_size = W.Dropdown(options=[("Day", "day"), ("Week", "week"), ("Month", "month")], value=window,
                                       description="Window")
+        # Production as Parquet (a file, folder or glob): choose where it is aggregated, with a progress bar.
+        self.engine = None
+        self.progress = W.FloatProgress(min=0.0, max=1.0, description="", layout=W.Layout(display="none"))
+        if not isinstance(current, pd.DataFrame):
+            import importlib.util
+
+            options = [("In memory (pandas)", "pandas"), ("DuckDB (larger than memory)", "duckdb")]
+            if importlib.util.find_spec("pyspark") is not None:
+                options.append(("Spark", "spark"))
+            self.engine = W.Dropdown(options=options, value=engine or "duckdb", description="Engine")
+            self.engine.observe(self._recompute, names="value")
         self.mode = W.ToggleButtons(options=[("Fixed thresholds", "fixed"), ("Band from reference", "band")],
                                     value="fixed", description="Thresholds", style={"description_width": "initial"})
         self.feature = W.Dropdown(description="Feature")
         self.window_pick = W.Dropdown(description="Window")
-        self.metric = W.Dropdown(options=[(m.replace("_", " ").upper() if m == "roc_auc" else m, m) for m in METRICS],
-                                 value="roc_auc", description="Metric")
+        metric, self.metric_reason = decided_metric(settings.get("chosen_metric"))
+        self._kw["metric"] = metric
+        self.metric = W.Dropdown(options=[(METRIC_NAMES[m], m) for m in METRICS], value=metric, description="Metric")
+        self.metric_note = W.HTML(f"<div class='aipm-metric-note' style='font-size:12px;color:#555'>Shown first: "
+                                  f"{esc(METRIC_NAMES[metric])} ({esc(self.metric_reason)}).</div>")
         self.heatmap = go.FigureWidget()
         self.timeline = go.FigureWidget()
         self.distribution = go.FigureWidget()
@@ -142,15 +182,19 @@ class DriftMonitor(W.VBox):
         self.metric.observe(lambda _: self._draw_performance(), names="value")
         self.report_button.on_click(lambda _: self.save_report())
         self.save_button.on_click(lambda _: self.save_decision())
-        heat_title = W.HTML("<h4 class='aipm-heatmap-title'>Drift by feature and window (1 or more = drift; click a cell)</h4>")
+        heat_title = W.HTML(f"<h4 class='aipm-heatmap-title'>{esc(HEATMAP_TITLE)}</h4>")
+        self.how_to_read = W.HTML(f"<details class='aipm-how-to-read'><summary><b>How to read it</b></summary>"
+                                  f"<p style='margin:4px 0'>{esc(HOW_TO_READ)}</p></details>")
         super().__init__([
             self.summary,
-            W.HBox([self.window_size, self.mode]),
+            self.how_to_read,
+            W.HBox([self.window_size, self.mode] + ([self.engine] if self.engine is not None else [])),
+            self.progress,
             heat_title, self.heatmap,
             W.HBox([self.feature, self.window_pick]),
             W.HBox([self.timeline, self.distribution]),
             W.HTML("<h4>Performance: realized (labels arrived) and estimated from scores, with 95% bands</h4>"),
-            self.metric, self.performance, self.cost,
+            W.HBox([self.metric, self.metric_note]), self.performance, self.cost,
             W.HTML("<h4 class='aipm-alerts-title'>Alerts</h4>"), self.alerts,
             self.notes,
             W.HBox([self.report_button]),
@@ -163,8 +207,16 @@ class DriftMonitor(W.VBox):
     @guarded()
     def _recompute(self, *_: Any) -> None:
         triggers = [t for t in self.triggers_box.value.splitlines() if t.strip()]
-        self.result = run_monitoring(self.reference, self.current, window=self.window_size.value,
-                                     threshold_mode=self.mode.value, triggers=triggers, **self._kw)
+        engine = self.engine.value if self.engine is not None else None
+        if engine is not None:
+            self.progress.layout.display = ""
+        try:
+            self.result = run_monitoring(self.reference, self.current, window=self.window_size.value,
+                                         threshold_mode=self.mode.value, triggers=triggers, engine=engine,
+                                         progress=self._show_progress if engine else None, **self._kw)
+        finally:
+            self.progress.layout.display = "none"
+        self.report_button.disabled = engine not in (None, "pandas")
         res = self.result
         feats = res.drift.features
         first = res.first_drift()
@@ -183,6 +235,10 @@ class DriftMonitor(W.VBox):
         self._draw_performance()
         self._draw_alerts()
 
+    def _show_progress(self, step: str, share: float) -> None:
+        self.progress.value = float(share)
+        self.progress.description = step[:24]
+
     def _on_select(self, *_: Any) -> None:
         self._draw_selected()
 
@@ -200,15 +256,18 @@ class DriftMonitor(W.VBox):
         t = res.drift
         z = [[_strength(t.method[f], float(t.score.loc[f, w]), float(t.threshold.loc[f, w])) for w in t.windows]
              for f in t.features]
-        text = [[("" if np.isnan(t.score.loc[f, w]) else f"{t.score.loc[f, w]:.3g}") for w in t.windows] for f in t.features]
-        hover = [[f"{f} in {w}<br>{t.method[f]} {t.score.loc[f, w]:.4g} (threshold {t.threshold.loc[f, w]:.3g})"
-                  f"<br>{int(t.n.loc[f, w]):,} rows" for w in t.windows] for f in t.features]
+        text = [[strength_text(t.method[f], float(t.score.loc[f, w]), float(t.threshold.loc[f, w])) for w in t.windows]
+                for f in t.features]
+        hover = [[f"{f} in {w}: {'drift' if t.drift.loc[f, w] else 'no drift'}<br>{t.method[f]} score "
+                  f"{fmt.number(t.score.loc[f, w], 4) if t.score.loc[f, w] >= 0.001 else f'{t.score.loc[f, w]:.2e}'} "
+                  f"(threshold {fmt.number(t.threshold.loc[f, w], 3)})<br>{fmt.count(t.n.loc[f, w])} rows"
+                  for w in t.windows] for f in t.features]
         with self.heatmap.batch_update():
             self.heatmap.data = []
             self.heatmap.add_trace(go.Heatmap(
                 z=z, x=t.windows, y=t.features, text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text",
-                zmin=0, zmax=2, colorscale=[[0, "#f4f8fb"], [0.49, "#cfe0ee"], [0.5, "#f3c98b"], [1, "#b3261e"]],
-                colorbar={"title": "score / threshold", "tickvals": [0, 1, 2], "ticktext": ["0", "1 = drift", "2+"]},
+                zmin=0, zmax=3, colorscale=[[0, "#f4f8fb"], [0.333, "#cfe0ee"], [0.334, "#f3c98b"], [1, "#b3261e"]],
+                colorbar={"title": "score / threshold", "tickvals": [0, 1, 2, 3], "ticktext": ["0", "1 = drift", "2", "3+"]},
             ))
             self.heatmap.layout.update(height=max(220, 34 * len(t.features) + 110), margin={"l": 160, "r": 20, "t": 10, "b": 40},
                                        yaxis={"autorange": "reversed"}, xaxis={"type": "category"})
@@ -266,11 +325,14 @@ class DriftMonitor(W.VBox):
                                                      hoverinfo="skip", showlegend=False)
                     cov = perf.get("label_coverage", pd.Series(1.0, index=perf.index))
                     delay = perf.get("label_delay_days", pd.Series(np.nan, index=perf.index))
-                    hover = [f"{kind} {m} {val:.3f} [{a:.3f}, {b:.3f}]"
-                             + (f"<br>labels for {c:.0%} of rows" if kind == "realized" else "")
-                             + (f", median {dl:.0f} days late" if kind == "realized" and np.isfinite(dl) else "")
+                    show = lambda x: metric_text(m, x)  # noqa: E731
+                    hover = [f"{kind} {METRIC_NAMES[m]} {fmt.estimate(val, a, b, show)}"
+                             + (f"<br>labels for {fmt.percent(c, 0)} of rows" if kind == "realized" else "")
+                             + (f", median {fmt.count(dl)} days late" if kind == "realized" and np.isfinite(dl) else "")
                              for val, a, b, c, dl in zip(v, lo, hi, cov, delay)]
-                    self.performance.add_scatter(x=x, y=v.tolist(), mode="lines+markers", name=kind, line={"color": color},
+                    # NaN (no labels yet) is not JSON: sent as None so the browser gets a gap, not a failed message.
+                    y = [None if not np.isfinite(val) else float(val) for val in v.astype(float)]
+                    self.performance.add_scatter(x=x, y=y, mode="lines+markers", name=kind, line={"color": color},
                                                  hovertext=hover, hoverinfo="text")
                 ref = res.reference_metrics.get(m)
                 if ref is not None:
@@ -282,7 +344,7 @@ class DriftMonitor(W.VBox):
                                                  name="likely concept drift", marker={"symbol": "x", "size": 14, "color": "#b3261e"})
             notes = []
             if "label_coverage" in perf:
-                notes = [dict(x=lab, y=0, yref="paper", text=f"labels {c:.0%}", showarrow=False, yanchor="bottom",
+                notes = [dict(x=lab, y=0, yref="paper", text=f"labels {fmt.percent(c, 0)}", showarrow=False, yanchor="bottom",
                               font={"size": 10, "color": "#7a4d00"})
                          for lab, c in perf["label_coverage"].items() if np.isfinite(c) and c < 0.95]
             self.performance.layout.annotations = notes
@@ -291,7 +353,7 @@ class DriftMonitor(W.VBox):
             lo_y = float(np.nanmin(vals)) if np.isfinite(vals).any() else 0.0
             hi_y = float(np.nanmax(vals)) if np.isfinite(vals).any() else 1.0
             self.performance.layout.update(height=330, margin={"l": 50, "r": 10, "t": 20, "b": 40}, xaxis={"type": "category"},
-                                           yaxis={"title": m, "range": [max(0.0, lo_y - 0.05), min(1.02, hi_y + 0.05)]})
+                                           yaxis={"title": METRIC_NAMES[m], "range": [max(0.0, lo_y - 0.05), min(1.02, hi_y + 0.05)]})
         with self.cost.batch_update():
             self.cost.data = []
             c = res.cost if res is not None else pd.DataFrame()
@@ -303,7 +365,8 @@ class DriftMonitor(W.VBox):
                 if res.reference_cost_per_1000 is not None:
                     self.cost.add_scatter(x=x, y=[res.reference_cost_per_1000] * len(x), mode="lines", name="reference",
                                           line={"dash": "dot", "color": "#555"})
-                self.cost.layout.update(title="Cost per 1,000 decisions", height=280, margin={"l": 50, "r": 10, "t": 40, "b": 40},
+                cur = (res.settings.get("costs") or {}).get("currency")
+                self.cost.layout.update(title=f"Cost per 1,000 decisions{f' ({cur})' if cur else ''}", height=280, margin={"l": 50, "r": 10, "t": 40, "b": 40},
                                         xaxis={"type": "category"})
             else:
                 self.cost.layout.update(title="Cost per 1,000 decisions: needs stage 4's cost model in the record",

@@ -9,6 +9,7 @@ import ipywidgets as W
 
 from ..core.errors import AipmError
 from ..core.expectations import OnePager
+from ..core.format import threshold as fmt_threshold
 from ..core.record import update_section
 from ._base import MessageArea, default_record_path, esc, guarded
 
@@ -96,7 +97,7 @@ class ExpectationsOnePager(W.VBox):
                 label("What it does (one per line)"), self.does,
                 label("What it does not do (one per line)"), self.does_not,
                 label("Known failure modes (one per line)"), self.failure_modes,
-                label(f"At or above the threshold ({pager.threshold:g}), what happens?"), self.above_threshold,
+                label(f"At or above the threshold ({fmt_threshold(pager.threshold)}), what happens?"), self.above_threshold,
                 label("Below the threshold, what happens? (who reviews, what passes)"), self.below_threshold,
             ],
             layout=W.Layout(width="42%", min_width="320px", padding="0 12px 0 0"),
@@ -166,7 +167,7 @@ class ExpectationsOnePager(W.VBox):
         values = {
             "one_pager": self.result.to_record(),
             "status": "decided",
-            "summary": f"One-pager agreed: threshold {self.result.threshold:g}; "
+            "summary": f"One-pager agreed: threshold {fmt_threshold(self.result.threshold)}; "
             + self.result.rates["precision"].sentence,
         }
         update_section(self.record_path, "expectations", values, what="Saved the stakeholder one-pager")

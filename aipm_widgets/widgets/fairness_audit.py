@@ -10,7 +10,20 @@ import ipywidgets as W
 import pandas as pd
 
 from ..core.errors import AipmError
-from ..core.fairness import MAX_GROUPS, METRIC_NAMES, METRICS, FairnessData, FairnessResult, prepare
+from ..core.fairness import (
+    FAILS,
+    INCONCLUSIVE,
+    MAX_GROUPS,
+    METRIC_NAMES,
+    METRICS,
+    PASSES,
+    FairnessData,
+    FairnessResult,
+    four_fifths_phrase,
+    prepare,
+)
+from ..core.format import count, interval, number, points, threshold as threshold_fmt
+from ..core.glossary import glossary_html, terms_in
 from ..core.record import load_record, update_section
 from ._base import MessageArea, card, default_record_path, esc, guarded
 
@@ -119,6 +132,7 @@ class FairnessAudit(W.VBox):
             layout=W.Layout(width="420px"),
         )
         self.cards = W.HTML()
+        self.reference_note = W.HTML()
         self.table = W.HTML()
         self.findings_html = W.HTML()
         self.figure = self._make_figure()
@@ -138,6 +152,7 @@ class FairnessAudit(W.VBox):
             W.HTML("<b>Who is selected, and who is missed, in each group?</b>"),
             controls,
             self.threshold_slider,
+            self.reference_note,
             self.cards,
             self.table,
         ]
@@ -267,24 +282,35 @@ class FairnessAudit(W.VBox):
         if r is None:
             return
         ff = r.four_fifths
-        if ff.get("passed") is None:
+        verdict = ff.get("verdict")
+        if ff.get("passed") is None and verdict != INCONCLUSIVE:
             ff_card = card("Four-fifths rule", "n/a", "no selections in the reference group", tone="warning")
         else:
-            lo, hi = ff.get("ratio_low", math.nan), ff.get("ratio_high", math.nan)
-            span = f"95%: {lo:.2f}-{hi:.2f}; " if math.isfinite(lo) else ""
+            span = interval(ff.get("ratio_low"), ff.get("ratio_high"), lambda x: number(x, 2))
+            need = f"; need about {count(ff['rows_needed'])} more rows" if ff.get("rows_needed") else ""
             ff_card = card(
-                "Four-fifths rule (lowest ratio)", f"{ff['ratio']:.2f} {'passed' if ff['passed'] else 'FAILED'}",
-                f"{ff['group']} vs {ff['reference']} ({span}rule 0.80)", tone="success" if ff["passed"] else "error",
+                "Four-fifths rule (lowest ratio)", f"{number(ff['ratio'], 2)} {verdict}",
+                f"{ff['group']} vs {ff['reference']} (95%: {span}; rule 0.80{need})",
+                tone={FAILS: "error", PASSES: "success"}.get(verdict, "warning"),
             )
+        eo = r.equalized_odds_source
+        eo_note = (f"{METRIC_NAMES[eo['metric']]}: {eo['high']} vs {eo['low']}" if eo else "largest TPR or FPR gap")
         self.cards.value = (
             ff_card
-            + card("Demographic-parity difference", f"{r.demographic_parity_difference * 100:.1f} pts",
+            + card("Demographic-parity difference", points(r.demographic_parity_difference),
                    "largest minus smallest selection rate")
-            + card("Equalized-odds difference", _pts(r.equalized_odds_difference), "largest TPR or FPR gap")
+            + card("Equalized-odds difference", points(r.equalized_odds_difference), eo_note)
+        )
+        self.reference_note.value = (
+            f"<div style='font-size:12px;color:#333'>Every group is compared with <b>{esc(r.reference)}</b>, "
+            f"{esc(r.reference_reason)}. Pick another in <i>Compare with</i>.</div>"
         )
         self.table.value = r.to_html()
-        items = "".join(f"<li>{esc(s)}</li>" for s in r.findings())
-        self.findings_html.value = f"<div class='aipm-findings'><b>Findings</b><ul>{items}</ul></div>"
+        findings = r.findings()
+        items = "".join(f"<li>{esc(s)}</li>" for s in findings)
+        self.findings_html.value = (f"<div class='aipm-findings'><b>Findings</b><ul>{items}</ul></div>"
+                                    + glossary_html(terms_in(*findings, "selection rate TPR FPR FNR precision Wilson "
+                                                             "four-fifths equalized-odds demographic-parity points")))
         if self.figure is not None and len(self.figure.data) == len(r.groups):
             with self.figure.batch_update():
                 for trace, g in zip(self.figure.data, r.groups):
@@ -330,12 +356,13 @@ class FairnessAudit(W.VBox):
             "groups": d["groups"], "demographic_parity_difference": d["demographic_parity_difference"],
             "equalized_odds_difference": d["equalized_odds_difference"], "four_fifths": d["four_fifths"],
             "flagged_groups": self.result.flagged_groups, "warnings": [w["message"] for w in d["warnings"]],
+            "reference_reason": d["reference_reason"], "equalized_odds_source": d["equalized_odds_source"],
+            "demographic_parity_source": d["demographic_parity_source"],
             "findings": d["findings"],
         }
-        flagged = self.result.flagged_groups
         summary = (
-            f"Fairness audit at threshold {d['threshold']:g} by {' × '.join(d['group_columns'])}: "
-            + (f"four-fifths rule failed for {', '.join(flagged)}." if flagged else "four-fifths rule passed.")
+            f"Fairness audit at threshold {threshold_fmt(d['threshold'])} by {' × '.join(d['group_columns'])} "
+            f"against {d['reference']}: four-fifths rule {four_fifths_phrase(self.result.four_fifths)}."
         )
         return {
             "fairness": fairness, "team_response": text or None, "summary": summary,
@@ -357,5 +384,3 @@ def _nz(x: float) -> float:
     return 0.0 if x is None or not math.isfinite(x) else float(x)
 
 
-def _pts(x: float) -> str:
-    return "n/a" if x is None or not math.isfinite(x) else f"{x * 100:.1f} pts"

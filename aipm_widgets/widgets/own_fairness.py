@@ -10,6 +10,7 @@ import ipywidgets as W
 from ..core.errors import InputDataError
 from ._base import MessageArea, guarded
 from .data_loader import NONE, DataLoader, chosen_positive, fill_positive_picker, numeric_columns, picker
+from .project_panel import UseAsSource
 
 __all__ = ["OwnFairness"]
 
@@ -36,8 +37,12 @@ class OwnFairness(W.VBox):
         self.build_button = W.Button(description="Audit", icon="balance-scale", button_style="primary")
         self.build_button.on_click(lambda _: self.build())
         self.output = W.VBox()
+        pick = lambda d: None if d.value in (None, NONE) else d.value  # noqa: E731
+        self.use_as_source = UseAsSource(
+            self.loader, "validation", record_path=record_path,
+            roles=lambda: {"score": pick(self.score), "positive": pick(self.positive), "groups": pick(self.group)})
         super().__init__([self.loader, W.HBox([self.positive, self.score, self.group]), self.build_button,
-                          self.messages, self.output], **kwargs)
+                          self.use_as_source, self.messages, self.output], **kwargs)
         self.add_class("aipm-own-fairness")
 
     def _fill(self) -> None:

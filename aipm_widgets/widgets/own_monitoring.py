@@ -15,6 +15,7 @@ import ipywidgets as W
 from ..core.errors import InputDataError
 from ._base import MessageArea, guarded
 from .data_loader import NONE, DataLoader, numeric_columns, picker
+from .project_panel import UseAsSource
 
 __all__ = ["OwnMonitoring"]
 
@@ -49,11 +50,14 @@ class OwnMonitoring(W.VBox):
         self.build_button = W.Button(description="Monitor", icon="line-chart", button_style="primary")
         self.build_button.on_click(lambda _: self.build())
         self.output = W.VBox()
+        score = lambda: {"score": None if self.score.value in (None, NONE) else self.score.value}  # noqa: E731
+        self.use_reference = UseAsSource(self.reference, "validation", roles=score, record_path=record_path)
+        self.use_production = UseAsSource(self.production, "production", roles=score, record_path=record_path)
         super().__init__(
             [
-                W.HTML("<b>1. Reference</b> (what the model was validated on)"), self.reference,
+                W.HTML("<b>1. Reference</b> (what the model was validated on)"), self.reference, self.use_reference,
                 W.HTML("<b>2. Production log</b> (with a timestamp; labels where they have arrived)"), self.production,
-                self.score, self.build_button, self.messages, self.output,
+                self.use_production, self.score, self.build_button, self.messages, self.output,
             ],
             **kwargs,
         )

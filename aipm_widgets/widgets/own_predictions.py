@@ -16,6 +16,7 @@ import pandas as pd
 from ..core.errors import InputDataError
 from ._base import MessageArea, guarded
 from .data_loader import NONE, DataLoader, chosen_positive, fill_positive_picker, numeric_columns, picker
+from .project_panel import UseAsSource
 
 __all__ = ["OwnPredictions"]
 
@@ -60,12 +61,14 @@ class OwnPredictions(W.VBox):
         self.loader.on_loaded(lambda _: self._fill_pickers())
         self.loader.label.observe(lambda _: self._fill_positive(), names="value")
         self.output = W.VBox()
+        self.use_as_source = UseAsSource(self.loader, "validation", roles=self._chosen_roles, record_path=record_path)
         super().__init__(
             [
                 self.loader,
                 W.HBox([self.score, self.positive]),
                 W.HBox([self.value, self.group]),
                 self.build_button,
+                self.use_as_source,
                 self.messages,
                 self.output,
             ],
@@ -76,6 +79,12 @@ class OwnPredictions(W.VBox):
     @property
     def frame(self) -> pd.DataFrame | None:
         return self.loader.frame
+
+    def _chosen_roles(self) -> dict[str, Any]:
+        """The score, positive value, row value and group chosen here, as project column roles."""
+        pick = lambda d: None if d.value in (None, NONE) else d.value  # noqa: E731
+        return {"score": pick(self.score), "positive": pick(self.positive), "value": pick(self.value),
+                "groups": pick(self.group)}
 
     def _fill_pickers(self) -> None:
         frame = self.frame

@@ -20,6 +20,9 @@ from ..core.representativeness import (
     sample_size_arithmetic,
     sample_size_table,
 )
+from ..core.display import frame_html
+from ..core.format import percent, points
+from ..core.glossary import glossary_html, terms_in
 from ._base import MessageArea, esc, guarded
 
 __all__ = ["RepresentativenessPanel"]
@@ -64,23 +67,30 @@ class RepresentativenessPanel(W.VBox):
                                    readout_format=".2f", style={"description_width": "110px"}, layout=W.Layout(width="360px"))
         self.metric = W.FloatSlider(value=metric, min=0.05, max=0.95, step=0.05, description="Expected metric",
                                     readout_format=".2f", style={"description_width": "110px"}, layout=W.Layout(width="360px"))
-        self.rate = W.BoundedFloatText(value=rate, min=0.0001, max=1, step=0.01, description="Share measured on",
-                                       style={"description_width": "120px"}, layout=W.Layout(width="230px"))
+        # Shown in percent with two decimals (a raw share such as 0.015130424 is unreadable).
+        self.rate_percent = W.BoundedFloatText(value=round(100 * rate, 2), min=0.01, max=100, step=0.1,
+                                               description="Share measured on (%)",
+                                               style={"description_width": "150px"}, layout=W.Layout(width="260px"))
         self.output = W.HTML()
         self.output.add_class("aipm-representativeness")
-        for w in [*self.shares.values(), self.width, self.metric, self.rate]:
+        for w in [*self.shares.values(), self.width, self.metric, self.rate_percent]:
             w.observe(lambda _: self.update(), names="value")
         super().__init__(
             [
                 W.HTML(f"<b>Population shares of <code>{esc(column)}</code> (%)</b> "
                        "<span style='font-size:12px;color:#555'>(who the product will serve: census, customer base, ...)</span>"),
                 W.HBox(list(self.shares.values()), layout=W.Layout(flex_flow="row wrap")),
-                W.HBox([self.width, self.metric, self.rate], layout=W.Layout(flex_flow="row wrap")),
+                W.HBox([self.width, self.metric, self.rate_percent], layout=W.Layout(flex_flow="row wrap")),
                 self.messages, self.output,
             ],
             **kwargs,
         )
         self.update()
+
+    @property
+    def rate(self) -> float:
+        """The share of rows the metric is measured on (the percent box, as a share)."""
+        return self.rate_percent.value / 100
 
     @guarded()
     def update(self) -> None:
@@ -90,19 +100,15 @@ class RepresentativenessPanel(W.VBox):
         self.messages.clear()
         self.result = compare_shares(self.groups, population, column=self.column)
         counts = self.groups.value_counts().to_dict()
-        kw = dict(width=self.width.value, metric=self.metric.value, rate=self.rate.value)
+        kw = dict(width=self.width.value, metric=self.metric.value, rate=self.rate)
         self.sample_sizes = sample_size_table(counts, **kw)
-        t = self.result.table.copy()
-        for c in ("data share", "population share"):
-            t[c] = (100 * t[c]).round(1).astype(str) + "%"
-        t["expected rows"] = t["expected rows"].round(0).astype(int)
-        t["ratio"] = t["ratio"].round(2)
         short = self.sample_sizes[~self.sample_sizes["enough"]]["group"].tolist()
         self.output.value = (
-            f"<p>{esc(self.result.sentence())}</p>" + t.to_html(index=False, escape=True)
-            + f"<p style='margin-top:8px'><b>Rows needed per group</b> for a 95% interval {kw['width']:.2f} wide on a "
-            f"metric near {kw['metric']:.2f}: <code>{esc(sample_size_arithmetic(**kw))}</code></p>"
-            + self.sample_sizes.to_html(index=False, escape=True)
+            f"<p>{esc(self.result.sentence())}</p>" + self.result.table_html()
+            + f"<p style='margin-top:8px'><b>Rows needed per group</b> for a 95% interval {points(kw['width'])} wide on a "
+            f"metric near {percent(kw['metric'])}: <code>{esc(sample_size_arithmetic(**kw))}</code></p>"
+            + frame_html(self.sample_sizes, formats={"interval width with these rows": lambda x: points(x)})
+            + glossary_html(terms_in("chi-square p-value 95% interval points"))
             + (f"<p style='color:#7a4d00'>Too few rows for that precision: {esc(', '.join(map(str, short)))}.</p>" if short else "")
         )
 
@@ -110,8 +116,8 @@ class RepresentativenessPanel(W.VBox):
         out = self.result.to_record() if self.result else {}
         if self.sample_sizes is not None:
             out["sample_size"] = {
-                "width": self.width.value, "metric": self.metric.value, "rate": self.rate.value,
-                "arithmetic": sample_size_arithmetic(width=self.width.value, metric=self.metric.value, rate=self.rate.value),
+                "width": self.width.value, "metric": self.metric.value, "rate": self.rate,
+                "arithmetic": sample_size_arithmetic(width=self.width.value, metric=self.metric.value, rate=self.rate),
                 "groups": self.sample_sizes.to_dict("records"),
             }
         return out

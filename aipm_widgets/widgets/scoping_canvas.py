@@ -28,7 +28,8 @@ from typing import Any, Iterable, Mapping
 import ipywidgets as W
 
 from ..core.errors import AipmError
-from ..core.scoping import CRITERIA, VERDICTS, Assessment, Candidate, ScopingComparison, compare
+from ..core.format import percent
+from ..core.scoping import CRITERIA, VERDICTS, Assessment, Candidate, ScopingComparison, compare, parse_value_unit
 from ._base import MessageArea, default_record_path, esc, guarded
 
 __all__ = ["ScopingCanvas", "VERDICT_COLORS"]
@@ -134,7 +135,7 @@ class ScopingCanvas(W.VBox):
             rows.append(W.HBox([label, s, e], layout=W.Layout(width="100%", align_items="center")))
         self.value_low = W.FloatText(description="Value from", layout=W.Layout(width="220px"))
         self.value_high = W.FloatText(description="to", layout=W.Layout(width="180px"), style={"description_width": "30px"})
-        self.value_unit = W.Text(placeholder="unit, e.g. EUR per year", layout=W.Layout(width="300px"))
+        self.value_unit = W.Text(placeholder="currency and period, e.g. USD per year", layout=W.Layout(width="300px"))
         for w in (self.value_low, self.value_high, self.value_unit):
             w.observe(self._on_value, names="value")
         self.verdict_view = W.HTML()
@@ -225,6 +226,7 @@ class ScopingCanvas(W.VBox):
             return
         self.messages.clear()
         c.value_low, c.value_high, c.value_unit = (lo or None), (hi or None), self.value_unit.value.strip()
+        c.value_currency, c.value_period = parse_value_unit(c.value_unit)  # the words follow the unit as typed
         self._refresh()
 
     # ------------------------------------------------------------------ actions
@@ -320,7 +322,7 @@ class ScopingCanvas(W.VBox):
                 f"<td><span style='color:white;background:{color};padding:1px 6px;border-radius:4px'>"
                 f"{esc(a.verdict.label)}</span>{warn}</td>"
                 f"<td>{a.composite:.0f} ({a.composite_low:.0f} to {a.composite_high:.0f})</td>"
-                f"<td>{a.stability:.0%}</td><td>{(a.top_share or 0):.0%}</td>"
+                f"<td>{percent(a.stability, 0)}</td><td>{percent(a.top_share or 0, 0)}</td>"
                 f"<td>{esc(a.candidate.value_text())}</td></tr>"
             )
         self.table.value = (
@@ -343,7 +345,7 @@ class ScopingCanvas(W.VBox):
             for w in a.verdict.warnings
         )
         shares = ", ".join(
-            f"{esc(VERDICTS[k])} {v:.0%}" for k, v in sorted(a.verdict_shares.items(), key=lambda kv: -kv[1]) if v > 0
+            f"{esc(VERDICTS[k])} {percent(v, 0)}" for k, v in sorted(a.verdict_shares.items(), key=lambda kv: -kv[1]) if v > 0
         )
         self.verdict_view.value = (
             f"<div style='border-left:6px solid {color};padding:4px 12px;margin:8px 0'>"

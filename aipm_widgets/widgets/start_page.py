@@ -34,6 +34,7 @@ from ..core.lifecycle import (
 from ..core.paths import STAGE_NOTEBOOKS
 from ..core.record import DecisionRecord, load_record
 from ._base import MessageArea, default_record_path, esc, guarded
+from .project_panel import ProjectPanel
 
 __all__ = ["STAGES", "StartPage", "stage_links"]
 
@@ -116,6 +117,8 @@ class StartPage(W.VBox):
 
     Attributes
     ----------
+    project_panel : ProjectPanel
+        The *Your product* panel (name, owners, currency, volume, data sources, column roles, your name).
     result : DecisionRecord
         The record as last read.
     stages : list of StageState
@@ -131,6 +134,8 @@ class StartPage(W.VBox):
     def __init__(self, record_path: str | Path | None = None, **kwargs: Any) -> None:
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.messages = MessageArea()
+        # "Your product": the project's name, owners, currency, data and columns, and who decides.
+        self.project_panel = ProjectPanel(self.record_path, on_saved=lambda: self.refresh())
         self.table = W.HTML()
         self.table.add_class("aipm-start-table")
         self.history = W.HTML()
@@ -159,7 +164,8 @@ class StartPage(W.VBox):
                    "and the history stays.</div>"),
             W.HBox([self.reason, self.iterate_button]), self.confirm_box,
         ])
-        super().__init__([self.table, self.refresh_button, self.messages, iteration_box, self.history], **kwargs)
+        super().__init__([self.project_panel, self.table, self.refresh_button, self.messages, iteration_box, self.history],
+                         **kwargs)
         self.refresh()
 
     # ------------------------------------------------------------------ actions

@@ -12,19 +12,28 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
+from ..core import format as fmt
 from ..core.errors import AipmError, InputDataError
+from ..core.one_pager_status import one_pager_status
 from ..core.rates import LABELS
-from ..core.tradeoff import BaselineResult, OperatingPoint, Tradeoff, positive_scores
+from ..core.record import load_record, update_section
+from ..core.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
+from ..core.value_check import ValueCheck, compare_value
 from ._base import MessageArea, card, default_record_path, esc, guarded
 
-__all__ = ["ThresholdExplorer"]
+__all__ = ["ThresholdExplorer", "SET_BY_HAND", "HOW_TO_READ"]
 
 _CARD_METRICS = ("recall", "precision", "fpr", "f1", "alert_rate")
 _FEASIBLE = "rgba(46, 160, 67, 0.12)"
-
-
-def _fmt_t(t: float) -> str:
-    return f"{t:.4g}"
+SET_BY_HAND = "set by hand"
+HOW_TO_READ = (
+    "Move the threshold slider (or use the arrow keys): the confusion matrix, the red point on the precision-recall "
+    "curve and the red line on the cost curve follow. Bars and shaded bands are 95% intervals. Green marks the "
+    "thresholds that meet the constraints. Every amount comes from one money model: losses prevented, losses still "
+    "missed and false-alarm cost are measured on the same rows, and the total cost is the missed losses plus the "
+    "false-alarm cost."
+)
+_fmt_t = fmt.threshold
 
 
 class ThresholdExplorer(W.VBox):
@@ -81,7 +90,7 @@ class ThresholdExplorer(W.VBox):
             layout=W.Layout(width="260px"),
         )
         self.slider = W.SelectionSlider(
-            options=[(_fmt_t(t), float(t)) for t in self.grid[:-1]] + [("no alerts", float(self.grid[-1]))],
+            options=self._slider_options(),
             description="Threshold",
             continuous_update=True,
             layout=W.Layout(width="640px"),
@@ -99,10 +108,18 @@ class ThresholdExplorer(W.VBox):
         self.cost_fp = W.BoundedFloatText(value=costs.cost_fp if costs else 0.0, min=0, max=1e9, description="False alarm costs",
                                           style={"description_width": "120px"}, layout=W.Layout(width="220px"))
         from_value = bool(costs and costs.fn_cost_from_value)
-        self.cost_fn = W.BoundedFloatText(value=costs.cost_fn if costs else 0.0, min=0, max=1e9,
-                                          description=f"A miss costs its {tradeoff.names['value']}" if from_value else "A miss costs",
-                                          style={"description_width": "160px" if from_value else "120px"},
-                                          layout=W.Layout(width="260px" if from_value else "220px"), disabled=from_value)
+        self.cost_fn = W.BoundedFloatText(value=costs.cost_fn if costs else 0.0, min=0, max=1e9, description="A miss costs",
+                                          style={"description_width": "120px"}, layout=W.Layout(width="220px"))
+        # A miss that costs its row's value has no single number: say so in words instead of a greyed-out 0.
+        self.miss_cost_text = W.HTML(f"<div style='padding:4px 8px'>A miss costs its own {esc(tradeoff.names['value'])} "
+                                     f"(each row's value, {esc(tradeoff.costs.currency or 'no currency given')})</div>"
+                                     if from_value else "")
+        if from_value:
+            self.cost_fn.layout.display = "none"
+        self.threshold_choice = ""
+        self._best: dict[str, tuple[float, str]] = {}
+        self.value_check: ValueCheck | None = None
+        self._stage1_value = self._read_stage1_value()
         self.apply_button = W.Button(description="Apply costs and constraints", icon="check", layout=W.Layout(width="240px"))
         self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
         self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
@@ -114,6 +131,8 @@ class ThresholdExplorer(W.VBox):
         self.group_table = W.HTML()
         self.baseline_box = W.HTML()
         self.notes = W.HTML(self._notes_html())
+        self.how_to_read = W.HTML(f"<details class='aipm-how-to-read'><summary><b>How to read it</b></summary>"
+                                  f"<p style='margin:4px 0'>{esc(HOW_TO_READ)}</p></details>")
         self.confusion_fig = self._confusion_figure()
         self.pr_fig = self._pr_figure()
         self.cost_fig = self._cost_figure() if tradeoff.has_costs else None
@@ -121,6 +140,7 @@ class ThresholdExplorer(W.VBox):
         rows = [
             self.notes,
             self.headline,
+            self.how_to_read,
             W.HBox([self.slider, self.chosen_metric, self.best_button]),
             W.HBox(charts),
         ]
@@ -130,7 +150,7 @@ class ThresholdExplorer(W.VBox):
             self.cards,
             self.constraint_status,
             W.HBox([self.constraints_text]),
-            W.HBox([self.cost_fp, self.cost_fn, self.apply_button]),
+            W.HBox([self.cost_fp, self.cost_fn, self.miss_cost_text, self.apply_button]),
             self.product_table,
             self.baseline_box,
             self.group_table,
@@ -140,13 +160,16 @@ class ThresholdExplorer(W.VBox):
         super().__init__(rows, **kwargs)
         self.add_class("aipm-threshold-explorer")
         self.slider.observe(self._on_slider, names="value")
+        self.chosen_metric.observe(lambda _: self.result is not None and self._update(self.result.threshold), names="value")
         self.best_button.on_click(lambda _: self.go_to_best())
         self.apply_button.on_click(lambda _: self.apply_settings())
         self.save_button.on_click(lambda _: self.save())
         self._render_baseline()
         self._draw_feasible()
-        start = threshold if threshold is not None else tradeoff.recommended_threshold()[0]
-        self.set_threshold(start)
+        if threshold is not None:
+            self.set_threshold(threshold)
+        else:
+            self.set_threshold(tradeoff.recommended_threshold()[0])
 
     # -- construction ------------------------------------------------------------------------------
     @classmethod
@@ -225,7 +248,8 @@ class ThresholdExplorer(W.VBox):
         sw = self.tradeoff.sweep(self.grid)
         self._grid_sweep = sw
         data = [go.Scatter(x=sw["recall"], y=sw["precision"], mode="lines", name="model", line=dict(color="#3b6fb6"),
-                           customdata=self.grid, hovertemplate="threshold %{customdata:.4g}<br>recall %{x:.3f}<br>precision %{y:.3f}<extra></extra>"),
+                           customdata=[fmt.threshold(x) for x in self.grid],
+                           hovertemplate="threshold %{customdata}<br>recall %{x:.1%}<br>precision %{y:.1%}<extra></extra>"),
                 go.Scatter(x=[], y=[], mode="lines", name="meets constraints", line=dict(color="#2ea043", width=6),
                            opacity=0.5, hoverinfo="skip")]
         b = self.baseline
@@ -258,7 +282,8 @@ class ThresholdExplorer(W.VBox):
         go = self._go
         cc = self.tradeoff.cost_curve(self.grid)
         self._cost_curve = cc
-        cur = self.tradeoff.costs.currency
+        cur = self.tradeoff.costs.currency or ""
+        in_cur = f" ({esc(cur)})" if cur else ""
         lo, hi = float(np.nanmin(cc["low"])), float(np.nanmax(cc["high"]))
         self._cost_range = (lo, hi)
         data = [
@@ -266,7 +291,8 @@ class ThresholdExplorer(W.VBox):
             go.Scatter(x=self.grid, y=cc["low"], mode="lines", line=dict(width=0), fill="tonexty",
                        fillcolor="rgba(59,111,182,0.2)", name="95% band", hoverinfo="skip"),
             go.Scatter(x=self.grid, y=cc["cost_per_1000"], mode="lines", name="expected cost", line=dict(color="#3b6fb6"),
-                       hovertemplate=f"threshold %{{x:.4g}}<br>%{{y:,.0f}} {cur} per 1,000<extra></extra>"),
+                       customdata=[fmt.threshold(x) for x in self.grid],
+                       hovertemplate=f"threshold %{{customdata}}<br>{esc(cur)} %{{y:,.0f}} per 1,000<extra></extra>"),
         ]
         if self.baseline is not None and self.baseline.cost_per_1000 is not None:
             data.append(go.Scatter(x=[self.grid[0], self.grid[-1]], y=[self.baseline.cost_per_1000] * 2, mode="lines",
@@ -274,9 +300,9 @@ class ThresholdExplorer(W.VBox):
         data.append(go.Scatter(x=[], y=[], mode="lines", name="current threshold", line=dict(color="#d62728", width=2)))
         fig = go.FigureWidget(
             data=data,
-            layout=dict(title=dict(text=f"Expected cost per 1,000 decisions ({esc(cur)}); green: thresholds meeting the constraints",
+            layout=dict(title=dict(text=f"Expected cost per 1,000 decisions{in_cur}; green: thresholds meeting the constraints",
                                    font=dict(size=14)), width=940, height=320, margin=dict(l=70, r=10, t=40, b=45),
-                        xaxis=self._x_axis(), yaxis=dict(title=f"{cur} per 1,000", range=[min(0, lo), hi * 1.05 if hi > 0 else 1]),
+                        xaxis=self._x_axis(), yaxis=dict(title=f"{esc(cur)} per 1,000".strip(), range=[min(0, lo), hi * 1.05 if hi > 0 else 1]),
                         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right", font=dict(size=10))),
         )
         self._cost_marker = len(data) - 1
@@ -303,6 +329,19 @@ class ThresholdExplorer(W.VBox):
                                    y0=0, y1=1, fillcolor=_FEASIBLE, line=dict(width=0), layer="below"))
             self.cost_fig.layout.shapes = shapes
 
+    def _slider_options(self) -> list[tuple[str, float]]:
+        return [(_fmt_t(t), float(t)) for t in self.grid[:-1]] + [("no alerts", float(self.grid[-1]))]
+
+    def _read_stage1_value(self):
+        try:
+            record = load_record(self.record_path, create=False) if self.record_path.exists() else None
+        except (AipmError, OSError):
+            return None
+        value = getattr(getattr(record, "scoping", None), "value", None)
+        if value is None or (value.low is None and value.high is None):
+            return None
+        return value
+
     # -- updates ---------------------------------------------------------------------------------------
     def _on_slider(self, change) -> None:
         self._update(change["new"])
@@ -313,6 +352,14 @@ class ThresholdExplorer(W.VBox):
         threshold = float(threshold)
         if not np.isfinite(threshold):
             raise InputDataError(f"The threshold must be a number, not {threshold!r}.")
+        if not np.any(self.grid == threshold):
+            # The slider shows exactly the threshold the numbers use (never a nearby grid point).
+            self.grid = np.insert(self.grid, int(np.searchsorted(self.grid, threshold)), threshold)
+            self.slider.unobserve(self._on_slider, names="value")
+            try:
+                self.slider.options = self._slider_options()
+            finally:
+                self.slider.observe(self._on_slider, names="value")
         i = int(np.argmin(np.abs(self.grid - threshold)))
         if self.slider.value != float(self.grid[i]):
             self.slider.unobserve(self._on_slider, names="value")
@@ -326,14 +373,30 @@ class ThresholdExplorer(W.VBox):
     def _update(self, threshold: float) -> None:
         point = self.tradeoff.at(threshold, reps=1000)
         self.result = point
+        self.threshold_choice = self._choice(point)
+        self.value_check = None
+        if self._stage1_value is not None and point.money is not None and point.money.per_month is not None:
+            v, pm = self._stage1_value, point.money.per_month
+            self.value_check = compare_value(v.low, v.high, v.unit, prevented_per_month=pm["prevented"],
+                                             net_per_month=pm["net_value"], currency=point.money.currency)
         self._draw(point)
+
+    def _choice(self, point: OperatingPoint) -> str:
+        """How the current threshold was chosen, in words: the chosen metric's best, or set by hand."""
+        metric = self.chosen_metric.value
+        if metric not in self._best:  # O(n) once per metric and cost model, not on every slider move
+            self._best[metric] = self.tradeoff.best_threshold(metric)
+        best, reason = self._best[metric]
+        if self.tradeoff.curve.counts(best) == point.confusion:
+            return reason
+        return SET_BY_HAND
 
     def _draw(self, p: OperatingPoint) -> None:
         c, n = p.confusion, p.n
         per = lambda k: c[k] / n * 1000  # noqa: E731
         z = [[per("tn"), per("fp")], [per("fn"), per("tp")]]
-        text = [[f"TN {c['tn']:,}<br>{per('tn'):.1f} per 1,000", f"FP {c['fp']:,}<br>{per('fp'):.1f} per 1,000"],
-                [f"FN {c['fn']:,}<br>{per('fn'):.1f} per 1,000", f"TP {c['tp']:,}<br>{per('tp'):.1f} per 1,000"]]
+        cell = lambda k: f"{k.upper()} {fmt.count(c[k])}<br>{fmt.number(per(k), 1)} per 1,000"  # noqa: E731
+        text = [[cell("tn"), cell("fp")], [cell("fn"), cell("tp")]]
         # One plotly_restyle per figure, naming only the changed properties of the one trace that moves: half the
         # Python time of setting the properties one by one in batch_update (issue 13), same messages to the browser.
         self.confusion_fig.plotly_restyle({"z": [np.log1p(np.array(z))], "text": [text]}, trace_indexes=[0])
@@ -364,33 +427,49 @@ class ThresholdExplorer(W.VBox):
         return "".join(f"<div style='color:#7a4d00;font-size:12px'>Note: {esc(n)}</div>" for n in notes)
 
     def _headline_html(self, p: OperatingPoint) -> str:
+        """The answer in words: the threshold and how it was chosen, what it does per 1,000, and what it costs."""
         c = p.confusion
         nf = p.natural_frequencies
-        return (
-            f"<div style='font-size:16px;margin:6px 0'><b>{esc(nf.sentence())}</b></div>"
+        parts = [
+            f"<div style='font-size:16px;margin:6px 0'><b>Alert when the score is at least {esc(_fmt_t(p.threshold))} "
+            f"({esc(self.threshold_choice)}).</b> {esc(nf.sentence())}</div>",
+        ]
+        if p.money is not None:
+            parts.append(f"<div class='aipm-money' style='font-size:14px;margin:2px 0'>{esc(money_sentence(p.money))}</div>")
+        if p.constraints_satisfied is False:
+            unmet = "; ".join(f"{s['constraint']} reaches {constraint_value(s['metric'], s['value'], currency=p.currency)}"
+                              for s in p.constraints if not s["satisfied"])
+            parts.append(f"<div class='aipm-unmet' style='color:#8a1c1c'>&#9888; Not every constraint is met here: {esc(unmet)}.</div>")
+        if self.value_check is not None:
+            tone = "#1e5e2f" if self.value_check.agrees else "#7a4d00"
+            parts.append(f"<div class='aipm-value-check' style='color:{tone};font-size:13px'>{esc(self.value_check.sentence())}</div>")
+        parts.append(
             f"<div class='aipm-confusion-counts' style='font-size:13px;color:#333'>At threshold {esc(_fmt_t(p.threshold))} "
-            f"on {p.n:,} rows: <span class='tp'>{c['tp']:,} caught</span> (TP), <span class='fn'>{c['fn']:,} missed</span> (FN), "
-            f"<span class='fp'>{c['fp']:,} false alarms</span> (FP), <span class='tn'>{c['tn']:,} correctly left alone</span> (TN).</div>"
+            f"on {fmt.count(p.n)} rows: <span class='tp'>{fmt.count(c['tp'])} caught</span> (TP), "
+            f"<span class='fn'>{fmt.count(c['fn'])} missed</span> (FN), <span class='fp'>{fmt.count(c['fp'])} false alarms</span> "
+            f"(FP), <span class='tn'>{fmt.count(c['tn'])} correctly left alone</span> (TN).</div>"
         )
+        return "".join(parts)
 
     def _cards_html(self, p: OperatingPoint) -> str:
         parts = []
         for k in _CARD_METRICS:
             e = p.metrics[k]
-            detail = f"95% interval {e.low:.1%} to {e.high:.1%}" if e.low is not None else "no interval"
-            parts.append(card(LABELS[k], "n/a" if e.value is None or not np.isfinite(e.value) else f"{e.value:.1%}", detail))
+            detail = f"95% interval {fmt.interval(e.low, e.high)}" if e.low is not None else "no interval"
+            parts.append(card(LABELS[k], fmt.percent(e.value), detail))
         acc = p.metrics["accuracy"]
-        parts.append(card("Accuracy (misleading when positives are rare)", f"{acc.value:.1%}",
-                          f"alerting on nothing scores {1 - self.tradeoff.prevalence:.1%}", tone="warning"))
+        parts.append(card("Accuracy (misleading when positives are rare)", fmt.percent(acc.value),
+                          f"alerting on nothing scores {fmt.percent(1 - self.tradeoff.prevalence)}", tone="warning"))
         if "alerts_per_day" in p.metrics:
             e = p.metrics["alerts_per_day"]
-            parts.append(card("Alerts per day", f"{e.value:,.0f}", f"95% interval {e.low:,.0f} to {e.high:,.0f}"))
+            parts.append(card("Alerts per day", fmt.count(e.value), f"95% interval {fmt.interval(e.low, e.high, fmt.count)}"))
+        money = lambda x: fmt.money(x, p.currency)  # noqa: E731
         if p.cost_per_1000 is not None:
             e = p.cost_per_1000
-            parts.append(card(f"Cost per 1,000 decisions ({p.currency})", f"{e.value:,.0f}", f"95% interval {e.low:,.0f} to {e.high:,.0f}"))
+            parts.append(card("Cost per 1,000 decisions", money(e.value), f"95% interval {fmt.interval(e.low, e.high, money)}"))
         if p.cost_per_month is not None:
             e = p.cost_per_month
-            parts.append(card(f"Cost per month ({p.currency})", f"{e.value:,.0f}", f"95% interval {e.low:,.0f} to {e.high:,.0f}"))
+            parts.append(card("Cost per month", money(e.value), f"95% interval {fmt.interval(e.low, e.high, money)}"))
         warn = "".join(f"<div style='color:#7a4d00'>&#9888; {esc(w)}</div>" for w in p.warnings)
         return f"<div class='aipm-metric-cards'>{''.join(parts)}</div>{warn}"
 
@@ -402,8 +481,8 @@ class ThresholdExplorer(W.VBox):
         for s in p.constraints:
             ok = s["satisfied"]
             icon, color = ("&#10004;", "#1e5e2f") if ok else ("&#10008;", "#8a1c1c")
-            val = "n/a" if s["value"] is None else f"{s['value']:.4g}"
-            gap = "" if ok else f", short by {s['shortfall']:.4g}"
+            val = constraint_value(s["metric"], s["value"], currency=p.currency)
+            gap = "" if ok else f", short by {constraint_value(s['metric'], s['shortfall'], gap=True, currency=p.currency)}"
             items.append(f"<li style='color:{color}'>{icon} {esc(s['constraint'])}: here {esc(val)}{esc(gap)}</li>")
         feas = t.feasibility()
         tone = "#1e5e2f" if feas.feasible else "#8a1c1c"
@@ -417,10 +496,16 @@ class ThresholdExplorer(W.VBox):
         for r in p.product:
             e = r["estimate"]
             m = p.metrics[r["model_metric"]]
+            if r["unit"] in ("hours", "customers"):
+                show = lambda x: fmt.count(x)  # noqa: E731
+                unit = f" {r['unit']}"
+            else:
+                show = lambda x: fmt.money(x, r["unit"] or None)  # noqa: E731
+                unit = ""
             rows.append(
-                f"<tr><td>{esc(LABELS.get(r['model_metric'], r['model_metric']))}: {esc(m.text())}</td><td>&#8594;</td>"
-                f"<td><b>{esc(r['product_metric'])}</b>: {e.value:,.0f} {esc(r['unit'])} "
-                f"<span style='color:#555'>({e.low:,.0f} to {e.high:,.0f})</span></td>"
+                f"<tr><td>{esc(LABELS.get(r['model_metric'], r['model_metric']))}: {esc(fmt.estimate(m.value, m.low, m.high))}</td>"
+                f"<td>&#8594;</td><td><b>{esc(r['product_metric'])}</b>: {esc(show(e.value))}{esc(unit)} "
+                f"<span style='color:#555'>({esc(fmt.interval(e.low, e.high, show))})</span></td>"
                 f"<td style='color:#666;font-size:11px'>{esc(r['how'])}</td></tr>"
             )
         return ("<div class='aipm-product-metrics'><b>Model metric &#8594; product metric</b>"
@@ -432,18 +517,16 @@ class ThresholdExplorer(W.VBox):
             return ""
         head = "<tr><th>group</th><th>rows</th><th>positives</th><th>recall (TPR)</th><th>FPR</th><th>precision</th><th>alert rate</th></tr>"
         body = []
+        pct = fmt.percent
         for r in g.rows:
-            def pct(v):
-                return "n/a" if v is None or not np.isfinite(v) else f"{v:.1%}"
-
             tpr_ci = r["tpr_ci"]
             small = " <span style='color:#7a4d00'>(small)</span>" if r["small"] else ""
             body.append(
-                f"<tr><td>{esc(r['group'])}{small}</td><td>{r['n']:,}</td><td>{r['positives']:,}</td>"
+                f"<tr><td>{esc(r['group'])}{small}</td><td>{fmt.count(r['n'])}</td><td>{fmt.count(r['positives'])}</td>"
                 f"<td>{pct(r['tpr'])} <span style='color:#666;font-size:11px'>({pct(tpr_ci[0])}&ndash;{pct(tpr_ci[1])})</span></td>"
                 f"<td>{pct(r['fpr'])}</td><td>{pct(r['precision'])}</td><td>{pct(r['selection_rate'])}</td></tr>"
             )
-        gaps = ", ".join(f"{esc(k)} {v:.1%} (ratio {g.ratio[k]:.2f})" for k, v in g.difference.items())
+        gaps = ", ".join(f"{esc(k)} {fmt.points(v)} (ratio {fmt.number(g.ratio[k], 2)})" for k, v in g.difference.items())
         flags = "".join(f"<div style='color:#8a1c1c'>&#9888; {esc(f)}</div>" for f in g.flags)
         return (f"<div class='aipm-group-table'><b>By {esc(self.tradeoff.names['group'])}</b>"
                 f"<table style='border-collapse:collapse;font-size:13px' cellpadding='3'>{head}{''.join(body)}</table>"
@@ -456,8 +539,9 @@ class ThresholdExplorer(W.VBox):
         b = self.baseline
         cost = ""
         if b.cost_per_1000 is not None:
-            cost = (f" The rule costs {b.cost_per_1000:,.0f} per 1,000 decisions; the model with as many alerts "
-                    f"{b.model_cost_per_1000_same_alerts:,.0f}.")
+            cur = self.tradeoff.costs.currency if self.tradeoff.costs else None
+            cost = (f" The rule costs {fmt.money(b.cost_per_1000, cur)} per 1,000 decisions; the model with as many "
+                    f"alerts {fmt.money(b.model_cost_per_1000_same_alerts, cur)}.")
         self.baseline_box.value = (f"<div class='aipm-baseline'><b>Do we need ML at all?</b> {esc(b.verdict())}{esc(cost)}</div>")
 
     # -- actions ---------------------------------------------------------------------------------------
@@ -486,20 +570,28 @@ class ThresholdExplorer(W.VBox):
         if self.cost_fig is not None:
             cc = t.cost_curve(self.grid)
             with self.cost_fig.batch_update():
+                for i in range(3):  # the grid may have gained the decided threshold since the figure was drawn
+                    self.cost_fig.data[i].x = self.grid
+                self.cost_fig.data[2].customdata = [fmt.threshold(x) for x in self.grid]
                 self.cost_fig.data[0].y = cc["high"]
                 self.cost_fig.data[1].y = cc["low"]
                 self.cost_fig.data[2].y = cc["cost_per_1000"]
                 hi = float(np.nanmax(cc["high"]))
                 self.cost_fig.layout.yaxis.range = [min(0, float(np.nanmin(cc["low"]))), hi * 1.05 if hi > 0 else 1]
         self._grid_sweep = t.sweep(self.grid)
+        self._best = {}
         self._draw_feasible()
         self._update(self.result.threshold if self.result else float(self.slider.value))
         self.messages.show(f"Applied: {t.feasibility().describe()}", "info")
 
     def record_values(self, *, summary: str | None = None) -> dict:
         """The ``metrics`` section fields :meth:`save` writes."""
-        return self.tradeoff.record_values(self.result, chosen_metric=self.chosen_metric.value, baseline=self.baseline,
-                                           data_source=self.data_source, summary=summary)
+        values = self.tradeoff.record_values(self.result, chosen_metric=self.chosen_metric.value, baseline=self.baseline,
+                                             data_source=self.data_source, summary=summary,
+                                             threshold_choice=self.threshold_choice)
+        if self.value_check is not None:
+            values["value_check"] = self.value_check.to_json()
+        return values
 
     @guarded()
     def save(self, who: str | None = None) -> None:
@@ -508,9 +600,15 @@ class ThresholdExplorer(W.VBox):
             raise InputDataError("Nothing to save yet: choose a threshold first.")
         who = who or (self.who.value.strip() or None)
         values = self.record_values()
-        what = f"Chose alert threshold {_fmt_t(self.result.threshold)} (deciding on {self.chosen_metric.value})"
-        from ..core.record import update_section  # the record models load on the first save, not on import
-
-        update_section(self.record_path, "metrics", values, what=what, who=who)
+        what = f"Chose alert threshold {_fmt_t(self.result.threshold)} ({self.threshold_choice})"
+        record = update_section(self.record_path, "metrics", values, what=what, who=who)
         self.saved = values
-        self.messages.show(f"Saved to {self.record_path}: {what}. {values['summary']}", "success")
+        status = one_pager_status(record)
+        review = f" {status.sentence}" if status is not None and status.state == "review" else ""
+        if self.result.constraints_satisfied is False:
+            unmet = "; ".join(f"{s['constraint']} reaches {constraint_value(s['metric'], s['value'], currency=self.result.currency)}"
+                              for s in self.result.constraints if not s["satisfied"])
+            self.messages.show(f"Saved to {self.record_path}: {what}, but NOT every constraint is met at this threshold "
+                               f"({unmet}). The record says so (constraints_satisfied: false). {values['summary']}{review}", "warning")
+            return
+        self.messages.show(f"Saved to {self.record_path}: {what}. {values['summary']}{review}", "warning" if review else "success")

@@ -23,7 +23,7 @@ class MetricValue(RecordModel):
 class CostModel(RecordModel):
     """What each kind of decision costs, in business units."""
 
-    currency: str = "EUR"
+    currency: str | None = Field(None, description="ISO 4217 code of every amount here; none assumed (the project's).")
     cost_fp: float = Field(0.0, description="Cost of one false alarm (review time, customer friction).")
     cost_fn: float = Field(0.0, description="Cost of one missed positive when not taken from the row's value.")
     fn_cost_from_value: bool = Field(False, description="A miss costs the row's value (e.g. the transaction amount).")
@@ -76,7 +76,25 @@ class MetricsSection(Section):
     )
     cost_per_1000: MetricValue | None = None
     cost_per_month: MetricValue | None = None
+    money: dict | None = Field(
+        None, description="The one money model at the threshold: prevented, missed, false_alarms, caught_credit, total, "
+        "net_value per 1,000 and per month, with intervals, currency and volume.")
+    value_check: dict | None = Field(
+        None, description="Stage 1's value range against the money measured here (per year), and whether they agree.")
+    threshold_choice: str | None = Field(
+        None, description="How the threshold was chosen, in words: 'lowest cost within the constraints', 'set by hand', ...")
     natural_frequencies: dict | None = Field(None, description="per, positives, caught, missed, false_alarms, sentence.")
     baseline: dict | None = Field(None, description="The rule-based minimum viable model on the same axes.")
     groups: list[dict] = Field(default_factory=list, description="Per-group metrics at the threshold.")
+    # Multiclass (ticket routing): ``threshold`` is then the confidence threshold on the predicted class's
+    # probability below which a person decides (core/routing.py). Records without these fields load as binary.
+    prediction_column: str | None = Field(None, description="Multiclass: the column with the class the model chose.")
+    proba_columns: dict[str, str] | None = Field(None, description="Multiclass: class -> probability column.")
+    classes: list[str] | None = Field(None, description="Multiclass: the classes, in the confusion matrix's order.")
+    minutes_per_manual: float | None = Field(None, description="Multiclass: minutes a person spends on one row below the threshold.")
+    routing_costs: dict | None = Field(
+        None, description="Multiclass: currency, misroute (cost of a wrong class), manual (cost of a person), matrix overrides.")
+    confusion_matrix: dict | None = Field(None, description="Multiclass: classes and counts (true x routed) on the automated rows.")
+    per_class: dict[str, dict] | None = Field(None, description="Multiclass: per class support, automated, precision, recall.")
+    person_hours_per_day: MetricValue | None = None
     regression: RegressionDecision | None = Field(None, description="Task regression: tolerance, offset and costs.")

@@ -46,6 +46,7 @@ class LastRun(RecordModel):
     triggers_fired: dict[str, str] = Field(default_factory=dict, description="trigger text -> first window it fired")
     expected_chance_alerts: float | None = None
     summary: str | None = None
+    new_classes: dict[str, str] = Field(default_factory=dict, description="Multiclass: label values the model has no class for -> first window.")
     task: str | None = Field(None, description="binary, multiclass or regression (None: binary).")
     reference_metrics: dict[str, float] = Field(default_factory=dict, description="Task regression: mae, rmse on the reference.")
 

@@ -1,0 +1,1075 @@
+"""Stage pages: each stage notebook's widgets, built from the project in the decision record.
+
+A notebook cell stays one line (``pages.metrics_page(project)``); this module reads the project's data
+sources, column roles, currency and volume (:func:`aipm_widgets.core.project.load_project`) and builds the
+stage's widgets on them. The bundled demo is used only when the project says so (``project.is_demo``), and
+then exactly as the demo pages always were. A stage that needs a role or a source the project lacks shows
+which one and how to add it (``aipm project set ...`` or the start page's *Your product* panel) instead of
+failing; a project that cannot be read at all is said in words.
+
+Facts about the data (rows, periods, positives, the rule baseline, the default threshold) are computed here
+from the data at run time; facts about the demo are shown only in the demo project, marked as the example.
+
+Functions
+---------
+open_project, about, use_case_page, expectations_page, fairness_page, data_page, label_noise_section,
+card_check_section, representativeness_section, labels_needed_section, data_decision, accuracy_section,
+metrics_page, candidates_section, monitoring_page, monitoring_card_check, brief_page, next_links
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+import pandas as pd
+
+from ..core import format as fmt
+from ..core.errors import AipmError, InputDataError
+from ..core.paths import STAGE_NOTEBOOKS
+from ._base import MessageArea, default_record_path, esc
+
+__all__ = [
+    "open_project", "about", "use_case_page", "expectations_page", "fairness_page", "data_page",
+    "label_noise_section", "card_check_section", "representativeness_section", "labels_needed_section",
+    "data_decision", "accuracy_section", "metrics_page", "candidates_section", "monitoring_page",
+    "monitoring_card_check", "brief_page", "next_links", "default_threshold", "NO_PROJECT", "demo_notes",
+    "learning_curve_chart", "own_predictions_panel", "own_fairness_panel", "own_monitoring_panel",
+]
+
+NO_PROJECT = "The project in the decision record could not be read: {error}"
+HOW_TO_ADD = ("add it with `aipm project set {key}=...` on the command line, or in the start page's "
+              "Your product panel (00_start_here)")
+NOT_AVAILABLE = ("This page does not support {task} products yet in this version of the workbook "
+                 "({what} is not installed). The other stages work; the record keeps your decisions.")
+# The demo's fixed facts live here, shown only when the project is the demo (marked as the example).
+_DEMO_MONITOR_REFERENCE = "validation split, 2025-04-01 to 2025-05-31"
+_DEMO_CUSTOMER_BASE = {"18-24": 11, "25-34": 18, "35-49": 27, "50-64": 24, "65+": 20}  # percent
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _message(text: str, kind: str = "warning") -> MessageArea:
+    area = MessageArea()
+    area.show(text, kind)
+    return area
+
+
+def _record_path(project: Any) -> Path:
+    return Path(getattr(project, "record_path", None) or default_record_path())
+
+
+def _is_fraud_demo(project: Any) -> bool:
+    return bool(getattr(project, "is_demo", False)) and getattr(project, "example", None) in (None, "fraud")
+
+
+def open_project(record_path: str | Path | None = None) -> Any:
+    """The project of the decision record, or a message widget saying why it could not be read.
+
+    Every page function accepts either; a message widget is passed through, so a broken record gives one
+    clear sentence per page instead of a traceback.
+    """
+    try:
+        from ..core.project import load_project
+    except ImportError as exc:  # pragma: no cover - the core module ships with the package
+        return _message(NO_PROJECT.format(error=exc), "error")
+    try:
+        return load_project(record_path)
+    except AipmError as exc:
+        return _message(NO_PROJECT.format(error=exc), "error")
+
+
+def _needs(project: Any, *roles: str, sources: tuple[str, ...] = ()) -> MessageArea | None:
+    """A message naming what the project lacks for this stage (roles and sources), or None when all is there."""
+    if isinstance(project, W.Widget):
+        return project
+    missing_sources = []
+    for src in sources:
+        try:
+            frame = getattr(project, src)()
+        except AipmError as exc:
+            return _message(str(exc), "error")
+        if frame is None:
+            missing_sources.append(src)
+    if missing_sources:
+        what = " and ".join(f"the {s} data" for s in missing_sources)
+        keys = ", ".join(f"sources.{s}" for s in missing_sources)
+        return _message(
+            f"This section needs {what}, which the project does not have yet: "
+            + HOW_TO_ADD.format(key=keys.split(", ")[0]) + (f" (also {keys})" if len(missing_sources) > 1 else "")
+            + ". You can also upload a file in the panel further down.",
+            "warning",
+        )
+    if roles:
+        try:
+            project.require(*roles)
+        except AipmError as exc:
+            return _message(str(exc), "warning")
+    return None
+
+
+def _cols(project: Any):
+    return project.columns
+
+
+def _positive(project: Any) -> Any:
+    pos = _cols(project).positive
+    return pos
+
+
+def _positive_name(project: Any) -> str:
+    """The positive label value in words ('defaulted'); 'positive' for a 0/1 label."""
+    pos = _positive(project)
+    if pos is None or isinstance(pos, (bool, int, float)):
+        return "positive"
+    return str(pos)
+
+
+def _negative_name(project: Any, frame: pd.DataFrame | None) -> str:
+    label, pos = _cols(project).label, _positive(project)
+    if frame is not None and label in frame.columns:
+        others = [str(v) for v in pd.unique(frame[label].dropna()) if str(v) != str(pos)]
+        if len(others) == 1 and not isinstance(pos, (bool, int, float)) and pos is not None:
+            return others[0]
+    return f"not {_positive_name(project)}"
+
+
+def _binary(project: Any, series: pd.Series):
+    """0/1 labels (NaN where missing) for the project's label and positive value, said in words when impossible."""
+    from ..core.inputs import binary_labels
+
+    y = binary_labels(series, positive=_positive(project), name=str(series.name), allow_missing=True, min_rows=0)
+    return pd.Series(y, index=series.index).where(lambda s: s >= 0)
+
+
+def _labeled(project: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    label = _cols(project).label
+    return frame[frame[label].notna()].reset_index(drop=True)
+
+
+def _features(project: Any, frame: pd.DataFrame) -> list[str]:
+    """The model's input columns: the project's list, else every column that plays no other role."""
+    c = _cols(project)
+    if c.features:
+        return [f for f in c.features if f in frame.columns]
+    special = {c.label, c.score, c.prediction, c.timestamp, c.id, c.value, *(c.proba_columns or {}).values()}
+    prefix = c.proba_prefix
+    return [str(col) for col in frame.columns
+            if col not in special and not (prefix and str(col).startswith(prefix))]
+
+
+def _source_name(project: Any, which: str) -> str:
+    settings = getattr(project, "project", None)  # the record's project section
+    path = getattr(getattr(settings, "sources", None), which, None)
+    return f"{which} data ({Path(path).name})" if path else f"{which} data"
+
+
+def _period(frame: pd.DataFrame, column: str | None) -> str:
+    if not column or column not in frame.columns:
+        return ""
+    ts = pd.to_datetime(frame[column], errors="coerce").dropna()
+    if ts.empty:
+        return ""
+    return f"{ts.min():%Y-%m-%d} to {ts.max():%Y-%m-%d}"
+
+
+def default_threshold(y: Any, score: Any) -> float:
+    """A starting threshold that alerts as many rows as there are positives (the team then moves it).
+
+    >>> default_threshold([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.9])
+    0.3
+    """
+    import numpy as np
+
+    y = np.asarray(y, dtype=float)
+    s = np.asarray(score, dtype=float)
+    ok = ~np.isnan(y) & ~np.isnan(s)
+    k = max(int(y[ok].sum()), 1)
+    ordered = np.sort(s[ok])[::-1]
+    return float(ordered[min(k, len(ordered)) - 1])
+
+
+def _saved_metrics(project: Any):
+    from ..core.record import load_record
+
+    path = _record_path(project)
+    if not path.exists():
+        return None
+    try:
+        return load_record(path).metrics
+    except AipmError:
+        return None
+
+
+def _threshold(project: Any, frame: pd.DataFrame) -> tuple[float, str]:
+    """Stage 4's saved threshold, else the default one; with where it comes from, in words."""
+    m = _saved_metrics(project)
+    if m is not None and m.threshold is not None:
+        return float(m.threshold), "the threshold saved by stage 4 (metric selection)"
+    c = _cols(project)
+    lab = _labeled(project, frame)
+    t = default_threshold(_binary(project, lab[c.label]), lab[c.score])
+    return t, (f"a starting threshold of {fmt.threshold(t)}, which alerts as many rows as there are "
+               f"{_positive_name(project)} cases (stage 4 has not saved one yet)")
+
+
+def _costs(project: Any) -> dict[str, Any]:
+    """Stage 4's saved cost model, else a placeholder the team replaces in the explorer (said on the page)."""
+    m = _saved_metrics(project)
+    if m is not None and getattr(m, "costs", None) is not None:
+        saved = m.costs.model_dump() if hasattr(m.costs, "model_dump") else dict(m.costs)
+        saved = {k: v for k, v in saved.items() if v is not None}
+        saved["currency"] = project.currency
+        return saved
+    value = _cols(project).value
+    costs: dict[str, Any] = {"currency": project.currency, "cost_fp": 1.0, "cost_fn": 10.0}
+    if value:
+        costs.update(fn_cost_from_value=True, value_column=value)
+    return costs
+
+
+def _costs_note(project: Any, costs: dict[str, Any]) -> str:
+    m = _saved_metrics(project)
+    if m is not None and getattr(m, "costs", None) is not None:
+        return ""
+    miss = (f"the row's {costs['value_column']!r}" if costs.get("fn_cost_from_value")
+            else fmt.money(costs["cost_fn"], project.currency))
+    return (f"Placeholder costs until the team sets its own: a false alarm costs {fmt.money(costs['cost_fp'], project.currency)}, "
+            f"a miss costs {miss}. Change them below the explorer (False alarm costs, Miss costs) and press Apply.")
+
+
+def _task(project: Any) -> str:
+    return getattr(project, "task", None) or "binary"
+
+
+def _dispatch(project: Any, module: str, cls: str, what: str) -> W.Widget:
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"aipm_widgets.widgets.{module}")
+        widget_cls = getattr(mod, cls)
+    except (ImportError, AttributeError):
+        return _message(NOT_AVAILABLE.format(task=_task(project), what=what), "info")
+    try:
+        return widget_cls.from_project(project)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+
+
+# ---------------------------------------------------------------------------------------------- about
+def about(stage: str, project: Any) -> W.HTML:
+    """What this page runs on, in words computed from the project's data (the demo's facts only in the demo).
+
+    ``stage`` is one of ``start``, ``scoping``, ``expectations``, ``data``, ``metrics``, ``monitoring``, ``brief``.
+    """
+    if isinstance(project, W.Widget):
+        return W.HTML("")
+    if _is_fraud_demo(project):
+        from ..core import demo
+
+        facts = _DEMO_FACTS.get(stage, "")
+        body = facts.format(volume=fmt.count(getattr(demo, "FRAUD_VOLUME_PER_DAY", project.volume_per_day or 0)),
+                            threshold=fmt.threshold(demo.CARD_THRESHOLD))
+        if not body:
+            return W.HTML("")
+        return W.HTML(
+            "<div class='aipm-about aipm-about-demo' style='border-left:4px solid #b36b00;background:#fff8ec;"
+            "padding:6px 12px;margin:6px 0'><b>The example (demo project).</b> " + body +
+            " <span style='color:#555'>Your own product: start a workbook with <code>aipm init DIR --name ... "
+            "--validation FILE ...</code>, or set its data in the start page's Your product panel.</span></div>"
+        )
+    return W.HTML(
+        "<div class='aipm-about' style='border-left:4px solid #3b6fb6;background:#f4f8fd;padding:6px 12px;margin:6px 0'>"
+        + _own_facts(stage, project) + "</div>"
+    )
+
+
+_DEMO_FACTS = {
+    "start": ("The workbook opens on a synthetic card-fraud product: a model scores every card transaction "
+              "(about {volume} a day) and the fraud team reviews those at or above the threshold. The data card "
+              "documents the problems injected on purpose (<code>aipm demo-data DIR</code> writes it with the data)."),
+    "scoping": ("The candidates below are the demo's five use cases (fraud flagging, ticket routing, churn outreach, "
+                "invoice totals, credit limits); replace the scores and evidence with your own."),
+    "expectations": ("The one-pager describes the fraud alert model, measured on its validation data (April to May 2025) "
+                     "until stage 4 saves its own numbers. The fairness audit runs on a second demo model, a "
+                     "resume screener."),
+    "data": ("The data is the demo's card transactions (January 2025 to January 2026), with problems injected on "
+             "purpose: duplicates, a -999 placeholder in amount, null markers, wrong labels."),
+    "metrics": ("The validation period is April and May 2025; the data stage found exact duplicate rows, so they are "
+                "removed, and the -999 placeholder in amount counts as a loss of 0. The product team's numbers: "
+                "{volume} transactions a day, a missed fraud costs its amount, a false alarm costs 5 EUR "
+                "(4 minutes of an analyst), at most 2,000 alerts a day, and a miss rate under 5 %. The rule "
+                "baseline is \"alert when the amount is over 900 EUR\"."),
+    "monitoring": ("The reference is the validation period (2025-04-01 to 2025-05-31); production starts at launch on "
+                   "2025-06-01. Until stage 4 decides, the cost model is 5 EUR per false alarm and the transaction "
+                   "amount per missed fraud. The demo data has a covariate drift from 2025-09-01 and a concept drift "
+                   "from 2025-10-01, checked against its data card at the end."),
+    "brief": "",
+}
+
+
+_DEMO_NOTES = {
+    "scoping": (
+        "<h3>Reading the demo's verdicts</h3><p style='color:#7a4d00'><i>The example (demo project).</i></p><ul>"
+        "<li><b>Fraud flagging</b> is a strong AI candidate: large, measured value, millions of repetitive decisions and "
+        "labels from chargebacks. Its verdict is <i>sensitive</i>, though: if mistakes were one point costlier, or the "
+        "ethical risk one point higher, the rules would say start with rules. That is why stage 2 audits fairness and "
+        "stage 4 compares the model with a rule baseline.</li>"
+        "<li><b>Ticket routing</b> could be argued either way. The task is easy for people and well labeled, but the value "
+        "is moderate (150 to 300 thousand EUR a year), so a keyword rule is the sensible first step: it is cheap, and its "
+        "mis-routing rate becomes the number a model must beat. One point more business value flips it to a strong "
+        "candidate, and the canvas shows exactly that.</li>"
+        "<li><b>Churn outreach</b> needs data first: closures are logged but past outreach was not, so nobody can learn or "
+        "measure whether a call changes anything. Its value range is also wide (12 times from low to high).</li>"
+        "<li><b>Invoice totals</b> is not an AI problem: it is arithmetic, and no mistake is acceptable. A one-line rule "
+        "is exact.</li>"
+        "<li><b>Credit limits</b> needs data first (only 300 defaults, unknown outcomes for declined applicants) and "
+        "carries a <b>high ethical risk</b> warning: a regulated decision about people's livelihoods needs an ethics "
+        "review, explanations and human oversight before any model.</li></ul>"
+    ),
+    "fairness": (
+        "<p style='border-left:4px solid #b36b00;background:#fff8ec;padding:6px 12px'><b>The example (demo project).</b> "
+        "The second demo model screens job applications: it scores each applicant, and those scoring at or above the "
+        "threshold are invited to interview. The label <code>qualified</code> comes from a structured, blind work-sample "
+        "interview. Add a second column (e.g. <code>age_band</code>) to audit the intersections.</p>"
+    ),
+    "card_check": (
+        "<h3>Did we find every problem that was planted?</h3><p><i>The example (demo project).</i> The demo data's card "
+        "lists every problem injected on purpose. This table lines it up with what the checks above found (counts can "
+        "be slightly higher than injected: some affected rows were also duplicated).</p>"
+    ),
+    "monitoring_card": (
+        "<h3>Checked against the demo's data card</h3><p><i>The example (demo project).</i> The demo data has known, "
+        "injected changes: a <b>covariate drift from 2025-09-01</b> (amount, channel, merchant category) and a "
+        "<b>concept drift from 2025-10-01</b> (a new card-testing pattern the model scores as safe). The monitor should "
+        "find both, and nothing before them:</p>"
+    ),
+}
+
+
+def demo_notes(key: str, project: Any) -> W.HTML:
+    """Prose about the demo's own facts, shown only in the demo project and marked as the example."""
+    if isinstance(project, W.Widget) or not _is_fraud_demo(project):
+        return W.HTML("")
+    return W.HTML(_DEMO_NOTES.get(key, ""))
+
+
+def _own_facts(stage: str, project: Any) -> str:
+    c = _cols(project)
+    parts = [f"<b>{esc(project.name)}</b>"]
+    owners = getattr(project, "owners", None) or []
+    if owners:
+        parts[0] += f" ({esc(', '.join(owners))})"
+    try:
+        val, prod = project.validation(), project.production()
+    except AipmError as exc:
+        return parts[0] + f": {esc(exc)}"
+    bits = []
+    if val is not None:
+        line = f"validation data: {fmt.count(len(val))} rows"
+        period = _period(val, c.timestamp)
+        if period:
+            line += f" from {period}"
+        if c.label and c.label in val.columns:
+            try:
+                y = _binary(project, val[c.label]) if _task(project) == "binary" else None
+            except AipmError:
+                y = None
+            if y is not None and y.notna().any():
+                line += (f", {fmt.count(y.sum())} of {fmt.count(y.notna().sum())} labeled rows have "
+                         f"<code>{esc(c.label)}</code> = <code>{esc(_positive(project))}</code> ({fmt.percent(y.mean())})")
+        bits.append(line)
+    else:
+        bits.append("no validation data yet (" + esc(HOW_TO_ADD.format(key="sources.validation")) + ")")
+    if prod is not None:
+        line = f"production log: {fmt.count(len(prod))} rows"
+        period = _period(prod, c.timestamp)
+        if period:
+            line += f" from {period}"
+        if c.label:
+            arrived = int(prod[c.label].notna().sum()) if c.label in prod.columns else 0
+            line += (f", labels arrived for {fmt.count(arrived)}" if arrived
+                     else f", no labels yet (<code>{esc(c.label)}</code> " +
+                     ("is empty)" if c.label in prod.columns else "is not a column)"))
+        bits.append(line)
+    elif stage in ("monitoring", "start", "data"):
+        bits.append("no production log yet (" + esc(HOW_TO_ADD.format(key="sources.production")) + ")")
+    money = f"money in {esc(project.currency)}"
+    if project.volume_per_day:
+        money += f", {fmt.count(project.volume_per_day)} decisions a day"
+    bits.append(money)
+    roles = [f"{k} <code>{esc(v)}</code>" for k, v in (("label", c.label), ("score", c.score), ("timestamp", c.timestamp),
+                                                         ("id", c.id), ("value", c.value)) if v]
+    if c.groups:
+        roles.append("groups " + ", ".join(f"<code>{esc(g)}</code>" for g in c.groups))
+    if roles:
+        bits.append("columns: " + ", ".join(roles))
+    return parts[0] + ": " + "; ".join(bits) + "."
+
+
+# ---------------------------------------------------------------------------------------------- stage 1
+def _own_candidate(project: Any) -> dict[str, Any]:
+    """The project's own use case as a scoping candidate: every score starts at 3 until the team scores it."""
+    import re
+
+    evidence: dict[str, str] = {}
+    try:
+        val = project.validation()
+    except AipmError:
+        val = None
+    c = _cols(project)
+    if val is not None and c.label and c.label in val.columns:
+        n = int(val[c.label].notna().sum())
+        evidence["labeled_data"] = f"{fmt.count(n)} labeled rows in the validation data (column {c.label!r})."
+    if project.volume_per_day:
+        evidence["pattern_repetitive"] = f"{fmt.count(project.volume_per_day)} decisions a day."
+    ident = re.sub(r"[^a-z0-9]+", "_", str(project.name).lower()).strip("_") or "our_use_case"
+    return {
+        "id": ident[:60], "name": str(project.name), "description": str(getattr(project, "description", "") or ""),
+        "scores": {k: 3 for k in ("business_value", "pattern_repetitive", "labeled_data", "human_could_do",
+                                  "error_tolerance", "feasibility", "ethical_risk")},
+        "evidence": evidence, "value": {"low": None, "high": None, "unit": f"{project.currency} per year"},
+    }
+
+
+def use_case_page(project: Any) -> W.Widget:
+    """Stage 1: the scoping canvas; the team's own use case as its first candidate unless the record has some."""
+    from .scoping_canvas import ScopingCanvas, _candidates_from_record
+
+    if isinstance(project, W.Widget):
+        return project
+    path = _record_path(project)
+    if project.is_demo:
+        return ScopingCanvas(record_path=path)
+    try:
+        saved, _ = _candidates_from_record(path)
+    except AipmError:
+        saved = []
+    if saved:
+        return ScopingCanvas(record_path=path)
+    cand = _own_candidate(project)
+    value = cand.pop("value")
+    return ScopingCanvas([{**cand, "value_unit": value["unit"]}], record_path=path)
+
+
+# ---------------------------------------------------------------------------------------------- stage 2
+def expectations_page(project: Any) -> W.Widget:
+    """Stage 2: the stakeholder one-pager, measured on the project's validation data (or stage 4's numbers)."""
+    from ..core.expectations import OnePager
+    from ..core.record import load_record
+    from .expectations import ExpectationsOnePager
+
+    if isinstance(project, W.Widget):
+        return project
+    path = _record_path(project)
+    if project.is_demo:
+        return ExpectationsOnePager(record_path=path)
+    if _task(project) != "binary":
+        return _message(f"The one-pager's error rates are for yes/no decisions; this project's task is "
+                        f"{_task(project)}. Write what the model will and will not do in the checklist below.", "info")
+    lacking = _needs(project, "label", "score", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    val = project.validation()
+    c = _cols(project)
+    rec = load_record(path, create=True)
+    saved_keys = set()
+    if rec.expectations.one_pager is not None:
+        saved_keys = set(rec.expectations.one_pager.model_fields_set)
+    pos, neg = _positive_name(project), _negative_name(project, val)
+    text = {
+        "title": f"What {project.name} will and will not do",
+        "does": [f"Scores every case for how likely it is to be {pos} (column {c.score!r}).",
+                 "Acts on the cases scoring at or above the threshold."],
+        "does_not": [f"It does not prove that a case is {pos}: some cases above the threshold are {neg}.",
+                     f"It does not find every {pos} case: some score below the threshold."],
+        "failure_modes": ["Cases unlike the validation data (new groups, new behaviour) may be scored wrongly "
+                          "until the model is retrained."],
+        "above_threshold": "A person reviews the case before anything happens.",
+        "below_threshold": "The case goes ahead without review.",
+    }
+    text = {k: v for k, v in text.items() if k not in saved_keys}
+    words = {"positive_name": pos, "negative_name": neg, "unit": "cases"}
+    try:
+        if rec.metrics.threshold is not None and rec.metrics.confusion is not None:
+            pager = OnePager.from_record(rec, **text).with_text(**words)
+        else:
+            lab = _labeled(project, val)
+            t, where = _threshold(project, val)
+            saved = {}
+            op = rec.expectations.one_pager
+            if op is not None:
+                saved = {k: getattr(op, k) for k in saved_keys
+                         if k in ("title", "does", "does_not", "failure_modes", "above_threshold", "below_threshold")
+                         and getattr(op, k, None) is not None}
+            pager = OnePager.from_predictions(
+                lab[c.label], lab[c.score], threshold=t, positive=_positive(project),
+                source=f"measured on the {_source_name(project, 'validation')} ({fmt.count(len(lab))} labeled rows) at {where}",
+                **{**text, **saved}, **words)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    return ExpectationsOnePager(pager, record_path=path)
+
+
+def fairness_page(project: Any) -> W.Widget:
+    """Stage 2's fairness audit: the demo's resume screener in the demo, else the project's first group column."""
+    from .fairness_audit import FairnessAudit
+
+    if isinstance(project, W.Widget):
+        return project
+    path = _record_path(project)
+    if project.is_demo:
+        return FairnessAudit(threshold=0.5, record_path=path)
+    if _task(project) != "binary":
+        return _message(f"The fairness audit compares yes/no decisions across groups; this project's task is "
+                        f"{_task(project)}.", "info")
+    lacking = _needs(project, "label", "score", "groups", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    val = project.validation()
+    c = _cols(project)
+    missing = [g for g in c.groups if g not in val.columns]
+    if missing:
+        return _message(f"The group column(s) {', '.join(map(repr, missing))} are not in the validation data; its columns "
+                        f"are {', '.join(map(str, val.columns[:20]))}. " + HOW_TO_ADD.format(key="columns.groups") + ".")
+    lab = _labeled(project, val)
+    t, _ = _threshold(project, val)
+    return FairnessAudit(lab, label=c.label, score=c.score, group=c.groups[0],
+                         second_group=c.groups[1] if len(c.groups) > 1 else None, threshold=t,
+                         positive=_positive(project), record_path=path,
+                         dataset_name=f"{_source_name(project, 'validation')}, {fmt.count(len(lab))} labeled rows")
+
+
+# ---------------------------------------------------------------------------------------------- stage 3
+def _demo_fraud():
+    from ..core import demo
+
+    return demo.load_fraud()
+
+
+def _demo_labeled():
+    fraud = _demo_fraud()
+    return fraud[(fraud["timestamp"] < "2025-06-01") & fraud["is_fraud"].notna()].drop_duplicates("transaction_id")
+
+
+def data_page(project: Any) -> W.Widget:
+    """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo)."""
+    from .data_assessment import DataAssessment
+
+    if isinstance(project, W.Widget):
+        return project
+    path = _record_path(project)
+    if _is_fraud_demo(project):
+        return DataAssessment(_demo_fraud(), label="is_fraud", id_column="transaction_id", time_column="timestamp",
+                              ignore=("score",), name="fraud_transactions (demo)", record_path=path)
+    lacking = _needs(project, sources=("validation",))
+    if lacking is not None:
+        return W.VBox([lacking, DataAssessment(record_path=path)])
+    c = _cols(project)
+    val = project.validation()
+    ignore = tuple(x for x in (c.score, c.prediction, *(c.proba_columns or {}).values()) if x and x in val.columns)
+    return DataAssessment(val, label=c.label if c.label in val.columns else None,
+                          id_column=c.id if c.id in val.columns else None,
+                          time_column=c.timestamp if c.timestamp in val.columns else None,
+                          ignore=ignore, name=_source_name(project, "validation"), record_path=path)
+
+
+def _xy(project: Any, max_rows: int | None = None):
+    """Features and 0/1 (or class) labels of the labeled validation rows, for the models of stage 3."""
+    c = _cols(project)
+    lab = _labeled(project, project.validation())
+    if max_rows and len(lab) > max_rows:
+        lab = lab.sample(max_rows, random_state=0).reset_index(drop=True)
+    X = lab[_features(project, lab)]
+    y = _binary(project, lab[c.label]).astype(int) if _task(project) == "binary" else lab[c.label]
+    return lab, X, y
+
+
+def label_noise_section(project: Any) -> Any:
+    """Stage 3: rows whose label a cross-validated model finds unlikely (confident learning)."""
+    from ..core.label_noise import find_label_noise
+
+    if _is_fraud_demo(project):
+        from ..core import demo
+
+        labeled = _demo_labeled()
+        return find_label_noise(labeled[demo.FRAUD_FEATURES], labeled["is_fraud"].astype(int),
+                                ids=labeled["transaction_id"], cv=3)
+    lacking = _needs(project, "label", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    if _task(project) == "regression":
+        return _message("Wrong labels are looked for in classes; this project's label is a number (regression).", "info")
+    try:
+        lab, X, y = _xy(project)
+        c = _cols(project)
+        return find_label_noise(X, y, ids=lab[c.id] if c.id in lab.columns else None, cv=3)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+
+
+def card_check_section(project: Any, assessment: Any, noise: Any) -> W.Widget:
+    """Demo only: what the checks found against the problems the demo's data card says were planted."""
+    if not _is_fraud_demo(project) or getattr(assessment, "result", None) is None or not hasattr(noise, "indices"):
+        return W.HTML("")
+    from ..core.card_check import compare_with_card
+
+    labeled = _demo_labeled()
+    table = compare_with_card(assessment.result, flagged_ids=labeled["transaction_id"].to_numpy()[noise.indices])
+    return W.VBox([W.HTML(_DEMO_NOTES["card_check"]), W.HTML(table.to_html(index=False))])
+
+
+def representativeness_section(project: Any) -> W.Widget:
+    """Stage 3: the project's first group column against the population it serves (shares typed by the team)."""
+    from .representativeness import RepresentativenessPanel
+
+    if _is_fraud_demo(project):
+        fraud, labeled = _demo_fraud(), _demo_labeled()
+        return RepresentativenessPanel(fraud["age_band"], dict(_DEMO_CUSTOMER_BASE), column="age_band",
+                                       rate=float(labeled["is_fraud"].mean()), width=0.2, metric=0.6)
+    lacking = _needs(project, "groups", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    c = _cols(project)
+    val = project.validation()
+    group = c.groups[0]
+    if group not in val.columns:
+        return _message(f"The group column {group!r} is not in the validation data. " + HOW_TO_ADD.format(key="columns.groups") + ".")
+    rate = 1.0
+    if c.label and c.label in val.columns and _task(project) == "binary":
+        try:
+            rate = float(_binary(project, val[c.label]).mean())
+        except AipmError:
+            rate = 1.0
+    panel = RepresentativenessPanel(val[group], None, column=group, rate=round(max(rate, 0.0001), 4), width=0.2,
+                                    metric=0.6)
+    note = W.HTML("<div style='font-size:12px;color:#555'>The population shares start at the data's own shares: type "
+                  "the shares of the people the product will serve (census, customer base) to compare.</div>")
+    box = W.VBox([note, panel])
+    box.panel = panel
+    return box
+
+
+def labels_needed_section(project: Any) -> Any:
+    """Stage 3: a learning curve; the target is the current model's ROC AUC on the validation data (own data)."""
+    from ..core.learning_curve import labels_needed
+
+    if _is_fraud_demo(project):
+        from ..core import demo
+
+        sample = _demo_labeled().sample(8_000, random_state=0)
+        return labels_needed(sample[demo.FRAUD_FEATURES], sample["is_fraud"].astype(int), target=0.92, cv=3, n_boot=100)
+    lacking = _needs(project, "label", "score", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    if _task(project) != "binary":
+        return _message(f"The learning curve measures ROC AUC of yes/no labels; this project's task is {_task(project)}.", "info")
+    from sklearn.metrics import roc_auc_score
+
+    try:
+        lab, X, y = _xy(project, max_rows=8_000)
+        target = float(roc_auc_score(y, pd.to_numeric(lab[_cols(project).score], errors="coerce").fillna(0)))
+        return labels_needed(X, y, target=round(min(target, 0.99), 3), cv=3, n_boot=100)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    except ValueError as exc:
+        return _message(f"The learning curve could not be measured on these labels: {exc}", "warning")
+
+
+def labels_needed_target_text(project: Any, curve: Any) -> W.HTML:
+    """Where the learning curve's target comes from, in words."""
+    if _is_fraud_demo(project) or isinstance(curve, W.Widget):
+        return W.HTML("")
+    return W.HTML(f"<div style='font-size:13px'>Target: ROC AUC {fmt.number(getattr(curve, 'target', 0), 3)}, the current "
+                  f"model's own score (<code>{esc(_cols(project).score)}</code>) on the validation data: how many labels "
+                  "a model trained on these features needs to match it.</div>")
+
+
+def learning_curve_chart(project: Any, curve: Any) -> W.Widget:
+    """The learning curve's chart and where its target comes from (nothing when the curve could not be measured)."""
+    if isinstance(curve, W.Widget) or curve is None:
+        return W.HTML("")
+    from .learning_curve_chart import learning_curve_figure
+
+    return W.VBox([labels_needed_target_text(project, curve), learning_curve_figure(curve)])
+
+
+def data_decision(assessment: Any, noise: Any = None, curve: Any = None, representativeness: Any = None) -> W.Widget:
+    """The data stage's save panel with the evidence the sections above measured (those that could be measured)."""
+    if not hasattr(assessment, "decision_panel"):
+        return W.HTML("")
+    evidence: dict[str, Any] = {}
+    if hasattr(noise, "to_record"):
+        evidence["label_noise"] = noise.to_record()
+    if hasattr(curve, "to_record"):
+        evidence["labels_needed"] = curve.to_record()
+    panel = getattr(representativeness, "panel", representativeness)
+    if hasattr(panel, "to_record"):
+        evidence["representativeness"] = panel.to_record
+    assessment.evidence.update(evidence)
+    return assessment.decision_panel()
+
+
+# ---------------------------------------------------------------------------------------------- stage 4
+def _demo_validation():
+    from ..core import demo
+
+    return demo.load_fraud("validation").drop_duplicates("transaction_id").reset_index(drop=True)
+
+
+def _baseline_rule(project: Any, frame: pd.DataFrame, y: pd.Series) -> str | None:
+    """A rule anyone could write, from the data: the single numeric feature that best separates the label,
+    cut where it alerts as many rows as there are positives (e.g. ``"debt_ratio > 0.42"``)."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    best, best_auc = None, 0.55
+    for col in _features(project, frame):
+        x = frame[col]
+        if not pd.api.types.is_numeric_dtype(x) or pd.api.types.is_bool_dtype(x) or not str(col).isidentifier():
+            continue
+        ok = x.notna().to_numpy()
+        if ok.sum() < 20 or len(np.unique(y[ok])) < 2:
+            continue
+        auc = roc_auc_score(y[ok], x[ok])
+        for direction, a in ((">", auc), ("<", 1 - auc)):
+            if a > best_auc:
+                best, best_auc = (col, direction), a
+    if best is None:
+        return None
+    col, direction = best
+    share = float(y.mean())
+    q = frame[col].quantile(1 - share if direction == ">" else share)
+    return f"{col} {direction} {float(f'{q:.3g}'):g}"
+
+
+def _own_binary_data(project: Any):
+    c = _cols(project)
+    val = project.validation()
+    lab = _labeled(project, val)
+    if c.id and c.id in lab.columns:
+        lab = lab.drop_duplicates(c.id).reset_index(drop=True)
+    y = _binary(project, lab[c.label]).astype(int)
+    return lab, y
+
+
+def accuracy_section(project: Any) -> W.Widget:
+    """Stage 4: why accuracy misleads, measured: never alerting against the model at its threshold."""
+    from ..core.tradeoff import Tradeoff
+
+    if isinstance(project, W.Widget):
+        return project
+    if _task(project) != "binary":
+        return W.HTML("")
+    if _is_fraud_demo(project):
+        from ..core import demo
+
+        validation = _demo_validation()
+        y, score, t, pos, unit = validation.is_fraud, validation.score, demo.CARD_THRESHOLD, "fraud", "transactions"
+        train = demo.load_fraud("train").drop_duplicates("transaction_id")
+        head = (f"<p><b>{fmt.count(len(validation))} validation transactions</b>, of which "
+                f"<b>{fmt.count(validation.is_fraud.sum())} fraud</b> ({fmt.percent(validation.is_fraud.mean(), 2)}). "
+                f"The model was trained on {fmt.count(len(train))} earlier transactions.</p>")
+    else:
+        lacking = _needs(project, "label", "score", sources=("validation",))
+        if lacking is not None:
+            return lacking
+        try:
+            lab, y = _own_binary_data(project)
+        except AipmError as exc:
+            return _message(str(exc), "warning")
+        score, pos, unit = lab[_cols(project).score], _positive_name(project), "rows"
+        t, _ = _threshold(project, lab)
+        head = (f"<p><b>{fmt.count(len(lab))} labeled validation rows</b>, of which <b>{fmt.count(y.sum())} {esc(pos)}</b> "
+                f"({fmt.percent(y.mean(), 2)}).</p>")
+    try:
+        basic = Tradeoff(y, score, positive=1 if not _is_fraud_demo(project) else None)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    never, model = basic.at(basic.curve.above_all), basic.at(t)
+    share = float(pd.Series(y).mean())
+    rows = (
+        f"<p>Only {fmt.percent(share)} of the {esc(unit)} are {esc(pos)}: a \"model\" that never raises an alert is right "
+        f"{fmt.percent(1 - share)} of the time, and catches none of them. Here it is, measured:</p>"
+        "<table style='border-collapse:collapse'><tr><th></th><th>accuracy</th><th>"
+        f"{esc(pos)} caught (recall)</th><th>false alarms</th></tr>"
+        f"<tr><td>never alert</td><td><b>{fmt.percent(never.metrics['accuracy'].value)}</b></td>"
+        f"<td>{fmt.percent(never.metrics['recall'].value, 0)}</td><td>{fmt.count(never.confusion['fp'])}</td></tr>"
+        f"<tr><td>the model at threshold {fmt.threshold(t)}</td><td><b>{fmt.percent(model.metrics['accuracy'].value)}</b></td>"
+        f"<td>{esc(model.metrics['recall'].text('{:.0%}'))}</td><td>{fmt.count(model.confusion['fp'])}</td></tr></table>"
+    )
+    return W.HTML(head + rows)
+
+
+def metrics_page(project: Any) -> W.Widget:
+    """Stage 4: the threshold explorer on the project's validation data (routing / forecast explorers by task)."""
+    from .threshold_explorer import ThresholdExplorer
+
+    if isinstance(project, W.Widget):
+        return project
+    path = _record_path(project)
+    task = _task(project)
+    if task == "multiclass":
+        return _dispatch(project, "routing_explorer", "RoutingExplorer", "the multiclass routing explorer")
+    if task == "regression":
+        return _dispatch(project, "forecast_explorer", "ForecastExplorer", "the regression forecast explorer")
+    from ..core.product_metrics import ProductMapping
+
+    if _is_fraud_demo(project):
+        validation = _demo_validation()
+        return ThresholdExplorer.from_predictions(
+            validation.is_fraud, validation.score, value=validation.amount, groups=validation.age_band,
+            costs={"cost_fp": 5, "fn_cost_from_value": True, "value_column": "amount", "review_capacity_per_day": 2000,
+                   "currency": project.currency},
+            constraints=["fnr<=0.05"], volume_per_day=50_000, baseline_rule="amount > 900", frame=validation,
+            product=ProductMapping(volume_per_day=50_000, minutes_per_alert=4),
+            data_source="fraud validation 2025-04..05, de-duplicated", label_name="is_fraud", score_name="score",
+            value_name="amount", group_name="age_band", unit="transactions", positive_name="fraud", record_path=path,
+        )
+    lacking = _needs(project, "label", "score", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    c = _cols(project)
+    try:
+        lab, y = _own_binary_data(project)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    costs = _costs(project)
+    value = lab[c.value] if c.value and c.value in lab.columns else None
+    group = next((g for g in c.groups if g in lab.columns), None)
+    rule = _baseline_rule(project, lab, y)
+    saved = _saved_metrics(project)
+    volume = project.volume_per_day
+    product = (ProductMapping(volume_per_day=volume, currency=project.currency, positive_name=_positive_name(project))
+               if volume else None)
+    explorer = ThresholdExplorer.from_predictions(
+        y, lab[c.score], value=value, groups=lab[group] if group else None, costs=costs,
+        constraints=list(getattr(saved, "constraints_text", None) or []) or None, volume_per_day=volume,
+        baseline_rule=rule, frame=lab if rule else None, product=product,
+        threshold=_threshold(project, lab)[0],
+        data_source=_source_name(project, "validation"), label_name=c.label, score_name=c.score,
+        value_name=c.value or "value", group_name=group or "group", unit="cases",
+        positive_name=_positive_name(project), record_path=path,
+    )
+    notes = [_costs_note(project, costs)]
+    if rule:
+        notes.append(f"The rule baseline, \"{rule}\", is computed from the data: the one numeric column that best "
+                     "separates the label on its own, cut where it alerts as many rows as there are "
+                     f"{_positive_name(project)} cases. A model should beat it.")
+    if not volume:
+        notes.append("No volume per day in the project, so rates are not turned into counts a day: "
+                     + HOW_TO_ADD.format(key="volume_per_day") + ".")
+    info = W.HTML("".join(f"<div class='aipm-page-note' style='font-size:13px;color:#333;margin:2px 0'>{esc(n)}</div>"
+                          for n in notes if n))
+    box = W.VBox([info, explorer])
+    box.explorer = explorer  # tests and notebooks reach the explorer and its result through the page
+    box.result = explorer.result
+    return box
+
+
+def candidates_section(project: Any) -> W.Widget:
+    """Stage 4: simpler candidate models at the same alert rate (fitted when the button is pressed)."""
+    from .candidates_panel import CandidatesPanel
+
+    if isinstance(project, W.Widget) or _task(project) != "binary":
+        return W.HTML("")
+    from ..core.candidates import fraud_candidate_models
+
+    if _is_fraud_demo(project):
+        from ..core import demo
+
+        train = demo.load_fraud("train").drop_duplicates("transaction_id").reset_index(drop=True)
+        validation = _demo_validation()
+        return CandidatesPanel(
+            lambda: fraud_candidate_models(train), validation[demo.FRAUD_FEATURES], validation.is_fraud,
+            alert_rate=2000 / 50_000, costs={"cost_fp": 5, "fn_cost_from_value": True, "currency": project.currency},
+            value=validation.amount.clip(lower=0), volume_per_day=50_000)
+    lacking = _needs(project, "label", "score", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    try:
+        lab, y = _own_binary_data(project)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    c = _cols(project)
+    if c.timestamp and c.timestamp in lab.columns:
+        order = pd.to_datetime(lab[c.timestamp], errors="coerce").argsort(kind="stable")
+        lab, y = lab.iloc[order].reset_index(drop=True), y.iloc[order].reset_index(drop=True)
+    half = len(lab) // 2
+    if half < 100 or y.iloc[:half].nunique() < 2 or y.iloc[half:].nunique() < 2:
+        return _message("Too few labeled rows to fit candidate models on one half and compare them on the other.", "info")
+    feats = _features(project, lab)
+    train = lab.iloc[:half].assign(_y=y.iloc[:half].to_numpy())
+    test = lab.iloc[half:].reset_index(drop=True)
+    t, _ = _threshold(project, lab)
+    alert_rate = min(max(float((lab[c.score] >= t).mean()), 0.001), 0.999)
+    costs = _costs(project)
+    value = test[c.value].clip(lower=0) if c.value and c.value in test.columns else None
+    if value is None:
+        costs = {k: v for k, v in costs.items() if k not in ("fn_cost_from_value", "value_column")}
+    note = W.HTML(f"<div style='font-size:13px'>The candidates are fitted on the earlier half of the validation data "
+                  f"({fmt.count(half)} rows) and compared on the later half ({fmt.count(len(test))} rows) at the current "
+                  f"alert rate ({fmt.percent(alert_rate)}), on the columns {esc(', '.join(feats[:12]))}"
+                  f"{'...' if len(feats) > 12 else ''}.</div>")
+    panel = CandidatesPanel(lambda: fraud_candidate_models(train, features=feats, label="_y"), test[feats],
+                            y.iloc[half:].reset_index(drop=True), alert_rate=alert_rate, costs=costs, value=value,
+                            volume_per_day=project.volume_per_day)
+    return W.VBox([note, panel])
+
+
+def _placeholder_costs(project: Any) -> dict[str, Any]:
+    if _is_fraud_demo(project):
+        return {"cost_fp": 5, "cost_fn": 100}
+    return {k: v for k, v in _costs(project).items() if k not in ("fn_cost_from_value", "value_column")}
+
+
+def own_predictions_panel(project: Any) -> W.Widget:
+    """Stage 4's upload panel, in the project's currency and volume; an upload can become the project's data."""
+    from .own_predictions import OwnPredictions
+
+    if isinstance(project, W.Widget):
+        return OwnPredictions()
+    constraints = ["fnr<=0.05"] if _is_fraud_demo(project) else None
+    return OwnPredictions(costs=_placeholder_costs(project), constraints=constraints,
+                          volume_per_day=project.volume_per_day, record_path=_record_path(project))
+
+
+def own_fairness_panel(project: Any) -> W.Widget:
+    """Stage 2's upload panel for a fairness audit of another table."""
+    from .own_fairness import OwnFairness
+
+    if isinstance(project, W.Widget):
+        return OwnFairness()
+    threshold = 0.5
+    if not project.is_demo and _needs(project, "label", "score", sources=("validation",)) is None:
+        try:
+            threshold = _threshold(project, project.validation())[0]  # the same threshold as the audit above
+        except AipmError:
+            pass
+    return OwnFairness(threshold=threshold, record_path=_record_path(project))
+
+
+def own_monitoring_panel(project: Any) -> W.Widget:
+    """Stage 5's upload panel: a reference and a production log; either can become the project's data."""
+    from .own_monitoring import OwnMonitoring
+
+    if isinstance(project, W.Widget):
+        return OwnMonitoring(window="week")
+    return OwnMonitoring(window="week", record_path=_record_path(project))
+
+
+# ---------------------------------------------------------------------------------------------- stage 5
+def _window_for(frame: pd.DataFrame, column: str) -> str:
+    ts = pd.to_datetime(frame[column], errors="coerce").dropna()
+    days = (ts.max() - ts.min()).days if not ts.empty else 0
+    return "month" if days > 180 else ("week" if days > 21 else "day")
+
+
+def monitoring_page(project: Any) -> W.Widget:
+    """Stage 5: the drift monitor, the project's validation data as reference and its production log as current."""
+    from .drift_monitor import DriftMonitor
+
+    if isinstance(project, W.Widget):
+        return project
+    path = _record_path(project)
+    if _is_fraud_demo(project):
+        from ..core import demo
+        from ..core.monitoring import demo_costs
+
+        fraud = demo.load_fraud()
+        return DriftMonitor(
+            fraud[fraud["split"] == "validation"], fraud[fraud["split"] == "production"], features=demo.FRAUD_FEATURES,
+            window="month", label="is_fraud", label_date="label_available_date", score="score",
+            id_column="transaction_id", fallback_costs=demo_costs(), reference_description=_DEMO_MONITOR_REFERENCE,
+            record_path=path,
+        )
+    if _task(project) == "regression":
+        return _dispatch(project, "forecast_monitor", "ForecastMonitor", "the regression forecast monitor")
+    if _task(project) == "multiclass":
+        return _dispatch(project, "routing_monitor", "RoutingMonitor", "the multiclass routing monitor")
+    lacking = _needs(project, "timestamp", sources=("validation", "production"))
+    if lacking is not None:
+        return lacking
+    c = _cols(project)
+    reference, production = project.validation(), project.production()
+    if c.timestamp not in production.columns:
+        return _message(f"The production log has no column {c.timestamp!r} (the timestamp); its columns are "
+                        f"{', '.join(map(str, production.columns[:20]))}. " + HOW_TO_ADD.format(key="columns.timestamp") + ".")
+    notes: list[str] = []
+    label = c.label if c.label and c.label in reference.columns else None
+    if label and label not in production.columns:
+        # The most common layout: labels in the reference, none yet in production (run_monitoring accepts it).
+        notes.append(f"The production log has no {label!r} column yet: performance is estimated from the scores, "
+                     "calibrated on the reference's labels.")
+    score = c.score if c.score and c.score in reference.columns and c.score in production.columns else None
+    features = [f for f in _features(project, reference) if f in production.columns and f != c.timestamp] or None
+    costs = _costs(project)
+    try:
+        monitor = DriftMonitor(
+            reference, production, features=features, timestamp=c.timestamp, window=_window_for(production, c.timestamp),
+            label=label, score=score, id_column=c.id if c.id in production.columns else None,
+            fallback_costs=costs, reference_description=_source_name(project, "validation"), record_path=path,
+            positive=_positive(project),
+        )
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    if not notes:
+        return monitor
+    box = W.VBox([W.HTML("".join(f"<div class='aipm-page-note' style='font-size:13px'>{esc(n)}</div>" for n in notes)), monitor])
+    box.monitor = monitor
+    box.result = monitor.result
+    return box
+
+
+def monitoring_card_check(project: Any, monitor: Any) -> None:
+    """Demo only: print the monitor's findings against the demo data card's injected drifts (nothing otherwise)."""
+    if not _is_fraud_demo(project) or getattr(monitor, "result", None) is None:
+        return
+    from ..core import demo
+
+    print(monitor.result.check_against_card(demo.demo_card()))
+
+
+# ---------------------------------------------------------------------------------------------- stage 6
+def brief_page(project: Any) -> W.Widget:
+    """The brief panel on the project's record."""
+    from .brief_panel import BriefPanel
+
+    if isinstance(project, W.Widget):
+        return project
+    return BriefPanel(_record_path(project))
+
+
+# ---------------------------------------------------------------------------------------------- navigation
+_ORDER = ["start", "scoping", "expectations", "data", "metrics", "monitoring", "brief"]
+_TITLES = {"start": "the start page", "scoping": "stage 1, use-case scoping", "expectations": "stage 2, expectations and ethics",
+           "data": "stage 3, data assessment", "metrics": "stage 4, metric selection",
+           "monitoring": "stage 5, post-launch monitoring", "brief": "the product brief"}
+
+
+_LINK = "color:#1a5fb4;text-decoration:underline"  # Voila's theme shows plain anchors as body text
+
+
+def _notebook(stage: str) -> str:
+    return "00_start_here.ipynb" if stage == "start" else STAGE_NOTEBOOKS[stage]
+
+
+def next_links(stage: str) -> W.HTML:
+    """Links to the next stage and back to the start page, relative to this notebook.
+
+    A relative link resolves the same way in JupyterLab (``lab/tree/<dir>/NN.ipynb``, opening the notebook)
+    and in Voila (``voila/render/<dir>/NN.ipynb``, opening the dashboard): both serve the notebooks of one
+    folder side by side. The links are plain HTML in a widget, so Lab's Markdown resolver never rewrites them.
+    """
+    if stage not in _ORDER:
+        raise InputDataError(f"Unknown stage {stage!r}; stages are {', '.join(_ORDER)}.")
+    i = _ORDER.index(stage)
+    parts = []
+    if i + 1 < len(_ORDER):
+        nxt = _ORDER[i + 1]
+        parts.append(f"<a class='aipm-next-link' style='{_LINK}' href='{esc(_notebook(nxt))}'>"
+                     f"Next: {esc(_TITLES[nxt])} &rarr;</a>")
+    if stage != "start":
+        parts.append(f"<a class='aipm-start-link' style='{_LINK}' href='{esc(_notebook('start'))}'>"
+                     f"Back to {esc(_TITLES['start'])}</a>")
+    return W.HTML("<div class='aipm-nav' style='margin:12px 0;font-size:15px'>" + " &nbsp;|&nbsp; ".join(parts) + "</div>")
