@@ -10,7 +10,7 @@ from aipm_widgets.core import result_cache
 from aipm_widgets.core.label_noise import cached_label_noise, find_label_noise
 
 
-def _loans(seed: int, n: int = 240) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _loans(seed: int, n: int = 150) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """A made-up loan book (nothing from the demo): income, debt ratio, region; label = defaulted."""
     rng = np.random.default_rng(seed)
     X = pd.DataFrame({
