@@ -16,7 +16,6 @@ from ..core import format as fmt
 from ..core.errors import AipmError, InputDataError
 from ..core.one_pager_status import one_pager_status
 from ..core.rates import LABELS
-from ..core.record import load_record, update_section
 from ..core.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
 from ..core.value_check import ValueCheck, compare_value
 from ._base import MessageArea, card, default_record_path, esc, guarded
@@ -334,6 +333,8 @@ class ThresholdExplorer(W.VBox):
 
     def _read_stage1_value(self):
         try:
+            from ..core.record import load_record  # the record's models load when needed, not on import
+
             record = load_record(self.record_path, create=False) if self.record_path.exists() else None
         except (AipmError, OSError):
             return None
@@ -601,6 +602,8 @@ class ThresholdExplorer(W.VBox):
         who = who or (self.who.value.strip() or None)
         values = self.record_values()
         what = f"Chose alert threshold {_fmt_t(self.result.threshold)} ({self.threshold_choice})"
+        from ..core.record import update_section
+
         record = update_section(self.record_path, "metrics", values, what=what, who=who)
         self.saved = values
         status = one_pager_status(record)
