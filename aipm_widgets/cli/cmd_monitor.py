@@ -110,14 +110,31 @@ def run(args) -> int:
     if args.prediction and threshold is None and not args.score and not is_multiclass(args):
         raise AipmError("--prediction needs --score too (estimated performance works from scores).")
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
-    res = run_monitoring(
-        ref, cur, features=features, timestamp=timestamp, window=args.window or "week", window_rows=args.window_rows,
-        label=args.label, positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction, threshold=threshold,
-        costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
-        threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
-        volume_per_day=args.volume_per_day if args.volume_per_day is not None else settings.get("volume_per_day"), metric=decided_metric(settings.get("chosen_metric"))[0],
-        **monitor_kwargs(args),
-    )
+    progress, bar = None, None
+    if not args.json and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=100, desc=f"monitoring ({engine})", file=sys.stderr, leave=False, unit="%")
+
+        def progress(step, share):
+            bar.set_postfix_str(step)
+            bar.update(max(0, round(100 * share) - bar.n))
+    if args.html and engine != "pandas":
+        raise AipmError("--html needs the rows of the last window in memory: use it with --engine pandas.")
+    try:
+        res = run_monitoring(
+            ref, cur, engine=engine, spark_master=args.spark_master, progress=progress, features=features,
+            timestamp=timestamp, window=args.window or "week", window_rows=args.window_rows, label=args.label,
+            positive=args.positive, label_date=args.label_date, score=args.score, prediction=args.prediction,
+            threshold=threshold,
+            costs=settings.get("costs"), triggers=args.trigger or settings.get("triggers"), method=args.method,
+            threshold_mode="band" if args.band else "fixed", id_column=args.id_column,
+            volume_per_day=args.volume_per_day if args.volume_per_day is not None else settings.get("volume_per_day"),
+            metric=decided_metric(settings.get("chosen_metric"))[0], **monitor_kwargs(args),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     res.notes[:0] = notes
     if args.html:
         from ..core.evidently_report import save_drift_report
