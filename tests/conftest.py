@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 import urllib.request
@@ -33,6 +34,8 @@ CHROMIUM_ARGS = [
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Slow stage-3 results are cached on disk (core/result_cache.py): tests keep theirs out of the user's cache folder.
+os.environ.setdefault("AIPM_CACHE_DIR", tempfile.mkdtemp(prefix="aipm-test-cache-"))
 
 
 def free_port() -> int:

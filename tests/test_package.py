@@ -80,3 +80,26 @@ def test_unknown_attribute_is_attribute_error():
 
     with pytest.raises(AttributeError):
         aipm_widgets.does_not_exist  # noqa: B018
+
+
+MAIN_WIDGET_MODULES = [
+    "threshold_explorer", "data_assessment", "drift_monitor", "fairness_audit", "scoping_canvas",
+    "expectations", "start_page", "forecast_explorer", "forecast_monitor",
+]
+# Each costs 0.3 s to several seconds to import; a widget module imports them inside the functions that use them.
+HEAVY_AT_IMPORT = ("sklearn", "scipy.stats", "evidently", "fairlearn", "duckdb")
+
+
+def test_main_widget_modules_import_no_heavy_library():
+    out = run(
+        f"""
+        import sys, importlib
+        for name in {MAIN_WIDGET_MODULES!r}:
+            importlib.import_module('aipm_widgets.widgets.' + name)
+            for h in {HEAVY_AT_IMPORT!r}:
+                assert h not in sys.modules, f'importing aipm_widgets.widgets.{{name}} imported {{h}}'
+        print('ok')
+        """
+    )
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.strip() == "ok"

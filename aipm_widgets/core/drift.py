@@ -43,8 +43,6 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
-from scipy.spatial import distance as _dist
 
 from .errors import InputDataError
 
@@ -136,6 +134,8 @@ def wasserstein_normed(ref_sorted: np.ndarray, cur_sorted: np.ndarray, ref_std: 
 
 def ks_p_value(ref: np.ndarray, cur: np.ndarray) -> float:
     """Two-sided two-sample Kolmogorov-Smirnov p-value (``scipy.stats.ks_2samp``, as evidently)."""
+    from scipy import stats as _st  # imported where used: scipy.stats costs about a second
+
     return float(_st.ks_2samp(ref, cur)[1])
 
 
@@ -146,6 +146,8 @@ def chisquare_p_value(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     keep = (ref_counts > 0) | (cur_counts > 0)
     ref_counts, cur_counts = ref_counts[keep], cur_counts[keep]
     f_exp = ref_counts * (cur_counts.sum() / ref_counts.sum())
+    from scipy import stats as _st
+
     with np.errstate(divide="ignore", invalid="ignore"):
         return float(_st.chisquare(cur_counts, f_exp)[1])
 
@@ -167,7 +169,9 @@ def z_p_value(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (p1 - p2) / np.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2))
-    return float(2 * (1 - _st.norm.cdf(np.abs(z))))
+    from scipy.special import ndtr
+
+    return float(2 * (1 - ndtr(np.abs(z))))
 
 
 def _shares(ref_counts, cur_counts) -> tuple[np.ndarray, np.ndarray]:
@@ -189,6 +193,8 @@ def _fill_zeroes(p: np.ndarray) -> np.ndarray:
 def jensenshannon_counts(ref_counts, cur_counts) -> float:
     """Jensen-Shannon distance (natural log, as ``scipy.spatial.distance.jensenshannon``) of two count vectors."""
     r, c = _shares(ref_counts, cur_counts)
+    from scipy.spatial import distance as _dist
+
     return float(_dist.jensenshannon(r, c))
 
 

@@ -32,7 +32,7 @@ from .errors import InputDataError
 from .format import count, interval, percent
 from .stats import wilson_interval
 
-__all__ = ["LabelNoise", "find_label_noise", "model_matrix"]
+__all__ = ["LabelNoise", "find_label_noise", "cached_label_noise", "model_matrix"]
 
 MIN_ROWS = 50
 
@@ -99,6 +99,21 @@ def model_matrix(frame: pd.DataFrame) -> pd.DataFrame:
     return X
 
 
+def _cache_key(X, y, ids, cv, top, random_state) -> str:
+    from .result_cache import data_key
+
+    return data_key("label_noise", X, pd.Series(np.asarray(y)), None if ids is None else pd.Series(np.asarray(ids)),
+                    cv, top, random_state)
+
+
+def cached_label_noise(X: pd.DataFrame, y: Any, *, ids: Any = None, cv: int = 5, top: int = 25,
+                       random_state: int = 0) -> LabelNoise | None:
+    """The stored result of :func:`find_label_noise` with these arguments (default model), or None."""
+    from .result_cache import lookup
+
+    return lookup("label_noise", _cache_key(X, y, ids, cv, top, random_state))
+
+
 def find_label_noise(
     X: pd.DataFrame,
     y: Any,
@@ -108,6 +123,7 @@ def find_label_noise(
     top: int = 25,
     model: Any = None,
     random_state: int = 0,
+    cache: bool = True,
 ) -> LabelNoise:
     """Flag probably mislabeled rows with confident learning (cleanlab) on cross-validated probabilities.
 
@@ -123,11 +139,19 @@ def find_label_noise(
         Cross-validation folds for the out-of-fold probabilities.
     model : estimator, optional
         A scikit-learn classifier with ``predict_proba`` (default: a histogram gradient-boosted tree model).
+    cache : bool
+        With the default model, read the result back from (and store it in) :mod:`.result_cache`, keyed by the
+        data and settings: the result is deterministic, and the second page load need not wait for it.
 
     Returns
     -------
     LabelNoise
     """
+    if cache and model is None:
+        from .result_cache import cached
+
+        return cached("label_noise", _cache_key(X, y, ids, cv, top, random_state),
+                      lambda: find_label_noise(X, y, ids=ids, cv=cv, top=top, random_state=random_state, cache=False))
     from cleanlab.filter import find_label_issues
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score

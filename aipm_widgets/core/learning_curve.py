@@ -30,7 +30,7 @@ import pandas as pd
 from .errors import InputDataError
 from .format import count, number
 
-__all__ = ["PowerLaw", "fit_power_law", "LabelsNeeded", "labels_needed", "MAX_EXTRAPOLATION"]
+__all__ = ["PowerLaw", "fit_power_law", "LabelsNeeded", "labels_needed", "cached_labels_needed", "MAX_EXTRAPOLATION"]
 
 MAX_EXTRAPOLATION = 10.0
 """An answer more than this many times the largest training size measured is not trustworthy."""
@@ -148,6 +148,22 @@ class LabelsNeeded:
         return f"LabelsNeeded({self.sentence()!r})"
 
 
+def _cache_key(X, y, target, metric, sizes, cv, n_boot, random_state, task) -> str:
+    from .result_cache import data_key
+
+    return data_key("labels_needed", X if isinstance(X, pd.DataFrame) else np.asarray(X), np.asarray(y), float(target),
+                    metric, None if sizes is None else tuple(np.asarray(sizes, float).tolist()), cv, n_boot,
+                    random_state, task)
+
+
+def cached_labels_needed(X: Any, y: Any, *, target: float, metric: str = "roc_auc", sizes: Any = None, cv: int = 5,
+                         n_boot: int = 200, random_state: int = 0, task: str = "binary") -> LabelsNeeded | None:
+    """The stored result of :func:`labels_needed` with these arguments (default model), or None."""
+    from .result_cache import lookup
+
+    return lookup("labels_needed", _cache_key(X, y, target, metric, sizes, cv, n_boot, random_state, task))
+
+
 def labels_needed(
     X: Any,
     y: Any,
@@ -160,6 +176,7 @@ def labels_needed(
     n_boot: int = 200,
     random_state: int = 0,
     task: str = "binary",
+    cache: bool = True,
 ) -> LabelsNeeded:
     """Measure a learning curve and extrapolate the labels needed to reach ``target``.
 
@@ -179,11 +196,21 @@ def labels_needed(
     task : str
         ``"regression"`` for a model that predicts a number: plain folds, a gradient-boosted regressor, and the
         metric ``neg_mean_absolute_error`` (``target`` is then the MAE to reach, e.g. 3.0 minutes).
+    cache : bool
+        With the default model, read the result back from (and store it in) :mod:`.result_cache`, keyed by the
+        data and settings (the result is deterministic).
 
     Returns
     -------
     LabelsNeeded
     """
+    if cache and model is None:
+        from .result_cache import cached
+
+        key = _cache_key(X, y, target, metric, sizes, cv, n_boot, random_state, task)
+        return cached("labels_needed", key, lambda: labels_needed(
+            X, y, target=target, metric=metric, sizes=sizes, cv=cv, n_boot=n_boot, random_state=random_state,
+            task=task, cache=False))
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
     from sklearn.model_selection import KFold, StratifiedKFold, learning_curve
 

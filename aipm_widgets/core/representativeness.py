@@ -28,11 +28,10 @@ from typing import Any
 
 import pandas as pd
 
-from scipy import stats as st
-
 from .errors import InputDataError
 from .format import count, number, p_value, percent
 from .inputs import group_labels
+from .stats import z_quantile
 
 __all__ = ["Representativeness", "compare_shares", "shares_from_reference", "rows_needed", "sample_size_table"]
 
@@ -47,7 +46,7 @@ def rows_needed(*, width: float, metric: float = 0.5, rate: float = 1.0, confide
         raise InputDataError(f"The target interval width must be between 0 and 1 (e.g. 0.1 for +/- 5 points), not {width}.")
     if not 0 < rate <= 1:
         raise InputDataError(f"The share of rows the metric is measured on must be in (0, 1], not {rate}.")
-    z = st.norm.ppf(0.5 + confidence / 2)
+    z = z_quantile(confidence)
     cases = (2 * z) ** 2 * metric * (1 - metric) / width**2
     return int(math.ceil(cases / rate))
 
@@ -57,7 +56,7 @@ def sample_size_table(
 ) -> pd.DataFrame:
     """Per group: rows available, rows needed, and the interval width the available rows give."""
     need = rows_needed(width=width, metric=metric, rate=rate, confidence=confidence)
-    z = st.norm.ppf(0.5 + confidence / 2)
+    z = z_quantile(confidence)
     rows = []
     for g, n in counts.items():
         cases = n * rate
@@ -71,7 +70,7 @@ def sample_size_table(
 
 def sample_size_arithmetic(*, width: float, metric: float = 0.5, rate: float = 1.0, confidence: float = 0.95) -> str:
     """The arithmetic behind :func:`rows_needed`, written out."""
-    z = st.norm.ppf(0.5 + confidence / 2)
+    z = z_quantile(confidence)
     cases = (2 * z) ** 2 * metric * (1 - metric) / width**2
     text = (
         f"cases needed = (2 x {z:.2f})^2 x {number(metric, 2)} x (1 - {number(metric, 2)}) / {number(width, 2)}^2 = {count(cases)}"
@@ -172,6 +171,8 @@ def compare_shares(groups: Any, population: dict[str, float], *, column: str = "
     if len(tested) < 2 or observed.sum() == 0:
         chi2, p_value = 0.0, 1.0
     else:
+        from scipy import stats as st  # imported here: scipy.stats costs about a second
+
         res = st.chisquare(observed, expected)
         chi2, p_value = float(res.statistic), float(res.pvalue)
     return Representativeness(table, chi2, p_value, max(len(tested) - 1, 0), column)

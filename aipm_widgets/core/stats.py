@@ -12,14 +12,23 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats as _st
 
-__all__ = ["wilson_interval", "NaturalFrequencies", "natural_frequencies", "SMALL_COUNT"]
+__all__ = ["wilson_interval", "NaturalFrequencies", "natural_frequencies", "SMALL_COUNT", "z_quantile"]
 
 SMALL_COUNT = 10
 """Below this many events (or non-events) in a denominator, an interval is too wide to decide on."""
+
+
+def z_quantile(confidence: float = 0.95) -> float:
+    """The two-sided standard normal quantile for ``confidence`` (1.96 for 0.95).
+
+    The same value as ``scipy.stats.norm.ppf(0.5 + confidence / 2)`` to within 1e-15, from the standard
+    library: importing scipy.stats costs about a second, and every widget needs this number.
+    """
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def wilson_interval(k, n, confidence: float = 0.95):
@@ -30,7 +39,7 @@ def wilson_interval(k, n, confidence: float = 0.95):
     """
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = _st.norm.ppf(0.5 + confidence / 2)
+    z = z_quantile(confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         denom = 1 + z**2 / n

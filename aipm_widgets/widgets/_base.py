@@ -13,7 +13,6 @@ from typing import Any, Callable
 import ipywidgets as W
 
 from ..core.errors import AipmError
-from ..core.record import DEFAULT_RECORD_NAME
 
 __all__ = ["esc", "MessageArea", "guarded", "default_record_path", "card"]
 
@@ -107,6 +106,8 @@ def guarded(messages_attr: str = "messages") -> Callable:
 
 def default_record_path() -> Path:
     """The decision record the notebooks share: ``$AIPM_RECORD`` or ``decision_record.yaml`` in the working folder."""
+    from ..core.record import DEFAULT_RECORD_NAME  # the record's models load when a widget needs them
+
     return Path(os.environ.get("AIPM_RECORD") or DEFAULT_RECORD_NAME)
 
 

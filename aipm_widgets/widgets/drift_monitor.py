@@ -22,7 +22,6 @@ from ..core import format as fmt
 from ..core.monitoring import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringResult, chance_words, decided_metric, metric_text,
                                run_monitoring, settings_from_record)
 from ..core.performance_estimation import METRICS
-from ..core.record import load_record, update_section
 from ..core.triggers import parse_trigger
 from ._base import MessageArea, default_record_path, esc, guarded
 
@@ -113,6 +112,8 @@ class DriftMonitor(W.VBox):
         self.record_notes: list[str] = []
         settings: dict[str, Any] = {}
         try:
+            from ..core.record import load_record  # the record's models load when a monitor is built, not on import
+
             settings, self.record_notes = settings_from_record(load_record(self.record_path, create=True))
         except AipmError as exc:
             self.messages.show(f"The decision record could not be read, so defaults are used: {exc}", "warning")
@@ -419,6 +420,8 @@ class DriftMonitor(W.VBox):
             return None
         values = self.result.record_values(reference_description=self.reference_description)
         values["status"] = "decided"
+        from ..core.record import update_section
+
         rec = update_section(self.record_path, "monitoring", values,
                              what=f"Monitoring decision: {len(texts)} trigger(s), {len(self.result.alerts)} alert(s) in the last run")
         self.messages.show(f"Saved the monitoring decision to {self.record_path}.", "success")

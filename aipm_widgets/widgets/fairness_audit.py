@@ -24,7 +24,6 @@ from ..core.fairness import (
 )
 from ..core.format import count, interval, number, points, threshold as threshold_fmt
 from ..core.glossary import glossary_html, terms_in
-from ..core.record import load_record, update_section
 from ._base import MessageArea, card, default_record_path, esc, guarded
 
 __all__ = ["FairnessAudit"]
@@ -321,6 +320,8 @@ class FairnessAudit(W.VBox):
 
     # ----- record -------------------------------------------------------------------------------
     def _load_saved(self) -> None:
+        from ..core.record import load_record  # the record's models load when needed, not on import
+
         try:
             rec = load_record(self.record_path, create=True)
         except AipmError as exc:
@@ -374,6 +375,8 @@ class FairnessAudit(W.VBox):
         """Save the findings and the team's response to the record's ``ethics`` section."""
         values = self.to_record()
         what = "Saved the fairness audit" + (" and the team's response" if values["team_response"] else " (no response yet)")
+        from ..core.record import update_section
+
         update_section(self.record_path, "ethics", values, what=what)
         kind = "success" if values["team_response"] else "warning"
         extra = "" if values["team_response"] else " Write the team's response and save again to mark the stage decided."
