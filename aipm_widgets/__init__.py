@@ -42,14 +42,14 @@ _LAZY = {
     "update_section": "aipm_widgets.core.record",
     "AipmError": "aipm_widgets.core.errors",
     "demo": "aipm_widgets.core.demo",
-    "ThresholdExplorer": "aipm_widgets.widgets.threshold_explorer",
-    "DataAssessment": "aipm_widgets.widgets.data_assessment",
-    "DriftMonitor": "aipm_widgets.widgets.drift_monitor",
+    "ThresholdExplorer": "aipm_widgets.widgets.metrics.threshold_explorer",
+    "DataAssessment": "aipm_widgets.widgets.assessment.data_assessment",
+    "DriftMonitor": "aipm_widgets.widgets.monitoring.drift_monitor",
     "Checklist": "aipm_widgets.widgets.checklist",
-    "FairnessAudit": "aipm_widgets.widgets.fairness_audit",
-    "ScopingCanvas": "aipm_widgets.widgets.scoping_canvas",
+    "FairnessAudit": "aipm_widgets.widgets.expectations.fairness_audit",
+    "ScopingCanvas": "aipm_widgets.widgets.scoping.canvas",
     "StartPage": "aipm_widgets.widgets.start_page",
-    "ExpectationsOnePager": "aipm_widgets.widgets.expectations",
+    "ExpectationsOnePager": "aipm_widgets.widgets.expectations.one_pager",
 }
 
 __all__ = ["__version__", *_LAZY]

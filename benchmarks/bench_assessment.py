@@ -40,7 +40,7 @@ def make_table(n: int = 1_000_000, seed: int = 0) -> pd.DataFrame:
 
 
 def _time_assess(df: pd.DataFrame, **roles) -> tuple[float, object, list]:
-    from aipm_widgets.core.assessment import assess
+    from aipm_widgets.core.assessment.report import assess
 
     steps: list[tuple[str, float]] = []
     t0 = time.perf_counter()

@@ -22,7 +22,7 @@ def _synthetic(n: int, seed: int = 0):
 
 
 def _case(n: int | None) -> dict:
-    from aipm_widgets.core.fairness import prepare
+    from aipm_widgets.core.expectations.fairness import prepare
 
     if n is None:
         from aipm_widgets.core import demo

@@ -39,7 +39,7 @@ WIDGETS = {
     "scoping_canvas": "ScopingCanvas",
     "expectations": "ExpectationsOnePager",
     "start_page": "StartPage",
-    "forecast_explorer": "aipm_widgets.widgets.forecast_explorer.ForecastExplorer",
+    "forecast_explorer": "aipm_widgets.widgets.metrics.forecast_explorer.ForecastExplorer",
 }
 
 

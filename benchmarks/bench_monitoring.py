@@ -1,6 +1,6 @@
 """Drift for 1,000,000 production rows x 20 features x 52 weekly windows: ours against evidently's DataDriftPreset.
 
-Ours computes every (feature, window) drift score in one pass (:func:`aipm_widgets.core.drift.compute_drift`,
+Ours computes every (feature, window) drift score in one pass (:func:`aipm_widgets.core.monitoring.drift.compute_drift`,
 with the window assignment from timestamps). The baseline runs evidently 0.7's ``DataDriftPreset`` once per
 window, as a scheduled job would; it is timed on ``EVIDENTLY_WINDOWS`` windows spread over the year and scaled
 to 52 (said in the output). On every shared (feature, window) pair the drift decisions are compared, and the
@@ -67,8 +67,8 @@ def features() -> list[str]:
 
 
 def ours(reference: pd.DataFrame, current: pd.DataFrame):
-    from aipm_widgets.core.drift import compute_drift
-    from aipm_widgets.core.windows import assign_windows
+    from aipm_widgets.core.monitoring.drift import compute_drift
+    from aipm_widgets.core.monitoring.windows import assign_windows
 
     wa = assign_windows(current["timestamp"], window="week")
     return compute_drift(reference, current, wa.codes, len(wa.windows), features=features(),
@@ -149,7 +149,7 @@ def _duckdb_side(reference: pd.DataFrame, current: pd.DataFrame, table) -> dict:
     """The same drift from a Parquet file through DuckDB (counts per window and bin), against the exact table."""
     import tempfile
 
-    from aipm_widgets.core.drift_duckdb import drift_from_parquet
+    from aipm_widgets.core.monitoring.drift_duckdb import drift_from_parquet
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "production.parquet")

@@ -150,7 +150,7 @@ class PeakMemory:
 
 def run(engine: str, n_rows: int) -> tuple[float, float, object]:
     """(seconds, peak GB, result) of one monitoring run in this process; CPU seconds in ``run.cpu``."""
-    from aipm_widgets.core.monitoring import run_monitoring
+    from aipm_widgets.core.monitoring.run import run_monitoring
 
     ref = reference()
     folder = production(n_rows)
@@ -159,7 +159,7 @@ def run(engine: str, n_rows: int) -> tuple[float, float, object]:
     if engine == "duckdb":
         os.environ.setdefault("AIPM_DUCKDB_MEMORY", "1GB")  # DuckDB spills beyond it (its default is 80 % of RAM)
     if engine == "spark":
-        from aipm_widgets.core.engines.spark_engine import spark_session
+        from aipm_widgets.core.monitoring.engines.spark_engine import spark_session
 
         spark_session("local[2]")  # JVM start is part of the figure below
     with PeakMemory() as mem:

@@ -30,7 +30,7 @@ def _data(n: int, seed: int = 0):
 def offset_move_1m() -> dict:
     from sklearn.metrics import mean_absolute_error
 
-    from aipm_widgets.widgets.forecast_explorer import ForecastExplorer
+    from aipm_widgets.widgets.metrics.forecast_explorer import ForecastExplorer
 
     n = scaled(1_000_000, 20_000)
     y, p, _, g = _data(n)
@@ -56,7 +56,7 @@ def offset_move_1m() -> dict:
 
 
 def estimated_1m_52w() -> dict:
-    from aipm_widgets.core.monitoring_regression import ErrorEstimator, run_regression_monitoring
+    from aipm_widgets.core.monitoring.regression import ErrorEstimator, run_regression_monitoring
 
     rng = np.random.default_rng(5)
     n_ref, n = scaled(50_000, 5_000), scaled(1_000_000, 30_000)

@@ -1,6 +1,6 @@
 """Multiclass routing (ticket routing) speed, each against a named baseline in the same process.
 
-* ``routing_lookup_1m``: 1,000,000 rows x 10 classes. One sort (the :class:`~aipm_widgets.core.routing.Routing`
+* ``routing_lookup_1m``: 1,000,000 rows x 10 classes. One sort (the :class:`~aipm_widgets.core.tasks.routing.Routing`
   build) then the k x k confusion matrix of the automated rows at a random confidence threshold, against recomputing
   ``sklearn.metrics.confusion_matrix`` on the automated subset (target: <= 1 ms per slider move).
 * ``routing_point_1m``: the full answer at one threshold (matrix, Wilson intervals, per-class table, F1 with 300
@@ -32,7 +32,7 @@ def _data(seed: int = 0):
 def lookup_1m() -> dict:
     from sklearn.metrics import confusion_matrix
 
-    from aipm_widgets.core.routing import Routing
+    from aipm_widgets.core.tasks.routing import Routing
 
     y, p = _data()
     classes = [f"q{i}" for i in range(K)]
@@ -60,7 +60,7 @@ def lookup_1m() -> dict:
 def point_1m() -> dict:
     from sklearn.metrics import confusion_matrix
 
-    from aipm_widgets.core.routing import Routing
+    from aipm_widgets.core.tasks.routing import Routing
 
     y, p = _data(1)
     classes = [f"q{i}" for i in range(K)]

@@ -20,7 +20,7 @@ from . import best_of
 
 def _compare_case() -> dict:
     from aipm_widgets.core import demo
-    from aipm_widgets.core.scoping import CRITERION_KEYS, Candidate, compare, verdict_for
+    from aipm_widgets.core.scoping.use_cases import CRITERION_KEYS, Candidate, compare, verdict_for
 
     cands = [Candidate.from_dict(c) for c in demo.load_candidates()]
     n_draws = 2000
@@ -52,7 +52,7 @@ def _compare_case() -> dict:
 def _checklist_case() -> dict:
     import yaml
 
-    from aipm_widgets.core.checklist import ChecklistResult, load_checklist_state, save_checklist_state
+    from aipm_widgets.core.checklists.checklist import ChecklistResult, load_checklist_state, save_checklist_state
 
     tmp = Path(tempfile.mkdtemp())
     rec = tmp / "decision_record.yaml"

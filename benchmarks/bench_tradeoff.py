@@ -37,7 +37,7 @@ def _peak(fn) -> int:
 
 
 def prepare_10m() -> dict:
-    from aipm_widgets.core.threshold_curve import ThresholdCurve
+    from aipm_widgets.core.metrics.threshold_curve import ThresholdCurve
 
     n = scaled(10_000_000, 200_000)
     y, s = _data(n)
@@ -54,7 +54,7 @@ def prepare_10m() -> dict:
 def lookup_10m() -> dict:
     from sklearn.metrics import confusion_matrix
 
-    from aipm_widgets.core.threshold_curve import ThresholdCurve
+    from aipm_widgets.core.metrics.threshold_curve import ThresholdCurve
 
     n = scaled(10_000_000, 200_000)
     y, s = _data(n)
@@ -71,7 +71,7 @@ def lookup_10m() -> dict:
 def widget_update_1m() -> dict:
     from sklearn.metrics import confusion_matrix
 
-    from aipm_widgets.widgets.threshold_explorer import ThresholdExplorer
+    from aipm_widgets.widgets.metrics.threshold_explorer import ThresholdExplorer
 
     n = scaled(1_000_000, 50_000)
     y, s = _data(n)

@@ -60,7 +60,7 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
     text = HOSTILE if hostile else None
 
     # Stage 1: scoping.
-    from aipm_widgets.widgets.scoping_canvas import ScopingCanvas
+    from aipm_widgets.widgets.scoping.canvas import ScopingCanvas
 
     canvas = ScopingCanvas(record_path=path, who="Ana")
     canvas.candidate.value = "fraud_flagging"
@@ -69,7 +69,7 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
     _checklist(path, "use_case_scoping", "scoping", done=12, who="Ana", note=text or "Agreed in the kick-off")
 
     # Stage 3: data assessment (the widget as notebook 03 builds it).
-    from aipm_widgets.widgets.data_assessment import DataAssessment
+    from aipm_widgets.widgets.assessment.data_assessment import DataAssessment
 
     fraud = demo.load_fraud()
     assessment = DataAssessment(fraud, label="is_fraud", id_column="transaction_id", time_column="timestamp",
@@ -80,7 +80,7 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
         assessment.waive(issue.key, text or f"Known and accepted for the pilot: {issue.message[:80]}")
     evidence = {}
     if not quick:
-        from aipm_widgets.core.label_noise import find_label_noise
+        from aipm_widgets.core.assessment.label_noise import find_label_noise
 
         labeled = fraud[(fraud["timestamp"] < "2025-06-01") & fraud["is_fraud"].notna()].drop_duplicates("transaction_id")
         noise = find_label_noise(labeled[demo.FRAUD_FEATURES], labeled["is_fraud"].astype(int),
@@ -91,8 +91,8 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
     _checklist(path, "datasheet", "data", done=9, who="Ben")
 
     # Stage 4: metric selection (notebook 04's explorer at its recommended threshold).
-    from aipm_widgets.core.product_metrics import ProductMapping
-    from aipm_widgets.widgets.threshold_explorer import ThresholdExplorer
+    from aipm_widgets.core.metrics.product_metrics import ProductMapping
+    from aipm_widgets.widgets.metrics.threshold_explorer import ThresholdExplorer
 
     validation = demo.load_fraud("validation").drop_duplicates("transaction_id").reset_index(drop=True)
     explorer = ThresholdExplorer.from_predictions(
@@ -108,7 +108,7 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
     _ok(explorer, "metric selection")
 
     # Stage 2a: the one-pager reads stage 4's numbers.
-    from aipm_widgets.widgets.expectations import ExpectationsOnePager
+    from aipm_widgets.widgets.expectations.one_pager import ExpectationsOnePager
 
     pager = ExpectationsOnePager(record_path=path, export_dir=path.parent / "exports")
     if hostile:
@@ -119,7 +119,7 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
     _checklist(path, "stakeholder_expectations", "expectations", done=11, who="Dana")
 
     # Stage 2b: fairness audit on the resume screener with the team's response.
-    from aipm_widgets.widgets.fairness_audit import FairnessAudit
+    from aipm_widgets.widgets.expectations.fairness_audit import FairnessAudit
 
     audit = FairnessAudit(threshold=0.5, record_path=path, load_saved=False)
     audit.response.value = text or (
@@ -132,7 +132,7 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
 
     # Stage 5: monitoring on the production months.
     from aipm_widgets import DriftMonitor
-    from aipm_widgets.core.monitoring import demo_costs
+    from aipm_widgets.core.monitoring.run import demo_costs
 
     reference = fraud[fraud["split"] == "validation"]
     production = fraud[fraud["split"] == "production"]

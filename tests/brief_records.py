@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aipm_widgets.core.checklist import ChecklistResult, save_checklist_state
+from aipm_widgets.core.checklists.checklist import ChecklistResult, save_checklist_state
 from aipm_widgets.core.record import DecisionRecord, save_record, update_section
 
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)> **b** [l](javascript:alert(1)) | # h"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from aipm_widgets.cli import main
-from aipm_widgets.core.data_spec import infer_spec
+from aipm_widgets.core.assessment.spec import infer_spec
 
 
 @pytest.fixture

@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 from scipy import stats as st
 
-from aipm_widgets.core import checks as C
-from aipm_widgets.core.assessment import assess, guess_roles, save_to_record
-from aipm_widgets.core.data_spec import DataSpec, infer_spec, validate
+from aipm_widgets.core.assessment import checks as C
+from aipm_widgets.core.assessment.report import assess, guess_roles, save_to_record
+from aipm_widgets.core.assessment.spec import DataSpec, infer_spec, validate
 from aipm_widgets.core.errors import InputDataError
-from aipm_widgets.core.learning_curve import fit_power_law
+from aipm_widgets.core.assessment.learning_curve import fit_power_law
 from aipm_widgets.core.record import load_record
-from aipm_widgets.core.representativeness import compare_shares, rows_needed, sample_size_table
-from aipm_widgets.core.stats import wilson_interval
+from aipm_widgets.core.assessment.representativeness import compare_shares, rows_needed, sample_size_table
+from aipm_widgets.core.stats.intervals import wilson_interval
 
 
 @pytest.fixture(scope="module")
@@ -251,15 +251,15 @@ def test_core_imports_without_widget_libraries():
         "        if name.split('.')[0] in ('ipywidgets', 'plotly'):\n"
         "            raise ImportError('blocked ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import aipm_widgets.core.assessment, aipm_widgets.core.label_noise, aipm_widgets.core.learning_curve\n"
-        "import aipm_widgets.core.representativeness\n"
+        "import aipm_widgets.core.assessment.report, aipm_widgets.core.assessment.label_noise, aipm_widgets.core.assessment.learning_curve\n"
+        "import aipm_widgets.core.assessment.representativeness\n"
         "assert 'evidently' not in sys.modules and 'cleanlab' not in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_population_shares_from_a_reference_column():
-    from aipm_widgets.core.representativeness import shares_from_reference
+    from aipm_widgets.core.assessment.representativeness import shares_from_reference
 
     shares = shares_from_reference(["a"] * 30 + ["b"] * 10)
     assert shares == {"a": 0.75, "b": 0.25}

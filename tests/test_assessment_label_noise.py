@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.core.errors import InputDataError
-from aipm_widgets.core.label_noise import find_label_noise
+from aipm_widgets.core.assessment.label_noise import find_label_noise
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,8 @@ def noise(pre_launch):
 def test_every_card_item_is_found_as_in_the_notebook(pre_launch, noise):
     """The notebook's check table (section 3): every injected problem of the demo card is found."""
     from aipm_widgets.core import demo
-    from aipm_widgets.core.assessment import assess
-    from aipm_widgets.core.card_check import compare_with_card
+    from aipm_widgets.core.assessment.report import assess
+    from aipm_widgets.core.assessment.card_check import compare_with_card
 
     fraud = demo.load_fraud()
     a = assess(fraud, label="is_fraud", id_column="transaction_id", time_column="timestamp", ignore=("score",))

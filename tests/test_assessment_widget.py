@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.core.record import load_record
-from aipm_widgets.widgets.data_assessment import DataAssessment
+from aipm_widgets.widgets.assessment.data_assessment import DataAssessment
 
 
 def _csv_bytes() -> bytes:

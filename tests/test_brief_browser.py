@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aipm_widgets.core.brief import SECTION_TITLES, write_brief
+from aipm_widgets.core.brief.document import SECTION_TITLES, write_brief
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent

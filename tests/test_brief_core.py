@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from brief_records import HOSTILE, full_record
 
-from aipm_widgets.core.brief import (
+from aipm_widgets.core.brief.document import (
     SECTION_TITLES,
     brief_sections,
     model_card,
@@ -18,7 +18,7 @@ from aipm_widgets.core.brief import (
     write_brief,
 )
 from aipm_widgets.core.errors import AipmError
-from aipm_widgets.core.lifecycle import start_new_iteration
+from aipm_widgets.core.record.lifecycle import start_new_iteration
 from aipm_widgets.core.record import DecisionRecord, load_record, save_record
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from brief_records import HOSTILE, full_record
 
-from aipm_widgets.widgets.brief_panel import BriefPanel
+from aipm_widgets.widgets.brief.panel import BriefPanel
 
 
 def test_panel_writes_every_format(tmp_path):

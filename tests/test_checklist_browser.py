@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import assert_no_error_output, open_dashboard
 
-from aipm_widgets.core.checklist import load_checklist_state
+from aipm_widgets.core.checklists.checklist import load_checklist_state
 from aipm_widgets.core.record import load_record
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aipm_widgets.core.checklist import (
+from aipm_widgets.core.checklists.checklist import (
     STATES,
     ChecklistDefinition,
     ChecklistResult,

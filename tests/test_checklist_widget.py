@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aipm_widgets.core.checklist import load_checklist_state
+from aipm_widgets.core.checklists.checklist import load_checklist_state
 from aipm_widgets.core.record import load_record
 from aipm_widgets.widgets.checklist import Checklist
 

@@ -10,7 +10,7 @@ import pytest
 
 from aipm_widgets.core import demo
 
-DATA = Path(demo.__file__).resolve().parent.parent / "data"
+DATA = demo.DATA_DIR
 
 
 def test_bundled_data_is_small():

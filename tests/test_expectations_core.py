@@ -9,7 +9,7 @@ from scipy.stats import binomtest
 
 from aipm_widgets.core import demo
 from aipm_widgets.core.errors import AipmError, InputDataError
-from aipm_widgets.core.expectations import OnePager, frequency_phrase, icon_cells, markdown_escape
+from aipm_widgets.core.expectations.one_pager import OnePager, frequency_phrase, icon_cells, markdown_escape
 from aipm_widgets.core.record import load_record, update_section
 
 HOSTILE = [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from aipm_widgets.core.expectations import OnePager
+from aipm_widgets.core.expectations.one_pager import OnePager
 from aipm_widgets.core.record import load_record, update_section
-from aipm_widgets.widgets.expectations import ExpectationsOnePager
+from aipm_widgets.widgets.expectations.one_pager import ExpectationsOnePager
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

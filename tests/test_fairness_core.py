@@ -15,7 +15,7 @@ from scipy.stats import binomtest
 
 from aipm_widgets.core import demo
 from aipm_widgets.core.errors import InputDataError
-from aipm_widgets.core.fairness import METRICS, SINGLE_GROUP, FairnessResult, prepare
+from aipm_widgets.core.expectations.fairness import METRICS, SINGLE_GROUP, FairnessResult, prepare
 
 
 @pytest.fixture(scope="module")
@@ -205,8 +205,8 @@ def test_core_imports_without_widget_libraries():
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name.split('.')[0] in {'ipywidgets', 'plotly'}: raise ImportError('blocked ' + name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import aipm_widgets.core.fairness, aipm_widgets.core.expectations\n"
-        "from aipm_widgets.core.expectations import OnePager\n"
+        "import aipm_widgets.core.expectations.fairness, aipm_widgets.core.expectations.one_pager\n"
+        "from aipm_widgets.core.expectations.one_pager import OnePager\n"
         "OnePager.from_counts(tp=1, fp=2, tn=3, fn=4, threshold=0.5).to_html()\n"
         "print('ok')\n"
     )
@@ -214,7 +214,7 @@ def test_core_imports_without_widget_libraries():
     assert out.returncode == 0, out.stderr
 
 
-@pytest.mark.parametrize("module", ["aipm_widgets.core.fairness", "aipm_widgets.core.expectations"])
+@pytest.mark.parametrize("module", ["aipm_widgets.core.expectations.fairness", "aipm_widgets.core.expectations.one_pager"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib

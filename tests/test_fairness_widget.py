@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.core.record import load_record
-from aipm_widgets.widgets.fairness_audit import FairnessAudit
+from aipm_widgets.widgets.expectations.fairness_audit import FairnessAudit
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

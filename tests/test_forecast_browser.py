@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("AIPM_SHOTS", "/work/coord/shots/issue-11-regression"))
 CELL = """\
-from aipm_widgets.core.demo_delivery import load_delivery, demo_settings
-from aipm_widgets.widgets.forecast_explorer import ForecastExplorer
+from aipm_widgets.core.demo.delivery import load_delivery, demo_settings
+from aipm_widgets.widgets.metrics.forecast_explorer import ForecastExplorer
 ex, s = load_delivery(), demo_settings()
 ForecastExplorer.from_frame(ex.validation, label=ex.columns["label"], prediction=ex.columns["prediction"],
                             group="zone", cost_under=s["cost_under"], cost_over=s["cost_over"],

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from aipm_widgets.core import format as fmt
+from aipm_widgets.core.text import format as fmt
 
 
 def test_docstring_examples_run():

@@ -217,10 +217,10 @@ def _valid_record(d: Path) -> Path:
 def corpus(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostile")
     # Import the commands' libraries once, so no case pays for imports inside its time limit.
-    import aipm_widgets.core.assessment  # noqa: F401
-    import aipm_widgets.core.fairness  # noqa: F401
-    import aipm_widgets.core.monitoring  # noqa: F401
-    import aipm_widgets.core.tradeoff  # noqa: F401
+    import aipm_widgets.core.assessment.report  # noqa: F401
+    import aipm_widgets.core.expectations.fairness  # noqa: F401
+    import aipm_widgets.core.monitoring.run  # noqa: F401
+    import aipm_widgets.core.metrics.tradeoff  # noqa: F401
 
     tables, records = _tables(d), _records(d)
     good = d / "good.csv"

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aipm_widgets.core.errors import AipmError, RecordError
-from aipm_widgets.core.inputs import read_table
+from aipm_widgets.core.io.inputs import read_table
 from aipm_widgets.core.record import (
     DecisionRecord,
     load_record,
@@ -25,7 +25,7 @@ from aipm_widgets.core.record import (
     save_record,
     update_section,
 )
-from aipm_widgets.core.safe_yaml import MAX_DEPTH, YamlRefused, load_yaml
+from aipm_widgets.core.io.safe_yaml import MAX_DEPTH, YamlRefused, load_yaml
 
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aipm_widgets.core.errors import InputDataError
-from aipm_widgets.core.inputs import binary_labels, group_labels, read_table, require_columns, same_length, scores
+from aipm_widgets.core.io.inputs import binary_labels, group_labels, read_table, require_columns, same_length, scores
 
 
 def test_csv_delimiter_and_encoding_are_detected(tmp_path):
@@ -63,7 +63,7 @@ def test_null_markers_survive_when_asked(tmp_path):
 
 
 def test_assessment_reports_csv_null_markers(tmp_path):
-    from aipm_widgets.core.assessment import assess
+    from aipm_widgets.core.assessment.report import assess
 
     rows = ["country,amount,label"] + [f"home,{i},{i % 2}" for i in range(200)] + ["N/A,5,0", "?,6,1", "NA,7,0"] * 5
     path = tmp_path / "m.csv"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from brief_records import full_record
 
-from aipm_widgets.core.checklist import ChecklistResult, save_checklist_state
+from aipm_widgets.core.checklists.checklist import ChecklistResult, save_checklist_state
 from aipm_widgets.core.errors import AipmError
-from aipm_widgets.core.lifecycle import (
+from aipm_widgets.core.record.lifecycle import (
     lifecycle,
     open_required_items,
     stage_state,

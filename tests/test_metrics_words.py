@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core import format as fmt
-from aipm_widgets.core.costs import Costs
-from aipm_widgets.core.product_metrics import ProductMapping
+from aipm_widgets.core.text import format as fmt
+from aipm_widgets.core.metrics.costs import Costs
+from aipm_widgets.core.metrics.product_metrics import ProductMapping
 from aipm_widgets.core.record import load_record, update_section
-from aipm_widgets.core.tradeoff import NO_FEASIBLE, Tradeoff, money_sentence
-from aipm_widgets.core.value_check import compare_value
-from aipm_widgets.widgets.threshold_explorer import SET_BY_HAND, ThresholdExplorer
+from aipm_widgets.core.metrics.tradeoff import NO_FEASIBLE, Tradeoff, money_sentence
+from aipm_widgets.core.metrics.value_check import compare_value
+from aipm_widgets.widgets.metrics.threshold_explorer import SET_BY_HAND, ThresholdExplorer
 
 NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?%?")
 
@@ -270,7 +270,7 @@ def test_candidates_dominated_says_why():
     from sklearn.linear_model import LogisticRegression
     from sklearn.tree import DecisionTreeClassifier
 
-    from aipm_widgets.core.candidates import compare_candidates
+    from aipm_widgets.core.metrics.candidates import compare_candidates
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(1500, 3))

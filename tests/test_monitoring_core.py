@@ -8,9 +8,9 @@ import pytest
 
 from aipm_widgets.core import demo
 from aipm_widgets.core.errors import AipmError, InputDataError
-from aipm_widgets.core.monitoring import run_monitoring
-from aipm_widgets.core.performance_estimation import PerformanceEstimator, expected_metrics, realized_metrics
-from aipm_widgets.core.triggers import evaluate_trigger, parse_trigger
+from aipm_widgets.core.monitoring.run import run_monitoring
+from aipm_widgets.core.monitoring.estimation import PerformanceEstimator, expected_metrics, realized_metrics
+from aipm_widgets.core.monitoring.triggers import evaluate_trigger, parse_trigger
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_demo_summary_and_json_shape(demo_result):
     assert set(w["estimated_performance"]["recall"]) == {"value", "lower", "upper"}
     assert all({"window", "kind", "message"} == set(a) for a in d["alerts"])
     rec = demo_result.record_values(reference_description="validation")
-    from aipm_widgets.core.sections.monitoring import MonitoringSection
+    from aipm_widgets.core.record.sections.monitoring import MonitoringSection
 
     MonitoringSection.model_validate(rec)
 
@@ -157,7 +157,7 @@ def test_default_features_leave_out_ids_dates_and_constants():
     import numpy as np
     import pandas as pd
 
-    from aipm_widgets.core.monitoring import run_monitoring
+    from aipm_widgets.core.monitoring.run import run_monitoring
 
     rng = np.random.default_rng(0)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core import drift as D
+from aipm_widgets.core.monitoring import drift as D
 from aipm_widgets.core.errors import InputDataError
 
 NUM = ["x", "y", "few"]
@@ -160,7 +160,7 @@ def test_wasserstein_equals_scipy_property(a, b):
 @given(st.text(max_size=80))
 def test_trigger_parser_never_crashes(text):
     from aipm_widgets.core.errors import AipmError
-    from aipm_widgets.core.triggers import parse_trigger
+    from aipm_widgets.core.monitoring.triggers import parse_trigger
 
     try:
         t = parse_trigger(text)

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core.drift import compute_drift
-from aipm_widgets.core.drift_duckdb import drift_from_parquet, wasserstein_binned
-from aipm_widgets.core.windows import assign_windows
+from aipm_widgets.core.monitoring.drift import compute_drift
+from aipm_widgets.core.monitoring.drift_duckdb import drift_from_parquet, wasserstein_binned
+from aipm_widgets.core.monitoring.windows import assign_windows
 
 pytest.importorskip("duckdb")
 

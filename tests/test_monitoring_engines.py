@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.core.errors import AipmError, InputDataError
-from aipm_widgets.core.monitoring import run_monitoring
+from aipm_widgets.core.monitoring.run import run_monitoring
 
 pytest.importorskip("duckdb")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -91,7 +91,7 @@ def _spark_or_skip():
 @pytest.fixture(scope="session")
 def spark():
     _spark_or_skip()
-    from aipm_widgets.core.engines.spark_engine import spark_session
+    from aipm_widgets.core.monitoring.engines.spark_engine import spark_session
 
     os.environ.setdefault("AIPM_SPARK_SHUFFLE_PARTITIONS", "4")
     session = spark_session("local[2]")
@@ -256,7 +256,7 @@ def test_cli_clear_error_for_html_with_engine(data, tmp_path, capsys):
 
 def test_monitoring_page_engine_picker(data, expected, tmp_path):
     """The dashboard over a Parquet source: an engine picker, a progress bar, the same decisions on each engine."""
-    from aipm_widgets.widgets.drift_monitor import DriftMonitor
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
 
     ref, _, folder = data
     kw = {k: v for k, v in KW.items() if k not in {"volume_per_day"}}

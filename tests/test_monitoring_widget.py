@@ -15,7 +15,7 @@ def frames():
 
 
 def test_monitor_reads_stage4_and_draws(frames, tmp_path):
-    from aipm_widgets.widgets.drift_monitor import DriftMonitor
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
 
     rec = tmp_path / "rec.yaml"
     update_section(rec, "metrics", {"threshold": 0.08, "volume_per_day": 330, "costs": {
@@ -46,7 +46,7 @@ def test_monitor_reads_stage4_and_draws(frames, tmp_path):
 
 
 def test_bad_trigger_shows_message_not_traceback(frames, tmp_path):
-    from aipm_widgets.widgets.drift_monitor import DriftMonitor
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
 
     ref, cur = frames
     m = DriftMonitor(ref.head(3000), cur.head(3000), features=["amount", "channel"], window="week",
@@ -63,12 +63,12 @@ def test_core_imports_without_widget_libraries():
     import sys
 
     code = ("import sys; sys.modules['ipywidgets'] = None; sys.modules['plotly'] = None\n"
-            "import aipm_widgets.core.monitoring, aipm_widgets.core.drift, aipm_widgets.core.triggers")
+            "import aipm_widgets.core.monitoring.run, aipm_widgets.core.monitoring.drift, aipm_widgets.core.monitoring.triggers")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_save_evidently_report_to_file(frames, tmp_path):
-    from aipm_widgets.widgets.drift_monitor import DriftMonitor
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
 
     ref, cur = frames
     m = DriftMonitor(ref.head(2000), cur.head(4000), features=["amount", "channel"], window="week",

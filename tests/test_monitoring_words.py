@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core import format as fmt
-from aipm_widgets.core.monitoring import METRIC_NAMES, decided_metric, metric_text
+from aipm_widgets.core.text import format as fmt
+from aipm_widgets.core.monitoring.run import METRIC_NAMES, decided_metric, metric_text
 from aipm_widgets.core.record import load_record, update_section
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
@@ -48,7 +48,7 @@ CASES = {
 
 @pytest.fixture(scope="module", params=list(CASES))
 def monitor(request, tmp_path_factory):
-    from aipm_widgets.widgets.drift_monitor import DriftMonitor
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
 
     c = CASES[request.param]
     rec = tmp_path_factory.mktemp(request.param) / "rec.yaml"
@@ -73,7 +73,7 @@ def monitor(request, tmp_path_factory):
 
 def test_heatmap_cells_show_the_score_relative_to_its_threshold(monitor):
     """Regression: cells showed raw scores (0.271, 0.107) under a '1 or more = drift' colour bar."""
-    from aipm_widgets.widgets.drift_monitor import P_VALUE_METHODS
+    from aipm_widgets.widgets.monitoring.drift_monitor import P_VALUE_METHODS
 
     _, m, _ = monitor
     t = m.result.drift

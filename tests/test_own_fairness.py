@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from aipm_widgets.core import demo
-from aipm_widgets.widgets.own_fairness import OwnFairness
+from aipm_widgets.widgets.expectations.own_fairness import OwnFairness
 
 
 def send(loader, frame, name="mine.csv"):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.core import demo
-from aipm_widgets.widgets.own_monitoring import OwnMonitoring
+from aipm_widgets.widgets.monitoring.own_monitoring import OwnMonitoring
 
 
 def send(loader, frame: pd.DataFrame, name: str) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.widgets.own_predictions import OwnPredictions
+from aipm_widgets.widgets.metrics.own_predictions import OwnPredictions
 
 
 def csv_bytes(frame: pd.DataFrame) -> memoryview:

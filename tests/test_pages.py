@@ -145,7 +145,7 @@ def test_panel_saves_settings_and_the_name_used_by_later_saves(folder):
 
 
 def test_an_upload_becomes_the_projects_validation_data(folder):
-    from aipm_widgets.widgets.own_predictions import OwnPredictions
+    from aipm_widgets.widgets.metrics.own_predictions import OwnPredictions
 
     panel = OwnPredictions(record_path=folder / "decision_record.yaml")
     content = (folder / "data" / "validation.csv").read_bytes()
@@ -174,7 +174,7 @@ def test_other_tasks_dispatch_or_say_not_available(folder):
     import importlib.util
 
     project = _project(folder, task="regression", **{"columns.prediction": SCORE})
-    for fn, module in ((pages.metrics_page, "forecast_explorer"), (pages.monitoring_page, "forecast_monitor")):
+    for fn, module in ((pages.metrics_page, "metrics.forecast_explorer"), (pages.monitoring_page, "monitoring.forecast_monitor")):
         widget = fn(project)
         assert isinstance(widget, W.Widget)
         if importlib.util.find_spec(f"aipm_widgets.widgets.{module}") is None:

@@ -16,8 +16,8 @@ from sklearn.metrics import mean_absolute_error, mean_absolute_percentage_error,
 
 from aipm_widgets.cli import main
 from aipm_widgets.core.errors import InputDataError
-from aipm_widgets.core.forecast import Forecast, parse_tolerance, regression_values
-from aipm_widgets.core.inputs import binary_labels
+from aipm_widgets.core.tasks.forecast import Forecast, parse_tolerance, regression_values
+from aipm_widgets.core.io.inputs import binary_labels
 
 
 def _prices(n=4_000, seed=7):
@@ -140,7 +140,7 @@ def _monitoring_data(concept: bool, seed: int = 11):
 
 @pytest.mark.parametrize("concept", [False, True])
 def test_estimated_error_tracks_realized_and_flags_concept_drift(concept):
-    from aipm_widgets.core.monitoring import run_monitoring
+    from aipm_widgets.core.monitoring.run import run_monitoring
 
     ref, cur = _monitoring_data(concept)
     res = run_monitoring(ref, cur, task="regression", label="price_k", prediction="estimate_k",
@@ -168,7 +168,7 @@ def test_estimated_error_tracks_realized_and_flags_concept_drift(concept):
 
 
 def test_monitor_without_label_column_in_production():
-    from aipm_widgets.core.monitoring_regression import run_regression_monitoring
+    from aipm_widgets.core.monitoring.regression import run_regression_monitoring
 
     ref, cur = _monitoring_data(False)
     res = run_regression_monitoring(ref, cur.drop(columns=["price_k"]), label="price_k", prediction="estimate_k",
@@ -179,7 +179,7 @@ def test_monitor_without_label_column_in_production():
 
 # ----------------------------------------------------------------------------- fairness
 def test_regression_fairness_flags_the_group_it_leans_on():
-    from aipm_widgets.core.fairness_regression import RegressionFairness
+    from aipm_widgets.core.expectations.fairness_regression import RegressionFairness
 
     df = _prices(n=6_000)
     r = RegressionFairness.from_frame(df, label="price_k", prediction="estimate_k", group="region", tolerance="10%")
@@ -242,7 +242,7 @@ def test_cli_bad_inputs_exit_2_with_words(price_files, capsys):
 # ----------------------------------------------------------------------------- widget (no browser) and demo
 def test_forecast_explorer_moves_and_saves(tmp_path):
     from aipm_widgets.core.record import load_record
-    from aipm_widgets.widgets.forecast_explorer import ForecastExplorer
+    from aipm_widgets.widgets.metrics.forecast_explorer import ForecastExplorer
 
     df = _prices()
     rec = tmp_path / "r.yaml"
@@ -265,7 +265,7 @@ def test_forecast_explorer_moves_and_saves(tmp_path):
     r = load_record(rec)
     assert r.metrics.task == "regression" and r.metrics.regression.offset == pytest.approx(w.result.offset)
     assert r.metrics.metrics["mae"].low is not None and r.metrics.decided_by == "Priya"
-    from aipm_widgets.core.forecast import ForecastPoint
+    from aipm_widgets.core.tasks.forecast import ForecastPoint
 
     again = ForecastPoint.from_record(r.metrics)  # stage 2's one-pager from the saved decision
     assert again.sentence() == w.result.sentence() and again.one_pager() == w.result.one_pager()
@@ -285,7 +285,7 @@ def test_old_record_without_task_still_loads(tmp_path):
 
 
 def test_delivery_demo_is_deterministic_and_matches_its_card():
-    from aipm_widgets.core.demo_delivery import DELIVERY_CARD, data_card_line, generate_delivery
+    from aipm_widgets.core.demo.delivery import DELIVERY_CARD, data_card_line, generate_delivery
 
     v1, p1 = generate_delivery(n_train=2_000, n_validation=2_000, n_production=6_000)
     v2, p2 = generate_delivery(n_train=2_000, n_validation=2_000, n_production=6_000)
@@ -297,7 +297,7 @@ def test_delivery_demo_is_deterministic_and_matches_its_card():
 
 
 def test_learning_curve_on_mae():
-    from aipm_widgets.core.learning_curve import labels_needed
+    from aipm_widgets.core.assessment.learning_curve import labels_needed
 
     df = _prices(n=1_500)
     r = labels_needed(df[["size_m2", "region"]].assign(region=lambda d: d.region.astype("category")), df["price_k"],
@@ -309,7 +309,7 @@ def test_learning_curve_on_mae():
 
 def test_forecast_monitor_widget_shows_and_saves(tmp_path):
     from aipm_widgets.core.record import load_record
-    from aipm_widgets.widgets.forecast_monitor import ForecastMonitor
+    from aipm_widgets.widgets.monitoring.forecast_monitor import ForecastMonitor
 
     ref, cur = _monitoring_data(True)
     rec = tmp_path / "r.yaml"
@@ -357,8 +357,8 @@ class _Project:
 
 
 def test_widgets_from_project(tmp_path):
-    from aipm_widgets.widgets.forecast_explorer import ForecastExplorer
-    from aipm_widgets.widgets.forecast_monitor import ForecastMonitor
+    from aipm_widgets.widgets.metrics.forecast_explorer import ForecastExplorer
+    from aipm_widgets.widgets.monitoring.forecast_monitor import ForecastMonitor
 
     ref, cur = _monitoring_data(False)
     proj = _Project(tmp_path, ref, cur, label="price_k", prediction="estimate_k", timestamp="listed", groups=["region"],

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core import result_cache
-from aipm_widgets.core.label_noise import cached_label_noise, find_label_noise
+from aipm_widgets.core.io import result_cache
+from aipm_widgets.core.assessment.label_noise import cached_label_noise, find_label_noise
 
 
 def _loans(seed: int, n: int = 150) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -76,7 +76,7 @@ def test_label_noise_is_stored_and_equals_a_fresh_computation(cache_dir):
 
 
 def test_label_noise_panel_waits_for_the_button_then_shows_stored_result(cache_dir):
-    from aipm_widgets.widgets.on_demand import label_noise_panel
+    from aipm_widgets.widgets.assessment.on_demand import label_noise_panel
 
     X, y, ids = _loans(11)
     seen = []
@@ -95,7 +95,7 @@ def test_label_noise_panel_waits_for_the_button_then_shows_stored_result(cache_d
 
 
 def test_panel_shows_bad_input_in_words(cache_dir):
-    from aipm_widgets.widgets.on_demand import label_noise_panel
+    from aipm_widgets.widgets.assessment.on_demand import label_noise_panel
 
     X, y, ids = _loans(3, n=30)  # too few rows
     panel = label_noise_panel(X, y, ids=ids, cv=3)

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path("/work/coord/shots/issue-11-multiclass")
 CODE = """\
-from aipm_widgets.core.demo_tickets import TICKET_COSTS, load_tickets, MINUTES_PER_MANUAL, VOLUME_PER_DAY
-from aipm_widgets.widgets.routing_explorer import RoutingExplorer
+from aipm_widgets.core.demo.tickets import TICKET_COSTS, load_tickets, MINUTES_PER_MANUAL, VOLUME_PER_DAY
+from aipm_widgets.widgets.metrics.routing_explorer import RoutingExplorer
 RoutingExplorer.from_frame(load_tickets("validation"), label="queue", prediction="predicted_queue", proba_prefix="proba_",
                            costs=TICKET_COSTS, constraints="accuracy_automated>=0.95", volume_per_day=VOLUME_PER_DAY,
                            minutes_per_manual=MINUTES_PER_MANUAL)

@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 
 from aipm_widgets.core.errors import InputDataError
-from aipm_widgets.core.routing import (CLASS_WITHOUT_PROBA, Routing, parse_proba_columns, parse_routing_constraints,
+from aipm_widgets.core.tasks.routing import (CLASS_WITHOUT_PROBA, Routing, parse_proba_columns, parse_routing_constraints,
                                        routing_inputs)
 
 
@@ -58,7 +58,7 @@ def test_counts_equal_sklearn_on_generated_data(checkpoints):
 
 
 def test_counts_equal_sklearn_on_tickets_demo():
-    from aipm_widgets.core.demo_tickets import QUEUES, load_tickets
+    from aipm_widgets.core.demo.tickets import QUEUES, load_tickets
 
     v = load_tickets("validation")
     r = Routing.from_frame(v, label="queue", prediction="predicted_queue", proba_prefix="proba_")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core.class_balance import class_balance, selection_by_group
+from aipm_widgets.core.tasks.class_balance import class_balance, selection_by_group
 
 
 def test_class_balance_counts_and_rare_classes():
@@ -39,7 +39,7 @@ def test_selection_by_group_matches_fairlearn():
 
 
 def test_label_noise_finds_flipped_multiclass_labels():
-    from aipm_widgets.core.label_noise import find_label_noise
+    from aipm_widgets.core.assessment.label_noise import find_label_noise
 
     rng = np.random.default_rng(0)
     n = 900
@@ -56,7 +56,7 @@ def test_label_noise_finds_flipped_multiclass_labels():
 
 def test_data_card_carries_the_tickets_section_written_from_its_facts():
     from aipm_widgets.core.demo import data_card_markdown
-    from aipm_widgets.core.demo_tickets import load_tickets_example, tickets_card_markdown
+    from aipm_widgets.core.demo.tickets import load_tickets_example, tickets_card_markdown
 
     assert data_card_markdown().rstrip().endswith(tickets_card_markdown().rstrip())
     ex = load_tickets_example()

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.core.record import load_record
-from aipm_widgets.widgets.routing_monitor import RoutingMonitor
+from aipm_widgets.widgets.monitoring.routing_monitor import RoutingMonitor
 
 
 def _frames(seed=7, n=2400):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core.monitoring import run_monitoring
+from aipm_widgets.core.monitoring.run import run_monitoring
 
 CLASSES = ["north", "south", "east", "west"]
 
@@ -62,7 +62,7 @@ def test_estimated_tracks_realized_and_concept_drift_is_flagged():
 
 
 def test_tickets_demo_matches_its_card():
-    from aipm_widgets.core.demo_tickets import tickets_facts, load_tickets
+    from aipm_widgets.core.demo.tickets import tickets_facts, load_tickets
 
     facts = tickets_facts()
     res = run_monitoring(load_tickets("validation"), load_tickets("production"), task="multiclass", label="queue",

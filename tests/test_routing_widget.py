@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.core.record import load_record
-from aipm_widgets.widgets.routing_explorer import RoutingExplorer
+from aipm_widgets.widgets.metrics.routing_explorer import RoutingExplorer
 
 
 def _frame(n=1500, seed=2):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from aipm_widgets.core import demo
 from aipm_widgets.core.errors import InputDataError
 from aipm_widgets.core.record import load_record, update_section
-from aipm_widgets.core.scoping import (
+from aipm_widgets.core.scoping.use_cases import (
     CRITERIA,
     CRITERION_KEYS,
     VERDICT_ORDER,
@@ -166,7 +166,7 @@ def test_vectorised_rules_agree_with_verdict_for_on_every_score_vector():
 
     import numpy as np
 
-    from aipm_widgets.core.scoping import verdict_tiers
+    from aipm_widgets.core.scoping.use_cases import verdict_tiers
 
     grid = np.array(list(itertools.product(range(1, 6), repeat=len(CRITERION_KEYS))))
     tiers = verdict_tiers(grid)

@@ -6,7 +6,7 @@ import json
 
 from aipm_widgets.cli import main
 from aipm_widgets.core.record import load_record
-from aipm_widgets.widgets.scoping_canvas import VERDICT_COLORS, ScopingCanvas
+from aipm_widgets.widgets.scoping.canvas import VERDICT_COLORS, ScopingCanvas
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

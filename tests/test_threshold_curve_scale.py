@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core.threshold_curve import ThresholdCurve
-from aipm_widgets.core.threshold_curve_scale import BinnedThresholdCurve, curve_from_source
+from aipm_widgets.core.metrics.threshold_curve import ThresholdCurve
+from aipm_widgets.core.monitoring.engines.threshold_curve import BinnedThresholdCurve, curve_from_source
 
 pytest.importorskip("duckdb")
 from test_monitoring_engines import spark  # noqa: E402,F401  (one SparkSession per test run)

@@ -9,14 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix, f1_score
 
-from aipm_widgets.core.baseline import Rule
-from aipm_widgets.core.constraints import parse_constraint, parse_constraints
-from aipm_widgets.core.costs import Costs
+from aipm_widgets.core.metrics.baseline import Rule
+from aipm_widgets.core.tasks.constraints import parse_constraint, parse_constraints
+from aipm_widgets.core.metrics.costs import Costs
 from aipm_widgets.core.errors import InputDataError
-from aipm_widgets.core.rates import point_estimates
-from aipm_widgets.core.threshold_curve import ThresholdCurve
-from aipm_widgets.core.tradeoff import Tradeoff
-from aipm_widgets.core.tradeoff_groups import fairlearn_frame
+from aipm_widgets.core.stats.rates import point_estimates
+from aipm_widgets.core.metrics.threshold_curve import ThresholdCurve
+from aipm_widgets.core.metrics.tradeoff import Tradeoff
+from aipm_widgets.core.metrics.groups import fairlearn_frame
 
 
 def _sk_counts(y, s, t):
@@ -280,7 +280,7 @@ def test_candidates_never_run_above_capacity_with_tied_scores():
     import pandas as pd
     from sklearn.tree import DecisionTreeClassifier
 
-    from aipm_widgets.core.candidates import compare_candidates
+    from aipm_widgets.core.metrics.candidates import compare_candidates
 
     rng = np.random.default_rng(3)
     X = pd.DataFrame({"a": rng.normal(size=4000), "b": rng.normal(size=4000)})

@@ -7,9 +7,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix
 
-from aipm_widgets.core.product_metrics import ProductMapping
+from aipm_widgets.core.metrics.product_metrics import ProductMapping
 from aipm_widgets.core.record import load_record
-from aipm_widgets.widgets.threshold_explorer import ThresholdExplorer
+from aipm_widgets.widgets.metrics.threshold_explorer import ThresholdExplorer
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_candidates_panel_fits_on_request():
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    from aipm_widgets.widgets.candidates_panel import CandidatesPanel
+    from aipm_widgets.widgets.metrics.candidates_panel import CandidatesPanel
 
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=600), "b": rng.normal(size=600)})

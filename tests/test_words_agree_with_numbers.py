@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aipm_widgets.core import format as F
-from aipm_widgets.core.fairness import FairnessResult, four_fifths_phrase, gap_verdict, four_fifths_verdict
-from aipm_widgets.core.glossary import GLOSSARY, define, entries, glossary_html, term, terms_in
+from aipm_widgets.core.text import format as F
+from aipm_widgets.core.expectations.fairness import FairnessResult, four_fifths_phrase, gap_verdict, four_fifths_verdict
+from aipm_widgets.core.text.glossary import GLOSSARY, define, entries, glossary_html, term, terms_in
 
 NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?%?")
 
@@ -159,7 +159,7 @@ def test_equalized_odds_says_where_it_comes_from(audits):
 
 def test_fnr_agrees_with_fairlearn(audits):
     from aipm_widgets.core import demo
-    from aipm_widgets.core.fairness import prepare
+    from aipm_widgets.core.expectations.fairness import prepare
 
     resume = demo.load_resume()
     data = prepare(resume["qualified"], resume["score"], resume[["gender"]])
@@ -199,7 +199,7 @@ def test_glossary_covers_the_terms_of_the_issue():
 
 
 def test_p_value_is_never_zero():
-    from aipm_widgets.core.representativeness import compare_shares
+    from aipm_widgets.core.assessment.representativeness import compare_shares
 
     assert F.p_value(0.0) == "p < 0.001" and F.p_value(1e-300) == "p < 0.001"
     rep = compare_shares(["a"] * 900 + ["b"] * 100, {"a": 0.5, "b": 0.5})
@@ -211,7 +211,7 @@ def test_p_value_is_never_zero():
 
 
 def test_id_flag_silences_the_identifier_note():
-    from aipm_widgets.core.assessment import assess
+    from aipm_widgets.core.assessment.report import assess
 
     frame = loans(n=800)
     frame["outcome"] = (frame["outcome"] == "repaid").astype(int)
@@ -222,8 +222,8 @@ def test_id_flag_silences_the_identifier_note():
 
 
 def test_allowed_range_has_a_tolerance():
-    from aipm_widgets.core.checks import spec_violations
-    from aipm_widgets.core.data_spec import infer_spec
+    from aipm_widgets.core.assessment.checks import spec_violations
+    from aipm_widgets.core.assessment.spec import infer_spec
 
     ref = pd.DataFrame({"ratio": np.linspace(0.1, 0.9, 200), "amount": np.linspace(3.0, 480.0, 200)})
     spec = infer_spec(ref)
@@ -256,9 +256,9 @@ def test_assess_cli_range_margin_and_id(tmp_path, capsys):
 def test_one_save_button_and_formatted_tables(tmp_record):
     import ipywidgets as W
 
-    from aipm_widgets.core.card_check import CardComparison
-    from aipm_widgets.widgets.data_assessment import DataAssessment
-    from aipm_widgets.widgets.representativeness import RepresentativenessPanel
+    from aipm_widgets.core.assessment.card_check import CardComparison
+    from aipm_widgets.widgets.assessment.data_assessment import DataAssessment
+    from aipm_widgets.widgets.assessment.representativeness import RepresentativenessPanel
 
     frame = loans(n=400)
     widget = DataAssessment(frame, label="outcome", id_column="loan_ref", record_path=tmp_record)
@@ -298,9 +298,9 @@ def _brief_record(tmp_path, beta=None):
 
 
 def test_brief_metrics_table_and_chart(tmp_path):
-    from aipm_widgets.core.brief import brief_sections, render_html
+    from aipm_widgets.core.brief.document import brief_sections, render_html
     from aipm_widgets.core.record import load_record
-    from aipm_widgets.widgets.brief_charts import brief_charts
+    from aipm_widgets.core.brief.charts import brief_charts
 
     rec = load_record(_brief_record(tmp_path))
     sec = {s.id: s for s in brief_sections(rec)}
@@ -309,7 +309,7 @@ def test_brief_metrics_table_and_chart(tmp_path):
     assert "F1" in labels and not any(lab.startswith("F-beta") for lab in labels)  # beta = 1 is F1: one row
     assert {r[3] for r in rows} >= {"Wilson score interval", "percentile bootstrap (500 resamples)"}
     assert "wilson" not in {r[3] for r in rows}
-    from aipm_widgets.widgets.brief_charts import _metrics as metrics_chart
+    from aipm_widgets.core.brief.charts import _metrics as metrics_chart
 
     bar = metrics_chart(rec).data[0]
     labels = [x.split("<br>")[0] for x in bar.x]
@@ -328,9 +328,9 @@ def test_brief_metrics_table_and_chart(tmp_path):
 
 
 def test_brief_fairness_section_words(tmp_path, audits):
-    from aipm_widgets.core.brief import brief_sections
+    from aipm_widgets.core.brief.document import brief_sections
     from aipm_widgets.core.record import load_record
-    from aipm_widgets.widgets.fairness_audit import FairnessAudit
+    from aipm_widgets.widgets.expectations.fairness_audit import FairnessAudit
 
     data = loans()
     audit = FairnessAudit(data, label="outcome", score="risk_pts", group="region", threshold=55.0, positive="repaid",
@@ -348,7 +348,7 @@ def test_brief_fairness_section_words(tmp_path, audits):
 
 
 def test_brief_preview_allows_print(tmp_record):
-    from aipm_widgets.widgets.brief_panel import BriefPanel
+    from aipm_widgets.widgets.brief.panel import BriefPanel
 
     panel = BriefPanel(record_path=tmp_record)
     assert "sandbox='allow-scripts allow-modals'" in panel.preview.value
@@ -367,9 +367,9 @@ def _money_amounts(text: str, currency: str) -> list[float]:
     {"low": 8_000, "high": 26_500, "unit": "GBP a month of nurse time"},  # generated: other currency and period
 ])
 def test_stage1_value_words_match_the_numbers(value):
-    from aipm_widgets.core.scoping import Candidate
+    from aipm_widgets.core.scoping.use_cases import Candidate
 
-    from aipm_widgets.core.scoping import CRITERION_KEYS
+    from aipm_widgets.core.scoping.use_cases import CRITERION_KEYS
 
     scores = {k: 3 for k in CRITERION_KEYS}
     c = Candidate.from_dict({"id": "x", "name": "X", "scores": scores, "value": value})
@@ -386,7 +386,7 @@ def test_stage1_value_words_match_the_numbers(value):
     else:
         assert (lo_m, hi_m) == (value["low"], value["high"])
     assert amounts == expected, text
-    from aipm_widgets.core.scoping import _value_record
+    from aipm_widgets.core.scoping.use_cases import _value_record
 
     rec = _value_record(c)
     assert rec["per_month_low"] == lo_m and rec["currency"] == cur and rec["text"] == text
@@ -394,7 +394,7 @@ def test_stage1_value_words_match_the_numbers(value):
 
 @pytest.mark.parametrize("counts", [dict(tp=16, fp=25, tn=957, fn=2), dict(tp=412, fp=1310, tn=40210, fn=95)])
 def test_stage2_one_pager_sentences_match_their_rates(counts):
-    from aipm_widgets.core.expectations import OnePager
+    from aipm_widgets.core.expectations.one_pager import OnePager
 
     pager = OnePager.from_counts(threshold=0.37, **counts)
     for key, r in pager.rates.items():

@@ -84,7 +84,7 @@ def outputs(tmp_path_factory):
     record = full_record(d / "decision_record.yaml", " | ".join(PAYLOADS))
     assert main(["brief", "--record", str(record), "--out", str(d / "brief.html")]) == 0
     # The data stage's download: the widget's own data: link, decoded as a browser would save it.
-    from aipm_widgets.widgets.data_assessment import DataAssessment
+    from aipm_widgets.widgets.assessment.data_assessment import DataAssessment
 
     widget = DataAssessment(ref.drop(columns=["ts"]), label="y", record_path=d / "widget_record.yaml", report_dir=d / "w")
     widget.make_report()

@@ -48,7 +48,7 @@ def is_multiclass(args) -> bool:
 
 
 def _proba(args) -> dict[str, Any]:
-    from ..core.routing import NO_PROBA_COLUMNS, parse_proba_columns
+    from ..core.tasks.routing import NO_PROBA_COLUMNS, parse_proba_columns
 
     cols = parse_proba_columns(getattr(args, "proba_columns", None))
     prefix = getattr(args, "proba_prefix", None)
@@ -58,8 +58,8 @@ def _proba(args) -> dict[str, Any]:
 
 
 def run_tradeoff(args) -> int:
-    from ..core.inputs import read_table
-    from ..core.routing import Routing
+    from ..core.io.inputs import read_table
+    from ..core.tasks.routing import Routing
 
     frame = _read_data(args)
     costs = None
@@ -111,8 +111,8 @@ def monitor_kwargs(args) -> dict[str, Any]:
 
 def run_assess_extra(args, out: dict | None) -> None:
     """Per-class label counts and too-rare classes, printed or added to the JSON document."""
-    from ..core.class_balance import class_balance
-    from ..core.inputs import read_table
+    from ..core.tasks.class_balance import class_balance
+    from ..core.io.inputs import read_table
 
     frame = _read_data(args)
     cb = class_balance(frame[args.label])
@@ -128,9 +128,9 @@ def run_assess_extra(args, out: dict | None) -> None:
 
 
 def run_fairness(args) -> int:
-    from ..core.class_balance import selection_by_group
-    from ..core.inputs import read_table, require_columns
-    from ..core.routing import routing_inputs
+    from ..core.tasks.class_balance import selection_by_group
+    from ..core.io.inputs import read_table, require_columns
+    from ..core.tasks.routing import routing_inputs
 
     frame = _read_data(args)
     if len(args.group) != 1:

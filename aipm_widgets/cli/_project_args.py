@@ -108,7 +108,7 @@ def read_arg_table(args, attr: str, **kwargs: Any) -> pd.DataFrame:
     frames = getattr(args, _FRAMES_ATTR, None) or {}
     if attr in frames:
         return frames[attr].copy()
-    from ..core.inputs import read_table
+    from ..core.io.inputs import read_table
 
     return read_table(getattr(args, attr), **kwargs).frame
 

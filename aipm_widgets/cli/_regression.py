@@ -53,8 +53,8 @@ def _costs(args) -> tuple[float | None, float | None]:
 
 
 def tradeoff(args) -> int:
-    from ..core.forecast import Forecast
-    from ..core.inputs import read_table
+    from ..core.tasks.forecast import Forecast
+    from ..core.io.inputs import read_table
 
     _need(args, "label", "prediction")
     frame = read_table(args.data).frame
@@ -79,7 +79,7 @@ def tradeoff(args) -> int:
     print(f"Offset {point.units(offset, 2)}: {choice}.")
     for line in point.findings():
         print(line)
-    from ..core import format as fmt
+    from ..core.text import format as fmt
 
     for name, m in point.metrics.items():
         f = fmt.percent if name in {"mape", "within_tolerance"} else (lambda x: fmt.number(x, 2))
@@ -88,8 +88,8 @@ def tradeoff(args) -> int:
 
 
 def fairness(args) -> int:
-    from ..core.fairness_regression import RegressionFairness
-    from ..core.inputs import read_table, require_columns
+    from ..core.expectations.fairness_regression import RegressionFairness
+    from ..core.io.inputs import read_table, require_columns
 
     _need(args, "label", "prediction")
     if len(args.group) != 1:
@@ -107,7 +107,7 @@ def fairness(args) -> int:
 
 
 def monitor(args, ref, cur, timestamp, settings, notes, record) -> int:
-    from ..core.monitoring_regression import run_regression_monitoring
+    from ..core.monitoring.regression import run_regression_monitoring
 
     _need(args, "label", "prediction")
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
@@ -137,7 +137,7 @@ def monitor(args, ref, cur, timestamp, settings, notes, record) -> int:
 
 def assess_target(args, frame) -> dict:
     """The target's profile for ``aipm assess --task regression``."""
-    from ..core.target_profile import profile_target
+    from ..core.assessment.target_profile import profile_target
 
     if not args.label:
         raise AipmError("--task regression needs --label (the column with the actual value).")

@@ -13,8 +13,8 @@ from ..core.errors import AipmError, InputDataError
 
 
 def _load_spec(path: str):
-    from ..core.data_spec import DataSpec
-    from ..core.safe_yaml import load_yaml_file
+    from ..core.assessment.spec import DataSpec
+    from ..core.io.safe_yaml import load_yaml_file
 
     data = load_yaml_file(path, what="spec file")
     if isinstance(data, dict) and "columns" not in data and ("schema_version" in data or "project" in data
@@ -29,9 +29,9 @@ def _load_spec(path: str):
 
 
 def _assess(args) -> int:
-    from ..core.assessment import assess, full_report, parse_date_columns
-    from ..core.data_spec import infer_spec
-    from ..core.inputs import read_table, require_columns
+    from ..core.assessment.report import assess, full_report, parse_date_columns
+    from ..core.assessment.spec import infer_spec
+    from ..core.io.inputs import read_table, require_columns
     from ._project_args import fill_from_project, project_frame, require_args
 
     if args.spec and args.reference:

@@ -8,7 +8,7 @@ from ..core.errors import AipmError
 
 
 def _run(args) -> int:
-    from ..core.brief import write_brief
+    from ..core.brief.document import write_brief
 
     record = Path(args.record)
     if not record.exists():

@@ -9,8 +9,8 @@ from ..core.errors import AipmError
 
 
 def _fairness(args) -> int:
-    from ..core.fairness import FOUR_FIFTHS, FairnessResult
-    from ..core.inputs import require_columns
+    from ..core.expectations.fairness import FOUR_FIFTHS, FairnessResult
+    from ..core.io.inputs import require_columns
     from ._project_args import fill_from_project, read_arg_table, require_args
 
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",

@@ -62,9 +62,9 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..core.errors import AipmError
-    from ..core.monitoring import decided_metric, run_monitoring, settings_from_record
+    from ..core.monitoring.run import decided_metric, run_monitoring, settings_from_record
 
-    from ..core.engines import check_engine, read_parquet_source
+    from ..core.monitoring.engines import check_engine, read_parquet_source
     from ._project_args import fill_from_project, project_frame, read_arg_table, require_args
 
     fill_from_project(args, {"reference": "sources.validation", "current": "sources.production",
@@ -137,7 +137,7 @@ def run(args) -> int:
             bar.close()
     res.notes[:0] = notes
     if args.html:
-        from ..core.evidently_report import save_drift_report
+        from ..core.io.evidently_report import save_drift_report
 
         save_drift_report(ref, cur, res, res.labels[-1], args.html)
     if record is not None:
@@ -167,6 +167,6 @@ def _source_columns(source: str, engine: str) -> list[str]:
     """The column names of a Parquet source, read from its first file's footer (no rows read)."""
     import pyarrow.parquet as pq
 
-    from ..core.engines import _checked_parquet
+    from ..core.monitoring.engines import _checked_parquet
 
     return list(pq.read_schema(_checked_parquet(source, engine)[0]).names)

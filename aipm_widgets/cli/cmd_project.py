@@ -99,7 +99,7 @@ def _init_changes(args) -> tuple[dict, dict]:
 
 
 def _init(args) -> int:
-    from ..core.paths import notebooks_dir
+    from ..core.io.paths import notebooks_dir
     from ..core.project import set_project, validate_project_changes
     from ..core.record import DEFAULT_RECORD_NAME, Change, DecisionRecord, current_user, save_record
 
@@ -192,7 +192,7 @@ def _project_set(args) -> int:
 
 
 def _lab(args) -> int:
-    from ..core.paths import STAGE_NOTEBOOKS, notebooks_dir
+    from ..core.io.paths import STAGE_NOTEBOOKS, notebooks_dir
 
     directory = Path(args.dir) if args.dir else notebooks_dir()
     if not directory.is_dir():
@@ -204,7 +204,7 @@ def _lab(args) -> int:
 
 
 def _dashboard(args) -> int:
-    from ..core.paths import notebooks_dir
+    from ..core.io.paths import notebooks_dir
 
     target = Path(args.dir) if args.dir else notebooks_dir()
     if not target.exists():
@@ -227,7 +227,7 @@ def _schema(args) -> int:
 
     text = json.dumps(json_schema(), indent=2)
     if args.out:
-        from ..core.storage import atomic_write_text
+        from ..core.record.storage import atomic_write_text
 
         atomic_write_text(args.out, text + "\n")
     else:

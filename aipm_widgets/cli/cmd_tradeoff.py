@@ -53,9 +53,9 @@ def _costs(args: argparse.Namespace) -> dict | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core import format as fmt
-    from ..core.inputs import require_columns
-    from ..core.tradeoff import NO_FEASIBLE, Tradeoff
+    from ..core.text import format as fmt
+    from ..core.io.inputs import require_columns
+    from ..core.metrics.tradeoff import NO_FEASIBLE, Tradeoff
     from ._project_args import fill_from_project, read_arg_table, require_args
 
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     require_args(args, {"data": "--data", "label": "--label"},
                  project_hint={"data": "sources.validation", "label": "columns.label"})
     if args.currency:
-        from ..core.sections.project import CURRENCY_INVALID, known_currency
+        from ..core.record.sections.project import CURRENCY_INVALID, known_currency
 
         args.currency = args.currency.strip().upper()
         if not known_currency(args.currency):

@@ -1,6 +1,6 @@
 """The team's product as every stage sees it: its data, the role of each column, currency and volume.
 
-The record's ``project`` section (:class:`aipm_widgets.core.sections.project.Project`) says which product
+The record's ``project`` section (:class:`aipm_widgets.core.record.sections.project.Project`) says which product
 this is and where its data is; :func:`load_project` turns it into a :class:`ProjectData` that stages read
 their tables and column roles from, so a team configures its product once (``aipm init``, ``aipm project
 set`` or the start page) instead of on every page. A demo project (``example: fraud``) reads the bundled
@@ -40,8 +40,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .errors import AipmError, InputDataError
-from .paths import OUTSIDE_FOLDER, data_roots
-from .sections.project import ENGINES, TASKS, Project
+from .io.paths import OUTSIDE_FOLDER, data_roots
+from .record.sections.project import ENGINES, TASKS, Project
 
 __all__ = [
     "ColumnRoles",
@@ -324,7 +324,7 @@ class ProjectData:
                 if path is None:
                     frame = None
                 else:
-                    from .inputs import read_table
+                    from .io.inputs import read_table
 
                     try:
                         frame = read_table(path).frame
@@ -647,14 +647,14 @@ def save_upload_as_source(
 ):
     """Keep an uploaded table as the project's ``which`` source (``validation`` or ``production``).
 
-    The bytes are checked as a table first (:func:`aipm_widgets.core.inputs.read_table`), then written into
+    The bytes are checked as a table first (:func:`aipm_widgets.core.io.inputs.read_table`), then written into
     the ``data`` folder beside the record under the upload's own name (never overwriting another file: a
     suffix ``-1``, ``-2`` is added) and the record's ``sources.<which>`` points at it. Returns the record.
     """
     import re
 
-    from .inputs import read_table
-    from .storage import atomic_write_bytes
+    from .io.inputs import read_table
+    from .record.storage import atomic_write_bytes
 
     if which not in ("validation", "production"):
         raise ProjectError(f"{which!r}: a project source is 'validation' or 'production'.")

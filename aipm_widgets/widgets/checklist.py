@@ -1,6 +1,6 @@
 """``Checklist``: a checklist from a shipped definition, filled in by the team and saved to the record.
 
-The widget is a thin view over :class:`aipm_widgets.core.checklist.ChecklistResult` (its ``.result``).
+The widget is a thin view over :class:`aipm_widgets.core.checklists.checklist.ChecklistResult` (its ``.result``).
 Each item has a state (to do, done, not applicable, blocked), an owner, a note and an evidence link.
 Progress per category and the required items still open are shown live; **Save to record** writes the
 checklist to ``<section>.checklists[<key>]`` of the decision record, and the widget restores that state
@@ -29,7 +29,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..core.checklist import (
+from ..core.checklists.checklist import (
     STATE_LABELS,
     STATES,
     ChecklistDefinition,
@@ -40,7 +40,7 @@ from ..core.checklist import (
     save_checklist_state,
 )
 from ..core.errors import AipmError
-from ..core.glossary import glossary_html, terms_in
+from ..core.text.glossary import glossary_html, terms_in
 from ._base import MessageArea, default_record_path, esc, guarded
 
 __all__ = ["Checklist", "ItemControls"]
@@ -289,7 +289,7 @@ class Checklist(W.VBox):
 
     def export_markdown(self, path: str | Path) -> Path:
         """Write the Markdown export to ``path``."""
-        from ..core.storage import atomic_write_text
+        from ..core.record.storage import atomic_write_text
 
         return atomic_write_text(Path(path), self.to_markdown())
 

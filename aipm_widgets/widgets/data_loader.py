@@ -1,9 +1,9 @@
 """``DataLoader``: pick a table (upload or path) and say which columns are the label, id and timestamp.
 
 Uploads are capped (``max_mb``, default ``$AIPM_MAX_UPLOAD_MB`` or 200 MB) with a message naming the
-limit; encoding, delimiter and Parquet are detected by :func:`aipm_widgets.core.inputs.read_table`,
+limit; encoding, delimiter and Parquet are detected by :func:`aipm_widgets.core.io.inputs.read_table`,
 which also explains empty, binary and header-less files. Column pickers start from
-:func:`aipm_widgets.core.assessment.guess_roles`.
+:func:`aipm_widgets.core.assessment.report.guess_roles`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any, Callable
 import ipywidgets as W
 import pandas as pd
 
-from ..core.assessment import guess_roles, parse_date_columns
+from ..core.assessment.report import guess_roles, parse_date_columns
 from ..core.errors import InputDataError
-from ..core.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
-from ..core.paths import allowed_path  # re-exported: widgets import it from here
+from ..core.io.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
+from ..core.io.paths import allowed_path  # re-exported: widgets import it from here
 from ._base import MessageArea, esc, guarded
 
 __all__ = ["DataLoader", "NONE", "allowed_path", "picker", "numeric_columns", "fill_positive_picker", "chosen_positive"]

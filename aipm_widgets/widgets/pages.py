@@ -25,9 +25,9 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
-from ..core import format as fmt
+from ..core.text import format as fmt
 from ..core.errors import AipmError, InputDataError
-from ..core.paths import STAGE_NOTEBOOKS
+from ..core.io.paths import STAGE_NOTEBOOKS
 from ._base import MessageArea, default_record_path, esc
 
 __all__ = [
@@ -136,7 +136,7 @@ def _negative_name(project: Any, frame: pd.DataFrame | None) -> str:
 
 def _binary(project: Any, series: pd.Series):
     """0/1 labels (NaN where missing) for the project's label and positive value, said in words when impossible."""
-    from ..core.inputs import binary_labels
+    from ..core.io.inputs import binary_labels
 
     y = binary_labels(series, positive=_positive(project), name=str(series.name), allow_missing=True, min_rows=0)
     return pd.Series(y, index=series.index).where(lambda s: s >= 0)
@@ -434,7 +434,7 @@ def _own_candidate(project: Any) -> dict[str, Any]:
 
 def use_case_page(project: Any) -> W.Widget:
     """Stage 1: the scoping canvas; the team's own use case as its first candidate unless the record has some."""
-    from .scoping_canvas import ScopingCanvas, _candidates_from_record
+    from .scoping.canvas import ScopingCanvas, _candidates_from_record
 
     if isinstance(project, W.Widget):
         return project
@@ -455,9 +455,9 @@ def use_case_page(project: Any) -> W.Widget:
 # ---------------------------------------------------------------------------------------------- stage 2
 def expectations_page(project: Any) -> W.Widget:
     """Stage 2: the stakeholder one-pager, measured on the project's validation data (or stage 4's numbers)."""
-    from ..core.expectations import OnePager
+    from ..core.expectations.one_pager import OnePager
     from ..core.record import load_record
-    from .expectations import ExpectationsOnePager
+    from .expectations.one_pager import ExpectationsOnePager
 
     if isinstance(project, W.Widget):
         return project
@@ -513,7 +513,7 @@ def expectations_page(project: Any) -> W.Widget:
 
 def fairness_page(project: Any) -> W.Widget:
     """Stage 2's fairness audit: the demo's resume screener in the demo, else the project's first group column."""
-    from .fairness_audit import FairnessAudit
+    from .expectations.fairness_audit import FairnessAudit
 
     if isinstance(project, W.Widget):
         return project
@@ -554,7 +554,7 @@ def _demo_labeled():
 
 def data_page(project: Any) -> W.Widget:
     """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo)."""
-    from .data_assessment import DataAssessment
+    from .assessment.data_assessment import DataAssessment
 
     if isinstance(project, W.Widget):
         return project
@@ -587,7 +587,7 @@ def _xy(project: Any, max_rows: int | None = None):
 
 def label_noise_section(project: Any) -> Any:
     """Stage 3: rows whose label a cross-validated model finds unlikely (confident learning)."""
-    from ..core.label_noise import find_label_noise
+    from ..core.assessment.label_noise import find_label_noise
 
     if _is_fraud_demo(project):
         from ..core import demo
@@ -612,7 +612,7 @@ def card_check_section(project: Any, assessment: Any, noise: Any) -> W.Widget:
     """Demo only: what the checks found against the problems the demo's data card says were planted."""
     if not _is_fraud_demo(project) or getattr(assessment, "result", None) is None or not hasattr(noise, "indices"):
         return W.HTML("")
-    from ..core.card_check import compare_with_card
+    from ..core.assessment.card_check import compare_with_card
 
     labeled = _demo_labeled()
     table = compare_with_card(assessment.result, flagged_ids=labeled["transaction_id"].to_numpy()[noise.indices])
@@ -621,7 +621,7 @@ def card_check_section(project: Any, assessment: Any, noise: Any) -> W.Widget:
 
 def representativeness_section(project: Any) -> W.Widget:
     """Stage 3: the project's first group column against the population it serves (shares typed by the team)."""
-    from .representativeness import RepresentativenessPanel
+    from .assessment.representativeness import RepresentativenessPanel
 
     if _is_fraud_demo(project):
         fraud, labeled = _demo_fraud(), _demo_labeled()
@@ -652,7 +652,7 @@ def representativeness_section(project: Any) -> W.Widget:
 
 def labels_needed_section(project: Any) -> Any:
     """Stage 3: a learning curve; the target is the current model's ROC AUC on the validation data (own data)."""
-    from ..core.learning_curve import labels_needed
+    from ..core.assessment.learning_curve import labels_needed
 
     if _is_fraud_demo(project):
         from ..core import demo
@@ -689,7 +689,7 @@ def learning_curve_chart(project: Any, curve: Any) -> W.Widget:
     """The learning curve's chart and where its target comes from (nothing when the curve could not be measured)."""
     if isinstance(curve, W.Widget) or curve is None:
         return W.HTML("")
-    from .learning_curve_chart import learning_curve_figure
+    from .assessment.learning_curve_chart import learning_curve_figure
 
     return W.VBox([labels_needed_target_text(project, curve), learning_curve_figure(curve)])
 
@@ -755,7 +755,7 @@ def _own_binary_data(project: Any):
 
 def accuracy_section(project: Any) -> W.Widget:
     """Stage 4: why accuracy misleads, measured: never alerting against the model at its threshold."""
-    from ..core.tradeoff import Tradeoff
+    from ..core.metrics.tradeoff import Tradeoff
 
     if isinstance(project, W.Widget):
         return project
@@ -803,17 +803,17 @@ def accuracy_section(project: Any) -> W.Widget:
 
 def metrics_page(project: Any) -> W.Widget:
     """Stage 4: the threshold explorer on the project's validation data (routing / forecast explorers by task)."""
-    from .threshold_explorer import ThresholdExplorer
+    from .metrics.threshold_explorer import ThresholdExplorer
 
     if isinstance(project, W.Widget):
         return project
     path = _record_path(project)
     task = _task(project)
     if task == "multiclass":
-        return _dispatch(project, "routing_explorer", "RoutingExplorer", "the multiclass routing explorer")
+        return _dispatch(project, "metrics.routing_explorer", "RoutingExplorer", "the multiclass routing explorer")
     if task == "regression":
-        return _dispatch(project, "forecast_explorer", "ForecastExplorer", "the regression forecast explorer")
-    from ..core.product_metrics import ProductMapping
+        return _dispatch(project, "metrics.forecast_explorer", "ForecastExplorer", "the regression forecast explorer")
+    from ..core.metrics.product_metrics import ProductMapping
 
     if _is_fraud_demo(project):
         validation = _demo_validation()
@@ -869,11 +869,11 @@ def metrics_page(project: Any) -> W.Widget:
 
 def candidates_section(project: Any) -> W.Widget:
     """Stage 4: simpler candidate models at the same alert rate (fitted when the button is pressed)."""
-    from .candidates_panel import CandidatesPanel
+    from .metrics.candidates_panel import CandidatesPanel
 
     if isinstance(project, W.Widget) or _task(project) != "binary":
         return W.HTML("")
-    from ..core.candidates import fraud_candidate_models
+    from ..core.metrics.candidates import fraud_candidate_models
 
     if _is_fraud_demo(project):
         from ..core import demo
@@ -925,7 +925,7 @@ def _placeholder_costs(project: Any) -> dict[str, Any]:
 
 def own_predictions_panel(project: Any) -> W.Widget:
     """Stage 4's upload panel, in the project's currency and volume; an upload can become the project's data."""
-    from .own_predictions import OwnPredictions
+    from .metrics.own_predictions import OwnPredictions
 
     if isinstance(project, W.Widget):
         return OwnPredictions()
@@ -936,7 +936,7 @@ def own_predictions_panel(project: Any) -> W.Widget:
 
 def own_fairness_panel(project: Any) -> W.Widget:
     """Stage 2's upload panel for a fairness audit of another table."""
-    from .own_fairness import OwnFairness
+    from .expectations.own_fairness import OwnFairness
 
     if isinstance(project, W.Widget):
         return OwnFairness()
@@ -951,7 +951,7 @@ def own_fairness_panel(project: Any) -> W.Widget:
 
 def own_monitoring_panel(project: Any) -> W.Widget:
     """Stage 5's upload panel: a reference and a production log; either can become the project's data."""
-    from .own_monitoring import OwnMonitoring
+    from .monitoring.own_monitoring import OwnMonitoring
 
     if isinstance(project, W.Widget):
         return OwnMonitoring(window="week")
@@ -967,14 +967,14 @@ def _window_for(frame: pd.DataFrame, column: str) -> str:
 
 def monitoring_page(project: Any) -> W.Widget:
     """Stage 5: the drift monitor, the project's validation data as reference and its production log as current."""
-    from .drift_monitor import DriftMonitor
+    from .monitoring.drift_monitor import DriftMonitor
 
     if isinstance(project, W.Widget):
         return project
     path = _record_path(project)
     if _is_fraud_demo(project):
         from ..core import demo
-        from ..core.monitoring import demo_costs
+        from ..core.monitoring.run import demo_costs
 
         fraud = demo.load_fraud()
         return DriftMonitor(
@@ -984,9 +984,9 @@ def monitoring_page(project: Any) -> W.Widget:
             record_path=path,
         )
     if _task(project) == "regression":
-        return _dispatch(project, "forecast_monitor", "ForecastMonitor", "the regression forecast monitor")
+        return _dispatch(project, "monitoring.forecast_monitor", "ForecastMonitor", "the regression forecast monitor")
     if _task(project) == "multiclass":
-        return _dispatch(project, "routing_monitor", "RoutingMonitor", "the multiclass routing monitor")
+        return _dispatch(project, "monitoring.routing_monitor", "RoutingMonitor", "the multiclass routing monitor")
     lacking = _needs(project, "timestamp", sources=("validation", "production"))
     if lacking is not None:
         return lacking
@@ -1033,7 +1033,7 @@ def monitoring_card_check(project: Any, monitor: Any) -> None:
 # ---------------------------------------------------------------------------------------------- stage 6
 def brief_page(project: Any) -> W.Widget:
     """The brief panel on the project's record."""
-    from .brief_panel import BriefPanel
+    from .brief.panel import BriefPanel
 
     if isinstance(project, W.Widget):
         return project

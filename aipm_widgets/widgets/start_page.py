@@ -1,7 +1,7 @@
 """``StartPage``: the lifecycle at a glance, read from the decision record.
 
 Each stage's state (not started, in progress, decided, needs review; see
-:mod:`aipm_widgets.core.lifecycle`), its required checklist items still open, its last change and the
+:mod:`aipm_widgets.core.record.lifecycle`), its required checklist items still open, its last change and the
 iteration, with links to its notebook and dashboard, the record's history, and a *start a new
 iteration* action (with a confirm step) for when a new model version re-enters metric selection and
 monitoring.
@@ -24,14 +24,14 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..core.lifecycle import (
+from ..core.record.lifecycle import (
     ITERATION_SECTIONS,
     STAGES,
     StageState,
     lifecycle,
     start_new_iteration,
 )
-from ..core.paths import STAGE_NOTEBOOKS
+from ..core.io.paths import STAGE_NOTEBOOKS
 from ..core.record import DecisionRecord, load_record
 from ._base import MessageArea, default_record_path, esc, guarded
 from .project_panel import ProjectPanel

@@ -5,7 +5,7 @@ Each ``<key>.yaml`` holds ``key``, ``title``, ``description``, ``version``, ``so
 workbook, informed by the PAIR People + AI Guidebook, Datasheets for Datasets (Gebru et al.), the
 Guidelines for Human-AI Interaction (Amershi et al., HAX) and the ML Test Score rubric (Breck et al.).
 Bump ``version`` when items change; records saved against an older version still load
-(see :func:`aipm_widgets.core.checklist.merge_state`).
+(see :func:`aipm_widgets.core.checklists.checklist.merge_state`).
 
 Examples
 --------
@@ -14,6 +14,6 @@ Examples
 ['datasheet', 'ethics', 'launch_readiness', 'stakeholder_expectations', 'use_case_scoping']
 """
 
-from ..checklist import CHECKLIST_DIR, available_checklists, load_checklist
+from .checklist import CHECKLIST_DIR, available_checklists, load_checklist
 
 __all__ = ["CHECKLIST_DIR", "available_checklists", "load_checklist"]

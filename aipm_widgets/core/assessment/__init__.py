@@ -1,0 +1,1 @@
+"""Stage 3, data assessment: enough labels, representative, missing values, wrong labels, drift."""

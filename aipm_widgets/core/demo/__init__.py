@@ -1,0 +1,702 @@
+"""Bundled demo data: a card-fraud product, a resume-screening model and candidate use cases.
+
+Everything here is synthetic, deterministic (seeded) and small. The bundled Parquet files are
+produced by :func:`generate_fraud` and :func:`generate_resume`; ``python -m aipm_widgets.core.demo``
+regenerates them together with the machine-readable card (``demo_card.yaml``) and the data card
+(``DATA_CARD.md``), which state exactly what was injected where. Later stages are tested against that card.
+
+Examples
+--------
+>>> from aipm_widgets.core import demo
+>>> fraud = demo.load_fraud()
+>>> sorted(fraud["split"].unique())
+['production', 'train', 'validation']
+>>> demo.demo_card()["fraud"]["launch_date"]
+'2025-06-01'
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FRAUD_FEATURES",
+    "RESUME_FEATURES",
+    "load_fraud",
+    "load_resume",
+    "load_candidates",
+    "demo_card",
+    "data_card_markdown",
+    "write_demo_data",
+    "generate_fraud",
+    "generate_resume",
+]
+
+SEED = 20250601
+CARD_THRESHOLD = 0.08
+"""The fraud threshold the data card's month-by-month recall is measured at (about 2% of validation rows alerted)."""
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+FRAUD_FEATURES = [
+    "amount",
+    "merchant_category",
+    "channel",
+    "country",
+    "hour",
+    "customer_tenure_months",
+    "age_band",
+]
+RESUME_FEATURES = ["years_experience", "education", "skills_test_score", "employment_gap_months", "referral"]
+
+_START = pd.Timestamp("2025-01-01")
+_END = pd.Timestamp("2026-01-01")
+_TRAIN_END = pd.Timestamp("2025-04-01")
+_LAUNCH = pd.Timestamp("2025-06-01")
+_COVARIATE_DRIFT = pd.Timestamp("2025-09-01")
+_CONCEPT_DRIFT = pd.Timestamp("2025-10-01")
+_EXTRACT = pd.Timestamp("2026-01-10")
+
+_CATEGORIES = ["grocery", "restaurants", "fuel", "fashion", "electronics", "travel", "gift_cards", "online_gaming"]
+_CAT_P = [0.30, 0.18, 0.12, 0.12, 0.09, 0.07, 0.05, 0.07]
+_CAT_P_DRIFT = [0.22, 0.15, 0.09, 0.13, 0.16, 0.08, 0.07, 0.10]  # holiday-season shopping mix
+_CAT_LOGIT = {
+    "grocery": -0.9, "restaurants": -0.6, "fuel": -0.4, "fashion": 0.1,
+    "electronics": 1.0, "travel": 0.6, "gift_cards": 1.7, "online_gaming": 1.1,
+}
+_CAT_AMOUNT = {
+    "grocery": 3.3, "restaurants": 3.2, "fuel": 3.8, "fashion": 4.2,
+    "electronics": 5.2, "travel": 5.6, "gift_cards": 4.3, "online_gaming": 3.4,
+}
+_CHANNELS = ["card_present", "contactless", "online"]
+_CHANNEL_P = [0.35, 0.30, 0.35]
+_CHANNEL_P_DRIFT = [0.25, 0.25, 0.50]
+_CHANNEL_LOGIT = {"card_present": -0.7, "contactless": -0.3, "online": 0.9}
+_COUNTRIES = ["home", "eu", "non_eu"]
+_COUNTRY_P = [0.86, 0.10, 0.04]
+_COUNTRY_LOGIT = {"home": 0.0, "eu": 0.7, "non_eu": 1.6}
+_AGE_BANDS = ["18-24", "25-34", "35-49", "50-64", "65+"]
+_AGE_P = [0.12, 0.24, 0.30, 0.22, 0.12]
+_AGE_LOGIT = {"18-24": 0.2, "25-34": 0.0, "35-49": -0.1, "50-64": 0.0, "65+": 0.45}
+
+
+def _fraud_logit(df: pd.DataFrame, *, concept_drift: np.ndarray) -> np.ndarray:
+    amount = df["amount"].to_numpy()
+    logit = (
+        -7.0
+        + 1.0 * np.log(amount / 60.0).clip(-2, 3)
+        + 1.6 * df["merchant_category"].map(_CAT_LOGIT).to_numpy()
+        + 1.6 * df["channel"].map(_CHANNEL_LOGIT).to_numpy()
+        + 1.6 * df["country"].map(_COUNTRY_LOGIT).to_numpy()
+        + np.where(df["hour"].to_numpy() < 6, 1.6, 0.0)
+        + np.where(df["customer_tenure_months"].to_numpy() < 6, 1.4, 0.0)
+        + df["age_band"].map(_AGE_LOGIT).to_numpy()
+    )
+    # The new fraud pattern from the concept-drift date: card testing with small contactless payments at
+    # grocery and restaurant terminals, which the model (trained before it existed) scores as safe.
+    testing = (
+        concept_drift
+        & (df["channel"].to_numpy() == "contactless")
+        & np.isin(df["merchant_category"].to_numpy(), ["grocery", "restaurants"])
+        & (amount < 40)
+    )
+    return np.where(testing, np.maximum(logit, np.log(0.12 / 0.88)), logit)
+
+
+def _transactions(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    span = (_END - _START).total_seconds()
+    seconds = np.sort(rng.uniform(0, span, n))
+    ts = _START + pd.to_timedelta(seconds, unit="s")
+    # Realistic hour-of-day profile: quiet at night, busy around lunch and early evening.
+    hour_p = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 4.5, 5, 5.5, 6.5, 6, 5, 5, 5.5, 6.5, 6.5, 5.5, 4.5, 3.5, 2.5, 1.6])
+    hours = rng.choice(24, size=n, p=hour_p / hour_p.sum())
+    ts = ts.normalize() + pd.to_timedelta(hours, unit="h") + pd.to_timedelta(rng.integers(0, 3600, n), unit="s")
+    order = np.argsort(ts.values, kind="stable")
+    ts = ts[order]
+    hours = hours[order]
+    drifted = ts >= _COVARIATE_DRIFT
+    cat = np.where(
+        drifted,
+        rng.choice(_CATEGORIES, size=n, p=_CAT_P_DRIFT),
+        rng.choice(_CATEGORIES, size=n, p=_CAT_P),
+    )
+    channel = np.where(
+        drifted, rng.choice(_CHANNELS, size=n, p=_CHANNEL_P_DRIFT), rng.choice(_CHANNELS, size=n, p=_CHANNEL_P)
+    )
+    mu = pd.Series(cat).map(_CAT_AMOUNT).to_numpy() + np.where(drifted, 0.25, 0.0)
+    amount = np.round(np.exp(rng.normal(mu, 0.85)), 2).clip(0.5, 25_000)
+    n_customers = 18_000
+    customer = rng.integers(0, n_customers, n)
+    tenure_by_customer = np.round(rng.gamma(1.6, 22, n_customers)).astype(int)
+    age_by_customer = rng.choice(_AGE_BANDS, size=n_customers, p=_AGE_P)
+    return pd.DataFrame(
+        {
+            "timestamp": ts.values,
+            "customer_id": pd.Series(customer).map(lambda i: f"C{i:05d}").values,
+            "amount": amount,
+            "merchant_category": cat,
+            "channel": channel,
+            "country": rng.choice(_COUNTRIES, size=n, p=_COUNTRY_P),
+            "hour": hours,
+            "customer_tenure_months": tenure_by_customer[customer].astype(float),
+            "age_band": age_by_customer[customer],
+        }
+    )
+
+
+def _model_matrix(df: pd.DataFrame) -> pd.DataFrame:
+    X = df[FRAUD_FEATURES].copy()
+    for col in ["merchant_category", "channel", "country", "age_band"]:
+        X[col] = pd.Categorical(X[col], categories=sorted(set(X[col].dropna())))
+    return X
+
+
+def generate_fraud(seed: int = SEED, n: int = 120_000) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Generate the card-fraud scenario and the facts of what was injected where.
+
+    Returns the transactions table (one row per logged transaction, with the model's ``score``) and a
+    dict of ground truth for the data card.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(seed)
+    df = _transactions(rng, n)
+    concept = (df["timestamp"] >= _CONCEPT_DRIFT).to_numpy()
+    p = 1.0 / (1.0 + np.exp(-_fraud_logit(df, concept_drift=concept)))
+    df["is_fraud"] = (rng.uniform(size=n) < p).astype(int)
+    # Label errors: chargebacks keyed against the wrong transaction mark safe, everyday payments as fraud.
+    before_launch = (df["timestamp"] < _LAUNCH).to_numpy()
+    safe = np.flatnonzero(before_launch & (p < 0.003) & (df["is_fraud"].to_numpy() == 0))
+    flipped = np.sort(rng.choice(safe, size=80, replace=False))
+    df.loc[flipped, "is_fraud"] = 1
+    ts = df["timestamp"]
+    df["split"] = np.select([ts < _TRAIN_END, ts < _LAUNCH], ["train", "validation"], "production")
+
+    # The model: trained on January-March, validated April-May, launched 2025-06-01.
+    train = df["split"] == "train"
+    cats = sorted(_CATEGORIES), sorted(_CHANNELS), sorted(_COUNTRIES), sorted(_AGE_BANDS)
+    X = df[FRAUD_FEATURES].copy()
+    for col, levels in zip(["merchant_category", "channel", "country", "age_band"], cats):
+        X[col] = pd.Categorical(X[col], categories=levels)
+    model = HistGradientBoostingClassifier(
+        max_iter=120, learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=80, l2_regularization=1.0,
+        categorical_features="from_dtype", early_stopping=False, random_state=seed,
+    )
+    model.fit(X[train], df.loc[train, "is_fraud"])
+    df["score"] = np.round(model.predict_proba(X)[:, 1], 5)
+
+    # Chargeback labels arrive 10-90 days after the transaction; the extract is dated 2026-01-10.
+    delay_days = np.round(10 + rng.gamma(2.0, 12.0, n)).clip(10, 90)
+    df["label_available_date"] = (df["timestamp"] + pd.to_timedelta(delay_days, unit="D")).dt.normalize()
+    unlabeled = (df["label_available_date"] > _EXTRACT).to_numpy()
+    df["is_fraud"] = df["is_fraud"].astype("float64")
+    df.loc[unlabeled, "is_fraud"] = np.nan
+
+    df.insert(0, "transaction_id", [f"T{i:07d}" for i in range(1, n + 1)])
+    df["hour"] = df["hour"].astype("int64")
+    injected: dict[str, Any] = {
+        "label_errors": {
+            "column": "is_fraud",
+            "rows": int(len(flipped)),
+            "transaction_ids": [f"T{i + 1:07d}" for i in flipped],
+            "note": "safe transactions (true fraud probability < 0.3%) before launch labeled as fraud",
+        }
+    }
+    # Injected data-quality problems (logging faults), with the exact rows recorded.
+    idx = np.arange(n)
+    miss_tenure = rng.choice(idx, size=int(0.02 * n), replace=False)
+    df.loc[miss_tenure, "customer_tenure_months"] = np.nan
+    injected["missing_values"] = {"column": "customer_tenure_months", "rows": int(len(miss_tenure)), "marker": "NaN"}
+    rest = np.setdiff1d(idx, miss_tenure)
+    markers = {"": 420, "N/A": 300, "?": 180}
+    marker_rows = rng.choice(rest, size=sum(markers.values()), replace=False)
+    start = 0
+    for marker, count in markers.items():
+        df.loc[marker_rows[start : start + count], "country"] = marker
+        start += count
+    injected["mixed_null_markers"] = {"column": "country", "markers": markers, "rows": int(sum(markers.values()))}
+    sentinel_rows = rng.choice(np.setdiff1d(rest, marker_rows), size=12, replace=False)
+    df.loc[sentinel_rows, "amount"] = -999.0
+    injected["out_of_range"] = [
+        {"column": "amount", "value": -999.0, "rows": 12, "note": "a -999 sentinel written for failed currency conversions"}
+    ]
+    bad_hour = rng.choice(np.setdiff1d(rest, np.concatenate([marker_rows, sentinel_rows])), size=8, replace=False)
+    df.loc[bad_hour, "hour"] = 27
+    injected["out_of_range"].append({"column": "hour", "value": 27, "rows": 8, "note": "hour must be 0-23"})
+    dup_rows = rng.choice(idx, size=150, replace=False)
+    df = pd.concat([df, df.iloc[dup_rows]], ignore_index=True)
+    df = df.sort_values(["timestamp", "transaction_id"], kind="stable").reset_index(drop=True)
+    injected["duplicates"] = {"rows": 150, "key": "transaction_id", "note": "exact copies of logged rows (a retried log write)"}
+
+    facts = _fraud_facts(df, injected)
+    return df, facts
+
+
+def _fraud_facts(df: pd.DataFrame, injected: dict[str, Any]) -> dict[str, Any]:
+    """Measured facts about the generated fraud data, written into the card."""
+    from sklearn.metrics import roc_auc_score
+
+    clean = df.drop_duplicates("transaction_id")
+    labeled = clean.dropna(subset=["is_fraud"])
+    by_month = []
+    for month, g in labeled.groupby(labeled["timestamp"].dt.to_period("M")):
+        y, s = g["is_fraud"].to_numpy(), g["score"].to_numpy()
+        pred = s >= CARD_THRESHOLD
+        tp = int(((y == 1) & pred).sum())
+        by_month.append(
+            {
+                "month": str(month),
+                "rows": int(len(g)),
+                "fraud_rate": round(float(y.mean()), 4),
+                "roc_auc": round(float(roc_auc_score(y, s)), 3),
+                "recall_at_threshold": round(tp / max(int(y.sum()), 1), 3),
+                "online_share": round(float((g["channel"] == "online").mean()), 3),
+            }
+        )
+    return {
+        "rows": int(len(df)),
+        "unique_transactions": int(clean["transaction_id"].nunique()),
+        "period": ["2025-01-01", "2025-12-31"],
+        "fraud_rate_labeled": round(float(labeled["is_fraud"].mean()), 4),
+        "splits": {
+            "train": ["2025-01-01", "2025-03-31"],
+            "validation": ["2025-04-01", "2025-05-31"],
+            "production": ["2025-06-01", "2025-12-31"],
+        },
+        "launch_date": str(_LAUNCH.date()),
+        "extract_date": str(_EXTRACT.date()),
+        "label_delay_days": [10, 90],
+        "unlabeled_rows": int(df["is_fraud"].isna().sum()),
+        "covariate_drift": {
+            "start": str(_COVARIATE_DRIFT.date()),
+            "columns": ["amount", "channel", "merchant_category"],
+            "what": "amounts about 28% higher (log-mean +0.25), online share from 35% to 50%, more electronics and gift cards",
+        },
+        "concept_drift": {
+            "start": str(_CONCEPT_DRIFT.date()),
+            "what": (
+                "a new card-testing pattern: small (< 40 EUR) contactless payments at grocery and restaurant "
+                "terminals become fraud about 12% of the time (near 0.1% before); the model, trained before, scores them as safe, "
+                "so recall falls"
+            ),
+        },
+        "injected_quality_problems": injected,
+        "monthly": by_month,
+        "card_threshold": CARD_THRESHOLD,
+        "model": "HistGradientBoostingClassifier trained on 2025-01..03, features " + ", ".join(FRAUD_FEATURES),
+    }
+
+
+def generate_resume(seed: int = SEED + 1, n: int = 4_000) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Generate the resume-screening scenario with an injected bias against women.
+
+    The true qualification rate is the same for women and men, but the screening model was trained on
+    historical hiring decisions in which qualified women were passed over, and it learned a proxy
+    (``employment_gap_months``, longer on average for women because of care leave) plus the gender signal.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    gender = rng.choice(["woman", "man", "nonbinary"], size=n, p=[0.47, 0.50, 0.03])
+    age_band = rng.choice(["under_30", "30-44", "45+"], size=n, p=[0.35, 0.42, 0.23])
+    years = np.round(rng.gamma(2.2, 3.0, n), 1)
+    education = rng.choice(["none", "bachelor", "master", "phd"], size=n, p=[0.15, 0.5, 0.3, 0.05])
+    skills = np.round(np.clip(rng.normal(62, 14, n), 0, 100))
+    gap = np.round(np.where(gender == "woman", rng.gamma(1.2, 6.0, n), rng.gamma(0.8, 3.0, n)))
+    referral = rng.uniform(size=n) < 0.18
+    edu_score = pd.Series(education).map({"none": 0.0, "bachelor": 0.4, "master": 0.7, "phd": 0.8}).to_numpy()
+    # True qualification depends only on job-relevant merit.
+    merit = -6.2 + 0.07 * skills + 0.12 * np.minimum(years, 12) + edu_score + 0.3 * referral
+    qualified = (rng.uniform(size=n) < 1 / (1 + np.exp(-merit))).astype(int)
+    # Historical decisions: qualified women (and long gaps) were passed over.
+    passed_over = ((gender == "woman") & (rng.uniform(size=n) < 0.12)) | ((gap > 12) & (rng.uniform(size=n) < 0.3))
+    hired = np.where(passed_over, 0, qualified)
+    X = pd.DataFrame(
+        {
+            "years_experience": years,
+            "edu": edu_score,
+            "skills_test_score": skills,
+            "employment_gap_months": gap,
+            "referral": referral.astype(int),
+            "is_woman": (gender == "woman").astype(int),
+        }
+    )
+    model = LogisticRegression(max_iter=2000).fit(X, hired)
+    score = np.round(model.predict_proba(X)[:, 1], 5)
+    df = pd.DataFrame(
+        {
+            "applicant_id": [f"A{i:05d}" for i in range(1, n + 1)],
+            "years_experience": years,
+            "education": education,
+            "skills_test_score": skills,
+            "employment_gap_months": gap,
+            "referral": referral,
+            "gender": gender,
+            "age_band": age_band,
+            "qualified": qualified,
+            "historically_hired": hired,
+            "score": score,
+        }
+    )
+    threshold = 0.5
+    sel = df["score"] >= threshold
+    rates = {g: round(float(sel[df["gender"] == g].mean()), 3) for g in ["woman", "man", "nonbinary"]}
+    tpr = {
+        g: round(float(sel[(df["gender"] == g) & (df["qualified"] == 1)].mean()), 3) for g in ["woman", "man", "nonbinary"]
+    }
+    qual = {g: round(float(df.loc[df["gender"] == g, "qualified"].mean()), 3) for g in ["woman", "man", "nonbinary"]}
+    facts = {
+        "rows": n,
+        "label": "qualified (1 = rated qualified by a structured, blind work-sample interview)",
+        "score": "screening model's probability of 'hire', trained on historically_hired",
+        "threshold": threshold,
+        "injected_bias": {
+            "group_column": "gender",
+            "disadvantaged": "woman",
+            "reference": "man",
+            "mechanism": "12% of qualified women passed over in historical decisions used as training labels; "
+            "employment_gap_months is a proxy",
+            "qualified_rate": qual,
+            "selection_rate_at_threshold": rates,
+            "tpr_at_threshold": tpr,
+            "four_fifths_ratio": round(rates["woman"] / rates["man"], 3),
+        },
+        "small_group": {"column": "gender", "group": "nonbinary", "rows": int((gender == "nonbinary").sum())},
+    }
+    return df, facts
+
+
+CANDIDATES: list[dict[str, Any]] = [
+    {
+        "id": "fraud_flagging",
+        "name": "Flag likely card fraud for analyst review",
+        "description": "Score every card transaction and send the riskiest to the fraud team before settlement.",
+        "value": {"low": 1_200_000, "high": 2_500_000, "unit": "EUR per year in prevented losses"},
+        "scores": {
+            "business_value": 5, "pattern_repetitive": 5, "labeled_data": 4, "human_could_do": 4,
+            "error_tolerance": 3, "feasibility": 4, "ethical_risk": 3,
+        },
+        "evidence": {
+            "business_value": "2024 fraud losses 3.1 M EUR; analysts review 2% of flagged volume today.",
+            "pattern_repetitive": "Millions of transactions a year; fraud follows recurring patterns.",
+            "labeled_data": "Chargebacks give labels 10-90 days late; 12 months of history.",
+            "human_could_do": "Analysts catch fraud given the history, but only for a fraction of volume.",
+            "error_tolerance": "Misses cost money; false alarms annoy customers. Costs are known.",
+            "feasibility": "Scoring must take < 50 ms inside the authorisation flow.",
+            "ethical_risk": "Declines can hit some customer groups harder; needs a fairness check by age band.",
+        },
+    },
+    {
+        "id": "ticket_routing",
+        "name": "Route support tickets to the right team",
+        "description": "Read each incoming support ticket and pick the queue that should answer it.",
+        "value": {"low": 150_000, "high": 300_000, "unit": "EUR per year in agent time"},
+        "scores": {
+            "business_value": 3, "pattern_repetitive": 5, "labeled_data": 4, "human_could_do": 5,
+            "error_tolerance": 4, "feasibility": 4, "ethical_risk": 1,
+        },
+        "evidence": {
+            "business_value": "40 k tickets a year; 15% are mis-routed and bounce once.",
+            "pattern_repetitive": "Same handful of request types over and over.",
+            "labeled_data": "Final queue of every closed ticket is logged.",
+            "human_could_do": "Any trained agent does it in seconds.",
+            "error_tolerance": "A wrong queue costs a re-route, not harm.",
+            "feasibility": "Batch, minutes of latency are fine.",
+            "ethical_risk": "Low; watch language groups.",
+        },
+    },
+    {
+        "id": "churn_outreach",
+        "name": "Choose which customers get a retention call",
+        "description": "Predict who is about to close their account and call them with an offer.",
+        "value": {"low": 50_000, "high": 600_000, "unit": "EUR per year in retained margin"},
+        "scores": {
+            "business_value": 3, "pattern_repetitive": 4, "labeled_data": 2, "human_could_do": 3,
+            "error_tolerance": 4, "feasibility": 4, "ethical_risk": 2,
+        },
+        "evidence": {
+            "business_value": "Wide value range: nobody has measured whether calls change anything.",
+            "pattern_repetitive": "Monthly batch over all customers.",
+            "labeled_data": "Closures are logged, but past outreach was not, so uplift cannot be learned yet.",
+            "human_could_do": "Account managers guess from activity; no consistent record of it.",
+            "error_tolerance": "A wasted call is cheap.",
+            "feasibility": "Monthly batch is easy.",
+            "ethical_risk": "Offers must not discriminate.",
+        },
+    },
+    {
+        "id": "invoice_totals",
+        "name": "Check that invoice totals add up",
+        "description": "Detect invoices whose line items do not sum to the stated total.",
+        "value": {"low": 10_000, "high": 30_000, "unit": "EUR per year"},
+        "scores": {
+            "business_value": 2, "pattern_repetitive": 5, "labeled_data": 1, "human_could_do": 5,
+            "error_tolerance": 1, "feasibility": 5, "ethical_risk": 1,
+        },
+        "evidence": {
+            "business_value": "A few hundred errors a year.",
+            "pattern_repetitive": "Yes, but it is arithmetic, not a pattern to learn.",
+            "labeled_data": "No labels; none are needed: the rule is exact.",
+            "human_could_do": "Anyone with a calculator.",
+            "error_tolerance": "Errors must be zero; a deterministic check gives that.",
+            "feasibility": "A one-line rule.",
+            "ethical_risk": "None.",
+        },
+    },
+    {
+        "id": "credit_limit",
+        "name": "Set credit limits for new small-business customers",
+        "description": "Recommend a starting credit limit from application data.",
+        "value": {"low": 200_000, "high": 900_000, "unit": "EUR per year in avoided write-offs"},
+        "scores": {
+            "business_value": 4, "pattern_repetitive": 4, "labeled_data": 1, "human_could_do": 4,
+            "error_tolerance": 2, "feasibility": 3, "ethical_risk": 5,
+        },
+        "evidence": {
+            "business_value": "Write-offs are the largest loss line in the SME book.",
+            "pattern_repetitive": "Hundreds of applications a month.",
+            "labeled_data": "Only 300 defaults in five years; outcomes of declined applicants unknown.",
+            "human_could_do": "Underwriters do it with the file in front of them.",
+            "error_tolerance": "Errors affect people's livelihoods.",
+            "feasibility": "Needs integration with the underwriting system.",
+            "ethical_risk": "Regulated decision; explanations required by law.",
+        },
+    },
+]
+
+
+@functools.lru_cache(maxsize=1)
+def _load_fraud_all() -> pd.DataFrame:
+    return pd.read_parquet(DATA_DIR / "fraud_transactions.parquet")
+
+
+def load_fraud(split: str | None = None) -> pd.DataFrame:
+    """The card-fraud transactions (a copy), optionally one split: ``train``, ``validation``, ``production``."""
+    if split is None:
+        return _load_fraud_all().copy()
+    if split not in {"train", "validation", "production"}:
+        raise ValueError(f"split must be 'train', 'validation' or 'production', not {split!r}")
+    # Read only the split's rows (a page that needs one split never holds the whole year in memory).
+    df = pd.read_parquet(DATA_DIR / "fraud_transactions.parquet", filters=[("split", "==", split)])
+    return df.reset_index(drop=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _load_resume() -> pd.DataFrame:
+    return pd.read_parquet(DATA_DIR / "resume_screening.parquet")
+
+
+def load_resume() -> pd.DataFrame:
+    """The resume-screening applicants with the screening model's score (a copy)."""
+    return _load_resume().copy()
+
+
+def load_candidates() -> list[dict[str, Any]]:
+    """The demo's candidate use cases for the scoping stage (deep copies)."""
+    import copy
+
+    return copy.deepcopy(CANDIDATES)
+
+
+@functools.lru_cache(maxsize=1)
+def _card() -> dict[str, Any]:
+    import yaml
+
+    return yaml.safe_load((DATA_DIR / "demo_card.yaml").read_text(encoding="utf-8"))
+
+
+def demo_card() -> dict[str, Any]:
+    """The machine-readable data card: what was generated and injected where (a copy)."""
+    import copy
+
+    return copy.deepcopy(_card())
+
+
+def data_card_markdown() -> str:
+    """The human-readable data card."""
+    return (DATA_DIR / "DATA_CARD.md").read_text(encoding="utf-8")
+
+
+def write_demo_data(directory: str | Path) -> list[Path]:
+    """Write the demo data sets as CSV and Parquet (plus the data card) into ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in [("fraud_transactions", load_fraud()), ("resume_screening", load_resume())]:
+        for ext in ("csv", "parquet"):
+            path = directory / f"{name}.{ext}"
+            if ext == "csv":
+                df.to_csv(path, index=False)
+            else:
+                df.to_parquet(path, index=False)
+            written.append(path)
+    import yaml
+
+    cand = directory / "candidate_use_cases.yaml"
+    cand.write_text(yaml.safe_dump(load_candidates(), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    card = directory / "DATA_CARD.md"
+    card.write_text(data_card_markdown(), encoding="utf-8")
+    return [*written, cand, card]
+
+
+def _render_card(fraud: dict[str, Any], resume: dict[str, Any]) -> str:
+    inj = fraud["injected_quality_problems"]
+    months = "\n".join(
+        f"| {m['month']} | {m['rows']:,} | {m['fraud_rate']:.2%} | {m['roc_auc']:.3f} | {m['recall_at_threshold']:.2f} | {m['online_share']:.0%} |"
+        for m in fraud["monthly"]
+    )
+    b = resume["injected_bias"]
+    return f"""# Demo data card
+
+All data here is synthetic, generated deterministically by `aipm_widgets/core/demo/` (seeded; run
+`python -m aipm_widgets.core.demo` to regenerate). No real person or transaction is described.
+The machine-readable version of this card is `demo_card.yaml`; the workbook's tests check every stage against it.
+
+## Card fraud (`fraud_transactions`): used by every stage
+
+{fraud['rows']:,} logged card transactions ({fraud['unique_transactions']:,} unique) from {fraud['period'][0]} to
+{fraud['period'][1]}. Columns: `transaction_id`, `timestamp`, `customer_id`, `amount` (EUR), `merchant_category`,
+`channel`, `country` (home / eu / non_eu), `hour`, `customer_tenure_months`, `age_band` (a group attribute for
+fairness checks), `is_fraud` (label; empty until the chargeback arrives), `split`, `score` (the model's fraud
+probability), `label_available_date`.
+
+- **Model**: {fraud['model']}. Train {fraud['splits']['train'][0]}..{fraud['splits']['train'][1]}, validation
+  {fraud['splits']['validation'][0]}..{fraud['splits']['validation'][1]}, **launch {fraud['launch_date']}**,
+  production until {fraud['splits']['production'][1]}.
+- **Fraud rate** among labeled rows: {fraud['fraud_rate_labeled']:.2%}.
+- **Labels arrive late**: chargebacks come {fraud['label_delay_days'][0]}-{fraud['label_delay_days'][1]} days after the
+  transaction; the extract is dated {fraud['extract_date']}, so {fraud['unlabeled_rows']:,} recent rows have no label yet.
+- **Covariate drift from {fraud['covariate_drift']['start']}** in `{'`, `'.join(fraud['covariate_drift']['columns'])}`:
+  {fraud['covariate_drift']['what']}.
+- **Concept drift from {fraud['concept_drift']['start']}**: {fraud['concept_drift']['what']}.
+
+Injected data-quality problems:
+
+| problem | column | what | rows |
+| --- | --- | --- | --- |
+| missing values | `{inj['missing_values']['column']}` | NaN | {inj['missing_values']['rows']:,} |
+| mixed null markers | `{inj['mixed_null_markers']['column']}` | {', '.join(repr(k) for k in inj['mixed_null_markers']['markers'])} ({', '.join(str(v) for v in inj['mixed_null_markers']['markers'].values())} rows) | {inj['mixed_null_markers']['rows']:,} |
+| out-of-range value | `amount` | -999 sentinel | {inj['out_of_range'][0]['rows']} |
+| out-of-range value | `hour` | 27 | {inj['out_of_range'][1]['rows']} |
+| duplicate rows | all columns | exact copies (same `transaction_id`) | {inj['duplicates']['rows']} |
+| wrong labels | `is_fraud` | safe payments labeled fraud (ids in `demo_card.yaml`) | {inj['label_errors']['rows']} |
+
+Month by month (labeled rows; recall at threshold {fraud['card_threshold']}):
+
+| month | rows | fraud rate | ROC AUC | recall | online share |
+| --- | --- | --- | --- | --- | --- |
+{months}
+
+## Resume screening (`resume_screening`): the ethics stage
+
+{resume['rows']:,} applicants with `years_experience`, `education`, `skills_test_score`, `employment_gap_months`,
+`referral`, `gender`, `age_band`, the label `{resume['label'].split(' ')[0]}` ({resume['label'].split('(', 1)[1].rstrip(')')}),
+`historically_hired` and `score` ({resume['score']}).
+
+**Injected bias**: {b['mechanism']}. Qualified rates are close (women {b['qualified_rate']['woman']:.1%}, men
+{b['qualified_rate']['man']:.1%}), but at threshold {resume['threshold']} the model selects
+{b['selection_rate_at_threshold']['woman']:.1%} of women and {b['selection_rate_at_threshold']['man']:.1%} of men
+(four-fifths ratio {b['four_fifths_ratio']:.2f}, below 0.8) and finds {b['tpr_at_threshold']['woman']:.1%} of qualified
+women against {b['tpr_at_threshold']['man']:.1%} of qualified men. The `nonbinary` group has only
+{resume['small_group']['rows']} applicants: too few for tight intervals.
+
+## Candidate use cases (`candidate_use_cases.yaml`): the scoping stage
+
+Five candidates scored 1-5 on the scoping criteria with evidence: fraud flagging (a strong candidate), support-ticket
+routing, churn outreach (labels for uplift are missing: data first), invoice-total checking (arithmetic: not an AI
+problem) and SME credit limits (high ethical risk, too few labels).
+"""
+
+
+def _regenerate() -> None:
+    import yaml
+
+    fraud, fraud_facts = generate_fraud()
+    resume, resume_facts = generate_resume()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    fraud.to_parquet(DATA_DIR / "fraud_transactions.parquet", index=False, compression="zstd")
+    resume.to_parquet(DATA_DIR / "resume_screening.parquet", index=False, compression="zstd")
+    card = {"seed": SEED, "fraud": fraud_facts, "resume": resume_facts}
+    (DATA_DIR / "demo_card.yaml").write_text(yaml.safe_dump(card, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    from .tickets import tickets_card_markdown  # generated from a seed at load time, only its card is written
+
+    (DATA_DIR / "DATA_CARD.md").write_text(_render_card(fraud_facts, resume_facts).rstrip("\n") + "\n" + tickets_card_markdown(),
+                                           encoding="utf-8")
+
+
+    print(f"wrote demo data to {DATA_DIR}")
+
+
+# The demo scenarios a project can be (``project.example`` in the record) ------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoExample:
+    """A bundled demo scenario as a project sees it: its two tables and what their columns mean.
+
+    ``columns`` uses the roles of :class:`aipm_widgets.core.project.ColumnRoles` (label, positive, score,
+    prediction, proba_columns, proba_prefix, timestamp, id, groups, value, features).
+    """
+
+    validation: pd.DataFrame
+    production: pd.DataFrame
+    columns: dict[str, Any]
+    task: str
+    currency: str
+    volume_per_day: int
+    unit: str
+    description: str
+
+
+FRAUD_VOLUME_PER_DAY = 50_000
+
+
+def fraud_example() -> DemoExample:
+    """The card-fraud demo: validated April-May 2025, launched 2025-06-01, production log to December."""
+    return DemoExample(
+        validation=load_fraud("validation"),
+        production=load_fraud("production"),
+        columns={
+            "label": "is_fraud", "positive": 1, "score": "score", "timestamp": "timestamp", "id": "transaction_id",
+            "groups": ["age_band"], "value": "amount", "features": list(FRAUD_FEATURES),
+        },
+        task="binary",
+        currency="EUR",
+        volume_per_day=FRAUD_VOLUME_PER_DAY,
+        unit="transactions",
+        description="Card-fraud alerts on card transactions (synthetic demo data): flag a transaction for review "
+        "when its fraud score reaches the threshold.",
+    )
+
+
+def tickets_example() -> DemoExample:
+    """The support-ticket routing scenario (multiclass), generated from a seed on first use."""
+    from .tickets import load_tickets_example
+
+    return load_tickets_example()
+
+
+def delivery_example() -> DemoExample:
+    """The delivery-time forecast scenario (regression), generated from a seed on first use."""
+    from .delivery import load_delivery
+
+    return load_delivery()
+
+
+EXAMPLES: dict[str, Callable[[], DemoExample]] = {
+    "fraud": fraud_example,
+    "tickets": tickets_example,
+    "delivery": delivery_example,
+}
+"""The demo scenarios by name (``project.example``); each value builds its :class:`DemoExample` when called."""
+
+__all__ += ["DemoExample", "EXAMPLES", "fraud_example", "tickets_example", "delivery_example", "FRAUD_VOLUME_PER_DAY"]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _regenerate()

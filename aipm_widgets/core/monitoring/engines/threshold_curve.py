@@ -1,0 +1,174 @@
+"""Stage 4's threshold curve from Parquet (DuckDB) or Spark data of any size.
+
+When the labeled rows fit in memory (``max_rows``, default 20,000,000: about 300 MB for score, label and
+running counts), only the label and score columns are read and the curve is the exact
+:class:`~aipm_widgets.core.metrics.threshold_curve.ThresholdCurve`. Beyond that, one pass counts positives and
+negatives (and sums a value over positives) in ``bins`` (2^16) bins cut at quantiles of the score, estimated from a
+sample of up to 1,000,000 rows; the lowest score in each bin is kept too. :class:`BinnedThresholdCurve` answers
+the same lookups:
+
+* at a threshold equal to a bin's lowest score, the counts are **exact** (every row of that bin and above
+  alerts);
+* at any other threshold, the counts are those of the bin's lowest score; the true counts differ by at most the
+  rows of that one bin, so recall is off by at most ``max_bin_positives / positives`` and the false-positive
+  rate by at most ``max_bin_negatives / negatives`` (:meth:`BinnedThresholdCurve.error_bound`, also in
+  :meth:`BinnedThresholdCurve.to_json`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import check_engine, open_engine
+from . import sql as _sql
+from ...errors import InputDataError
+from ...metrics.threshold_curve import DistinctThresholds, ThresholdCurve
+
+__all__ = ["BinnedThresholdCurve", "curve_from_source", "BINS", "MAX_ROWS"]
+
+BINS = 2**16
+MAX_ROWS = 20_000_000
+SAMPLE_ROWS = 1_000_000
+BOUND_TEXT = (
+    "Curve from {n:,} rows in {bins:,} score bins ({engine} engine): exact at each bin's lowest score; between "
+    "them recall is within {recall:.2g} and the false-positive rate within {fpr:.2g} of the exact curve."
+)
+
+
+class BinnedThresholdCurve:
+    """Confusion counts per score bin; the same lookups as :class:`ThresholdCurve` (see the module docstring)."""
+
+    exact = False
+
+    def __init__(self, lowest: np.ndarray, pos: np.ndarray, neg: np.ndarray, value: np.ndarray | None = None,
+                 value_sq: np.ndarray | None = None, *, highest: float, engine: str = "duckdb") -> None:
+        order = np.argsort(lowest)
+        self.lowest = np.asarray(lowest, float)[order]
+        self.pos = np.asarray(pos, np.int64)[order]
+        self.neg = np.asarray(neg, np.int64)[order]
+        self.positives, self.negatives = int(self.pos.sum()), int(self.neg.sum())
+        self.n = self.positives + self.negatives
+        self.engine = engine
+        self.highest = float(highest)
+        # Rows below the lowest score of bin k (no alert at that threshold): cumulative sums before k.
+        self.positives_below = np.concatenate([[0], np.cumsum(self.pos)])
+        self.rows_below = np.concatenate([[0], np.cumsum(self.pos + self.neg)])
+        self.value_below = self.value_sq_below = None
+        if value is not None:
+            self.value_below = np.concatenate([[0.0], np.cumsum(np.asarray(value, float)[order])])
+            self.value_sq_below = np.concatenate([[0.0], np.cumsum(np.asarray(value_sq, float)[order])])
+
+    def rank(self, threshold):
+        """Index of the first bin whose lowest score is at or above ``threshold`` (bins below: no alert)."""
+        return np.searchsorted(self.lowest, threshold, side="left")
+
+    def _counts_at_rank(self, k) -> dict[str, Any]:
+        k = np.asarray(k, np.int64)
+        fn = self.positives_below[k]
+        tn = self.rows_below[k] - fn
+        out = {"tp": self.positives - fn, "fp": self.negatives - tn, "tn": tn, "fn": fn}
+        if self.value_below is not None:
+            out["fn_value"] = self.value_below[k]
+            out["fn_value_sq"] = self.value_sq_below[k]
+        return out
+
+    def counts(self, threshold: float) -> dict[str, int]:
+        return {k: int(v) for k, v in self._counts_at_rank(self.rank(threshold)).items() if k in ("tp", "fp", "tn", "fn")}
+
+    def counts_many(self, thresholds) -> dict[str, np.ndarray]:
+        return self._counts_at_rank(self.rank(np.asarray(thresholds, float)))
+
+    def missed_value(self, threshold: float) -> tuple[float, float]:
+        if self.value_below is None:
+            return 0.0, 0.0
+        k = int(self.rank(threshold))
+        return float(self.value_below[k]), float(self.value_sq_below[k])
+
+    @property
+    def above_all(self) -> float:
+        return float(np.nextafter(self.highest, np.inf))
+
+    @property
+    def distinct(self) -> DistinctThresholds:
+        """Counts at every bin's lowest score (exact there) and just above the highest score."""
+        k = np.arange(len(self.lowest) + 1)
+        c = self._counts_at_rank(k)
+        return DistinctThresholds(np.concatenate([self.lowest, [self.above_all]]), c["tp"], c["fp"], c["tn"], c["fn"],
+                                  c.get("fn_value"), c.get("fn_value_sq"))
+
+    def grid(self, max_points: int = 2000) -> np.ndarray:
+        d = self.distinct.thresholds
+        if len(d) <= max_points:
+            return d.copy()
+        idx = np.unique(np.linspace(0, len(d) - 2, max_points - 1).round().astype(int))
+        return np.concatenate([d[idx], d[-1:]])
+
+    def error_bound(self) -> dict[str, Any]:
+        """How far a count or rate between two bins' lowest scores can be from the exact curve."""
+        mp, mn = int(self.pos.max(initial=0)), int(self.neg.max(initial=0))
+        return {"bins": int(len(self.lowest)), "exact_at": "each bin's lowest score",
+                "max_bin_positives": mp, "max_bin_negatives": mn,
+                "recall": mp / self.positives if self.positives else None,
+                "false_positive_rate": mn / self.negatives if self.negatives else None}
+
+    def describe(self) -> str:
+        b = self.error_bound()
+        return BOUND_TEXT.format(n=self.n, bins=b["bins"], engine=self.engine, recall=b["recall"] or 0.0,
+                                 fpr=b["false_positive_rate"] or 0.0)
+
+    def to_json(self, max_points: int = 200) -> dict[str, Any]:
+        t = self.grid(max_points)
+        c = self.counts_many(t)
+        return {"exact": False, "n": self.n, "positives": self.positives, "negatives": self.negatives,
+                "binning": {**self.error_bound(), "text": self.describe()},
+                "thresholds": t.tolist(), "tp": c["tp"].tolist(), "fp": c["fp"].tolist()}
+
+
+def curve_from_source(source, *, label: str, score: str, positive=None, value: str | None = None,
+                      engine: str = "duckdb", spark_master: str | None = None, max_rows: int = MAX_ROWS,
+                      bins: int = BINS) -> ThresholdCurve | BinnedThresholdCurve:
+    """The threshold curve of the labeled, scored rows of a Parquet source or Spark DataFrame.
+
+    Exact (a :class:`ThresholdCurve`) up to ``max_rows`` rows, else a :class:`BinnedThresholdCurve` with its
+    error bound. Rows without a label or a finite score are left out.
+    """
+    name = check_engine(engine)
+    if name == "pandas":
+        raise InputDataError("curve_from_source aggregates with duckdb or spark; for a table in memory use "
+                             "ThresholdCurve (or Tradeoff) directly.")
+    eng = open_engine(name, source, spark_master=spark_master)
+    try:
+        q = eng.quote
+        numeric = eng.columns().get(label) in {"numeric", "bool"}
+        if positive is None and not numeric:
+            raise InputDataError(f"The label column {label!r} is text: give its positive value.")
+        y = _sql.label_01(q, label, positive, numeric=numeric, dialect=eng.dialect)
+        s = _sql.number(q, score, sentinels=False)
+        v = f"greatest(coalesce({_sql.number(q, value, sentinels=False)}, 0.0), 0.0)" if value else "0.0"
+        rows = f"SELECT {y} AS y, {s} AS s, {v} AS v FROM {{src}}"
+        where = "WHERE y IS NOT NULL AND s IS NOT NULL"
+        n = int(_run(eng, f"SELECT count(*) AS n FROM ({rows}) t {where}")["n"].iloc[0])
+        if n == 0:
+            raise InputDataError(f"No row has both a label in {label!r} and a score in {score!r}.")
+        if n <= max_rows:
+            frame = _run(eng, f"SELECT y, s, v FROM ({rows}) t {where}")
+            return ThresholdCurve(frame["y"].to_numpy(np.int64), frame["s"].to_numpy(float),
+                                  frame["v"].to_numpy(float).copy() if value else None)
+        share = min(1.0, SAMPLE_ROWS / n)
+        sample = _run(eng, f"SELECT s FROM ({rows}) t {where} AND {{rand}} < {share!r}")["s"].to_numpy(float)
+        edges = np.unique(np.quantile(sample, np.linspace(0, 1, bins + 1)[1:-1]))
+        hist = eng.histogram(f"SELECT y, s, v FROM ({rows}) t {where}", edges)
+        highest = float(hist["hi"].max())
+        vv = hist["vpos"].to_numpy(float) if value else None
+        vsq = hist["vsq"].to_numpy(float) if value else None
+        return BinnedThresholdCurve(hist["lo"].to_numpy(float), hist["pos"].to_numpy(), hist["neg"].to_numpy(), vv, vsq,
+                                    highest=highest, engine=name)
+    finally:
+        eng.close()
+
+
+def _run(eng, query: str) -> pd.DataFrame:
+    return eng.query(query)

@@ -1,0 +1,1 @@
+"""The arithmetic of each kind of model beyond yes/no (multiclass routing, regression forecasts) and the constraint language, shared by every stage that needs them."""

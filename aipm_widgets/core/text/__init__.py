@@ -1,0 +1,1 @@
+"""Words: how numbers are written (format) and what technical terms mean (glossary)."""

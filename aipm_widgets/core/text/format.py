@@ -1,0 +1,148 @@
+"""Numbers in words: the one place that decides how a rate, a count, money or a threshold is written.
+
+Every sentence the workbook shows is generated from the result object it describes, and every number in
+it goes through one of these functions, so a page, its chart labels, the command line and the brief write
+the same number the same way. A value that is missing, NaN or infinite is written ``"n/a"``, never ``nan``.
+
+* :func:`percent` a share (0.123 -> ``"12.3%"``); :func:`points` a difference of two shares
+  (0.05 -> ``"5.0 points"``, never "5 %" of a percent);
+* :func:`count` a whole number with thousands separators; :func:`money` an amount with its currency code;
+* :func:`threshold` a decision threshold with enough digits to re-enter it and get the same counts;
+* :func:`interval` a "low to high" range written with the same formatter as its estimate;
+* :func:`estimate` a value with its interval, the workbook's standard way to state an uncertain number.
+
+Examples
+--------
+>>> percent(0.1234)
+'12.3%'
+>>> points(-0.0512)
+'-5.1 points'
+>>> count(1234567)
+'1,234,567'
+>>> money(1234.5, "GBP")
+'GBP 1,234'
+>>> money(0.5, "JPY", digits=2)
+'JPY 0.50'
+>>> threshold(0.0695)
+'0.0695'
+>>> threshold(0.069312345)
+'0.069312345'
+>>> estimate(0.9, 0.85, 0.94)
+'90.0% (85.0% to 94.0%)'
+>>> percent(float("nan"))
+'n/a'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+__all__ = [
+    "as_number",
+    "count",
+    "estimate",
+    "interval",
+    "money",
+    "number",
+    "p_value",
+    "percent",
+    "points",
+    "threshold",
+]
+
+NA = "n/a"
+
+
+def as_number(x: Any) -> float | None:
+    """``x`` as a finite float, or None (for None, text, NaN and infinities)."""
+    if isinstance(x, bool):
+        return float(x)
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def percent(x: Any, digits: int = 1) -> str:
+    """A share in [0, 1] as a percentage."""
+    v = as_number(x)
+    return NA if v is None else f"{v * 100:.{digits}f}%"
+
+
+def points(x: Any, digits: int = 1) -> str:
+    """The difference of two shares, in percentage points (a gap between groups, a change in recall)."""
+    v = as_number(x)
+    if v is None:
+        return NA
+    unit = "point" if round(abs(v) * 100, digits) == 1 else "points"
+    return f"{v * 100:.{digits}f} {unit}"
+
+
+def number(x: Any, digits: int = 0) -> str:
+    """Any number with thousands separators and a fixed number of decimals."""
+    v = as_number(x)
+    return NA if v is None else f"{v:,.{digits}f}"
+
+
+def count(x: Any) -> str:
+    """A whole number of things (rows, cases, alerts) with thousands separators."""
+    v = as_number(x)
+    return NA if v is None else f"{round(v):,d}"
+
+
+def money(x: Any, currency: str | None = None, digits: int = 0) -> str:
+    """An amount of money with its currency code (ISO 4217) in front; no code when none is known."""
+    v = as_number(x)
+    if v is None:
+        return NA
+    amount = f"{v:,.{digits}f}"
+    if amount.startswith("-"):
+        amount = "-" + (f"{currency} " if currency else "") + amount[1:]
+        return amount
+    return f"{currency} {amount}" if currency else amount
+
+
+def threshold(x: Any) -> str:
+    """A decision threshold, written so that re-entering the text gives the same decisions.
+
+    Scores are compared with ``>=``, and a threshold printed with fewer digits (0.1458 for 0.145812) can move
+    the cut past real scores. So the text is the shortest that reads back as the same number (Python's
+    ``repr``); the workbook chooses its thresholds as short decimals between two adjacent scores
+    (:meth:`aipm_widgets.core.metrics.threshold_curve.ThresholdCurve.short_cut`), so this is usually 2 to 4 digits.
+    """
+    v = as_number(x)
+    if v is None:
+        return NA
+    short = f"{v:.6g}"
+    return short if float(short) == v else repr(v)
+
+
+def interval(low: Any, high: Any, fmt: Callable[[Any], str] = percent) -> str:
+    """``"low to high"`` with the estimate's own formatter, or ``"no interval"`` when either end is missing."""
+    if as_number(low) is None or as_number(high) is None:
+        return "no interval"
+    return f"{fmt(low)} to {fmt(high)}"
+
+
+def estimate(value: Any, low: Any = None, high: Any = None, fmt: Callable[[Any], str] = percent) -> str:
+    """A value with its interval in brackets: ``"90.0% (85.0% to 94.0%)"``; the value alone without one."""
+    text = fmt(value)
+    if as_number(low) is None or as_number(high) is None:
+        return text
+    return f"{text} ({interval(low, high, fmt)})"
+
+
+def p_value(x: Any) -> str:
+    """A p-value as ``"p = 0.023"``, or ``"p < 0.001"`` when it is that small (never ``"p = 0"``).
+
+    >>> p_value(0.0), p_value(0.04567), p_value(1.0)
+    ('p < 0.001', 'p = 0.046', 'p = 1.000')
+    """
+    v = as_number(x)
+    if v is None:
+        return "p n/a"
+    if v < 0.001:
+        return "p < 0.001"
+    return f"p = {v:.3f}"

@@ -1,0 +1,1 @@
+"""Stage 3 widgets: the data assessment, learning curve and representativeness views."""

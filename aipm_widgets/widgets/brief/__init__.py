@@ -1,0 +1,1 @@
+"""The brief's preview panel and its charts."""

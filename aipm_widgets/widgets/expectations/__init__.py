@@ -1,0 +1,1 @@
+"""Stage 2 widgets: the expectations one-pager and the fairness audit."""

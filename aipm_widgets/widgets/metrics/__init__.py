@@ -1,0 +1,1 @@
+"""Stage 4 widgets: the threshold explorer, candidates and own-predictions panels."""

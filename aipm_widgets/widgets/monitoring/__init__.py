@@ -1,0 +1,1 @@
+"""Stage 5 widgets: the drift monitor and own-monitoring panel."""
