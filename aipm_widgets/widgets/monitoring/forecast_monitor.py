@@ -15,15 +15,17 @@ import ipywidgets as W
 from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.regression import DEFAULT_REGRESSION_TRIGGERS, RegressionMonitoringResult, run_regression_monitoring
-from ...core.record import update_section
-from ...core.monitoring.triggers import parse_trigger
-from .._base import MessageArea, default_record_path, esc, guarded
+from .._base import MessageArea, default_record_path, esc
+from ._task_monitor import TaskMonitorMixin
 
 __all__ = ["ForecastMonitor"]
 
 
-class ForecastMonitor(W.VBox):
+class ForecastMonitor(TaskMonitorMixin, W.VBox):
     """Realized and estimated forecast error per window, drift, alerts and triggers; ``.result`` is the run."""
+
+    _kind = "forecast"
+    _css = "aipm-forecast-monitor"
 
     def __init__(self, reference: Any, current: Any, *, label: str, prediction: str, features: Sequence[str] | None = None,
                  timestamp: str | None = "timestamp", window: str = "week", id_column: str | None = None,
@@ -116,26 +118,3 @@ class ForecastMonitor(W.VBox):
             width=900, height=340, margin=dict(l=60, r=10, t=40, b=90), yaxis=dict(title=f"MAE ({u})", rangemode="tozero"),
             shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=ref, y1=ref, line=dict(color="#555", dash="dot"))],
             legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
-
-    def _render(self) -> None:
-        r = self.result
-        self.summary.value = f"<div class='aipm-forecast-monitor-summary' style='font-size:14px'>{esc(r.summary())}</div>"
-        items = "".join(f"<li><b>{esc(a.window)}</b> {esc(a.kind)}: {esc(a.message)}</li>" for a in r.alerts[:40])
-        more = f"<div>... and {len(r.alerts) - 40} more</div>" if len(r.alerts) > 40 else ""
-        notes = "".join(f"<div style='color:#7a4d00;font-size:12px'>Note: {esc(n)}</div>" for n in r.notes)
-        self.alerts.value = f"<div class='aipm-alerts'><b>Alerts</b><ul>{items or '<li>none</li>'}</ul>{more}{notes}</div>"
-
-    @guarded()
-    def save_decision(self):
-        """Parse the triggers, re-run and save the monitoring decision (task regression) to the record."""
-        texts = [t.strip() for t in self.triggers_box.value.splitlines() if t.strip()]
-        for t in texts:
-            parse_trigger(t)  # a readable error before anything is saved
-        self._run()
-        self._render()
-        values = self.result.record_values(reference_description=self.reference_description)
-        values["status"] = "decided"
-        rec = update_section(self.record_path, "monitoring", values,
-                             what=f"Monitoring decision (forecast): {len(texts)} trigger(s), {len(self.result.alerts)} alert(s)")
-        self.messages.show(f"Saved the monitoring decision to {self.record_path}.", "success")
-        return rec

@@ -13,18 +13,19 @@ from typing import Any, Mapping, Sequence
 
 import ipywidgets as W
 
-from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.multiclass import DEFAULT_MC_TRIGGERS, MulticlassMonitoringResult, run_monitoring_multiclass
-from ...core.record import update_section
-from ...core.monitoring.triggers import parse_trigger
-from .._base import MessageArea, default_record_path, esc, guarded
+from .._base import MessageArea, default_record_path
+from ._task_monitor import TaskMonitorMixin
 
 __all__ = ["RoutingMonitor"]
 
 
-class RoutingMonitor(W.VBox):
+class RoutingMonitor(TaskMonitorMixin, W.VBox):
     """Estimated and realized accuracy of a router per window, drift, new classes and triggers; ``.result`` is the run."""
+
+    _kind = "routing"
+    _css = "aipm-routing-monitor"
 
     def __init__(self, reference: Any, current: Any, *, label: str | None, prediction: str | None = None,
                  proba_columns: Mapping[str, str] | None = None, proba_prefix: str | None = None,
@@ -125,29 +126,6 @@ class RoutingMonitor(W.VBox):
             width=900, height=340, margin=dict(l=60, r=10, t=40, b=90),
             yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1]),
             legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
-
-    def _render(self) -> None:
-        r = self.result
-        self.summary.value = f"<div class='aipm-routing-monitor-summary' style='font-size:14px'>{esc(r.summary())}</div>"
-        items = "".join(f"<li><b>{esc(a.window)}</b> {esc(a.kind)}: {esc(a.message)}</li>" for a in r.alerts[:40])
-        more = f"<div>... and {fmt.count(len(r.alerts) - 40)} more</div>" if len(r.alerts) > 40 else ""
-        notes = "".join(f"<div style='color:#7a4d00;font-size:12px'>Note: {esc(n)}</div>" for n in r.notes)
-        self.alerts.value = f"<div class='aipm-alerts'><b>Alerts</b><ul>{items or '<li>none</li>'}</ul>{more}{notes}</div>"
-
-    @guarded()
-    def save_decision(self):
-        """Parse the triggers, re-run and save the monitoring decision (task multiclass) to the record."""
-        texts = [t.strip() for t in self.triggers_box.value.splitlines() if t.strip()]
-        for t in texts:
-            parse_trigger(t)  # a readable error before anything is saved
-        self._run()
-        self._render()
-        values = self.result.record_values(reference_description=self.reference_description)
-        values["status"] = "decided"
-        rec = update_section(self.record_path, "monitoring", values,
-                             what=f"Monitoring decision (routing): {len(texts)} trigger(s), {len(self.result.alerts)} alert(s)")
-        self.messages.show(f"Saved the monitoring decision to {self.record_path}.", "success")
-        return rec
 
 
 def _error_box(message: str) -> W.VBox:
