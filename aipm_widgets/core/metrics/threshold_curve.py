@@ -18,10 +18,11 @@ Examples
 
 from __future__ import annotations
 
-import math
 from functools import cached_property
 
 import numpy as np
+
+from ..text.format import shortest_decimal_between
 
 __all__ = ["ThresholdCurve", "DistinctThresholds"]
 
@@ -179,37 +180,4 @@ class ThresholdCurve:
         return np.concatenate([finite[idx], d[-1:]])
 
 
-def _shortest_between(lo: float, hi: float) -> float:
-    """The decimal with the fewest digits in ``(lo, hi]`` (``lo`` may be -inf, ``hi`` +inf), nearest the middle.
-
-    Float arithmetic proposes candidates; every candidate is checked against ``lo < c <= hi`` exactly, so a
-    rounding slip can only cost a digit, never change the decisions.
-    """
-    lo_ok, hi_ok = math.isfinite(lo), math.isfinite(hi)
-    top = max(abs(lo) if lo_ok else 0.0, abs(hi) if hi_ok else 0.0, 1e-300)
-    start = -math.floor(math.log10(top)) - 1
-    if not hi_ok:
-        start = max(start, 0)
-    for places in range(start, 18):
-        f = 10.0**places
-        step = lambda k: round(k / f, places)  # noqa: E731
-        if not hi_ok:  # above every score: the next short number up (alert on none)
-            k = math.floor(lo * f) + 1
-            for c in (step(k), step(k + 1)):
-                if c > lo:
-                    return c
-            continue
-        k_hi = math.floor(hi * f)
-        high = next((c for c in (step(k_hi), step(k_hi - 1)) if c <= hi), None)
-        if not lo_ok:  # below every score: the next short number down (alert on all)
-            if high is not None:
-                return high
-            continue
-        k_lo = math.floor(lo * f) + 1
-        low = next((c for c in (step(k_lo), step(k_lo + 1)) if c > lo), None)
-        if low is None or high is None or low > high:
-            continue
-        c = min(max(step(round((lo + hi) / 2 * f)), low), high)
-        if lo < c <= hi:
-            return c
-    return hi if hi_ok else float(np.nextafter(lo, np.inf))
+_shortest_between = shortest_decimal_between

@@ -47,6 +47,9 @@ def wilson_interval(k, n, confidence: float = 0.95):
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
         low = np.where(n > 0, np.clip(centre - half, 0, 1), np.nan)
         high = np.where(n > 0, np.clip(centre + half, 0, 1), np.nan)
+        # All or none: the interval ends exactly at 1 or 0 (float rounding left 0.9999999999999999 under a 100 %).
+        high = np.where((n > 0) & (k >= n), 1.0, high)
+        low = np.where((n > 0) & (k <= 0), 0.0, low)
     if low.ndim == 0:
         return float(low), float(high)
     return low, high

@@ -778,6 +778,12 @@ class Routing:
     def grid(self, points: int = 201) -> np.ndarray:
         """Thresholds for a slider: confidence quantiles (distinct, ascending), ending where nothing is automated."""
         qs = np.unique(np.quantile(self.confidence, np.linspace(0, 1, max(2, points))))
+        # Each cut as the shortest decimal that routes the same rows (between the confidence just below it and
+        # it), so the slider, the sentences and the saved record show 0.6 rather than 0.6012348795.
+        asc = np.sort(self.confidence)
+        below = np.searchsorted(asc, qs, side="left")
+        lows = np.where(below > 0, asc[np.clip(below - 1, 0, len(asc) - 1)], -np.inf)
+        qs = np.unique([fmt.shortest_decimal_between(float(lo), float(q)) for lo, q in zip(lows, qs)])
         return np.append(qs, np.nextafter(qs[-1], np.inf))
 
     def curve(self, thresholds: Sequence[float] | None = None) -> pd.DataFrame:

@@ -48,6 +48,7 @@ __all__ = [
     "p_value",
     "percent",
     "points",
+    "shortest_decimal_between",
     "threshold",
 ]
 
@@ -146,3 +147,39 @@ def p_value(x: Any) -> str:
     if v < 0.001:
         return "p < 0.001"
     return f"p = {v:.3f}"
+
+
+def shortest_decimal_between(lo: float, hi: float) -> float:
+    """The decimal with the fewest digits in ``(lo, hi]`` (``lo`` may be -inf, ``hi`` +inf), nearest the middle.
+
+    Float arithmetic proposes candidates; every candidate is checked against ``lo < c <= hi`` exactly, so a
+    rounding slip can only cost a digit, never change the decisions.
+    """
+    lo_ok, hi_ok = math.isfinite(lo), math.isfinite(hi)
+    top = max(abs(lo) if lo_ok else 0.0, abs(hi) if hi_ok else 0.0, 1e-300)
+    start = -math.floor(math.log10(top)) - 1
+    if not hi_ok:
+        start = max(start, 0)
+    for places in range(start, 18):
+        f = 10.0**places
+        step = lambda k: round(k / f, places)  # noqa: E731
+        if not hi_ok:  # above every score: the next short number up (alert on none)
+            k = math.floor(lo * f) + 1
+            for c in (step(k), step(k + 1)):
+                if c > lo:
+                    return c
+            continue
+        k_hi = math.floor(hi * f)
+        high = next((c for c in (step(k_hi), step(k_hi - 1)) if c <= hi), None)
+        if not lo_ok:  # below every score: the next short number down (alert on all)
+            if high is not None:
+                return high
+            continue
+        k_lo = math.floor(lo * f) + 1
+        low = next((c for c in (step(k_lo), step(k_lo + 1)) if c > lo), None)
+        if low is None or high is None or low > high:
+            continue
+        c = min(max(step(round((lo + hi) / 2 * f)), low), high)
+        if lo < c <= hi:
+            return c
+    return hi if hi_ok else math.nextafter(lo, math.inf)
