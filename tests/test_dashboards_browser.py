@@ -32,8 +32,9 @@ def test_every_notebook_is_a_dashboard():
 def test_dashboard_renders_without_code_or_errors(page, voila_url, tmp_path, notebook):
     open_dashboard(page, voila_url, notebook, timeout=240_000)
     # Widgets are live: at least one control a person can use is on screen.
-    page.wait_for_selector(".widget-button, .widget-slider, .widget-dropdown, .widget-text, .widget-textarea, "
-                           ".widget-checkbox, .widget-upload", state="visible", timeout=60_000)
+    controls = (".widget-button", ".widget-slider", ".widget-dropdown", ".widget-text", ".widget-textarea",
+                ".widget-checkbox", ".widget-upload")  # the first visible one (some sit in collapsed panels)
+    page.wait_for_selector(", ".join(f"{c}:visible" for c in controls), timeout=60_000)
     page.wait_for_timeout(500)  # let plotly finish drawing before the screenshot
     body = page.inner_text("body")
     for code in ("import ", "from aipm_widgets", "display(", "= demo."):

@@ -81,9 +81,13 @@ def fill_from_project(args, mapping: Mapping[str, str], *, record_attr: str = "r
         return args
     project = load_project(path)
     frames = getattr(args, _FRAMES_ATTR, None) or {}
+    # Files given on the command line with a demo project's record: the demo's column names would be wrong for them.
+    explicit_data = any(getattr(args, a, None) not in (None, [], "") for a, k in mapping.items() if k.startswith("sources."))
     for attr, key in mapping.items():
         current = getattr(args, attr, None)
         if current not in (None, [], ""):
+            continue
+        if explicit_data and project.is_demo and key.startswith("columns."):
             continue
         value = _project_value(project, project.record, key)
         if value is None:

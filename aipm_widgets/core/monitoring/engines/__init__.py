@@ -83,7 +83,11 @@ def read_parquet_source(source) -> pd.DataFrame:
         from ...io.inputs import read_table
 
         return read_table(files[0]).frame
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    try:
+        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    except (OSError, ValueError) as exc:  # pyarrow's errors subclass these
+        raise InputDataError(f"Could not read the Parquet files of {str(source)[:200]!r} (a file, folder or glob of "
+                             f"Parquet files with the same columns): {str(exc).splitlines()[0][:200]}") from exc
 
 
 def open_engine(engine: str, source, *, spark_master: str | None = None):
