@@ -123,7 +123,8 @@ def first_widget_s(browser, url: str, notebook: str, *, timeout_ms: int = 240_00
     page = context.new_page()
     try:
         page.goto(f"{url}/voila/render/{notebook}", wait_until="commit", timeout=timeout_ms)
-        page.wait_for_selector(CONTROLS, state="visible", timeout=timeout_ms)
+        # the first *visible* control: some sit in collapsed panels (the start page's "Your product")
+        page.wait_for_selector(", ".join(f"{c.strip()}:visible" for c in CONTROLS.split(",")), timeout=timeout_ms)
         return float(page.evaluate("() => performance.now()")) / 1000.0
     finally:
         context.close()
