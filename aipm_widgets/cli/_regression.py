@@ -7,8 +7,6 @@ as they are. ``--json`` keys are documented in the README ("A model that predict
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 from ..core.errors import AipmError
 
@@ -118,21 +116,9 @@ def monitor(args, ref, cur, timestamp, settings, notes, record) -> int:
         unit=getattr(args, "unit", None) or "units",
     )
     res.notes[:0] = notes
-    if record is not None:
-        from ..core.record import update_section
+    from .cmd_monitor import finish_run
 
-        update_section(args.record, "monitoring", {**res.record_values(reference_description=str(args.reference)),
-                                                   "status": record.monitoring.status if record.monitoring.status != "not_started" else "in_progress"},
-                       what=f"Monitoring run (forecast) on {Path(args.current).name}: {len(res.alerts)} alert(s)")
-    if args.json:
-        print(json.dumps(res.to_dict(), indent=1, default=str))
-    else:
-        print(res.summary())
-        for a in res.alerts:
-            print(f"  [{a.window}] {a.kind}: {a.message}")
-        for n in res.notes:
-            print(f"  note: {n}", file=sys.stderr)
-    return 1 if res.alerts else 0
+    return finish_run(args, res, record, kind=" (forecast)")
 
 
 def assess_target(args, frame) -> dict:

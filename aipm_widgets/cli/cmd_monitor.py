@@ -140,12 +140,17 @@ def run(args) -> int:
         from ..core.io.evidently_report import save_drift_report
 
         save_drift_report(ref, cur, res, res.labels[-1], args.html)
+    return finish_run(args, res, record)
+
+
+def finish_run(args, res, record, *, kind: str = "") -> int:
+    """Save the run into the record (when given), print it (JSON or words), and return the exit code (1 = alert)."""
     if record is not None:
         from ..core.record import update_section
 
         update_section(args.record, "monitoring", {**res.record_values(reference_description=str(args.reference)),
                                                    "status": record.monitoring.status if record.monitoring.status != "not_started" else "in_progress"},
-                       what=f"Monitoring run on {Path(args.current).name}: {len(res.alerts)} alert(s)")
+                       what=f"Monitoring run{kind} on {Path(args.current).name}: {len(res.alerts)} alert(s)")
     if args.json:
         print(json.dumps(res.to_dict(), indent=1, default=str))
     else:
