@@ -127,6 +127,8 @@ def allowed_numbers(m) -> set[str]:
         last = float(res.cost["cost_estimated"].dropna().iloc[-1])
         out |= {fmt.money(ref, cur).split()[-1], fmt.money(last, cur).split()[-1], fmt.percent((last - ref) / abs(ref), 0)}
         out.add("+" + fmt.percent((last - ref) / abs(ref), 0))
+        if "cost_realized" in res.cost and pd.notna(res.cost["cost_realized"].get(res.cost["cost_estimated"].dropna().index[-1])):
+            out.add(fmt.money(float(res.cost["cost_realized"][res.cost["cost_estimated"].dropna().index[-1]]), cur).split()[-1])
         if vol:
             out |= {fmt.money((last - ref) * vol * 365.25 / 12 / 1000, cur).split()[-1], fmt.count(vol)}
     out.add(fmt.percent(res.expected_chance_alerts() / max(1, int((res.drift.n > 0).values.sum())), 1))

@@ -41,7 +41,7 @@ from ..text import format as fmt
 from .drift import compute_drift
 from ..errors import InputDataError
 from .run import MIN_LABEL_COVERAGE, MIN_WINDOW_ROWS, Alert, MonitoringResult, chance_words, default_features, run_monitoring
-from ..tasks.routing import RoutingInputs, _f1s, _macro_weighted, routing_inputs
+from ..tasks.routing import RoutingInputs, _f1s, _macro_weighted, routing_cost_matrix, routing_inputs
 from ..stats.intervals import wilson_interval
 from .triggers import evaluate_trigger, parse_trigger
 
@@ -221,6 +221,9 @@ class MulticlassMonitoringResult(MonitoringResult):
                     r = real.loc[w]
                     parts.append(f"Lowest realized accuracy: {fmt.estimate(r['realized_accuracy'], r['realized_accuracy_lower'], r['realized_accuracy_upper'])} "
                                  f"in {w} (labels for {fmt.percent(r['label_coverage'], 0)} of its rows).")
+        cost_text = self.cost_sentence(unit="rows")
+        if cost_text:
+            parts.append(cost_text)
         for cls, w in self.new_classes.items():
             parts.append(f"A class the model does not know appears in the labels from {w}: {cls!r}.")
         if self.concept_drift_from:
@@ -282,6 +285,41 @@ class MulticlassMonitoringResult(MonitoringResult):
         return f"<p>{html.escape(self.summary())}</p>" + self.performance[cols].round(3).to_html(escape=True)
 
 
+def _automated(proba: np.ndarray, pred: np.ndarray, threshold: float | None) -> np.ndarray:
+    if threshold is None:
+        return np.ones(len(pred), dtype=bool)
+    return np.asarray(proba)[np.arange(len(pred)), pred] >= threshold
+
+
+def _estimated_cost(cost_model: dict, est: "MulticlassEstimator", proba: np.ndarray, pred: np.ndarray,
+                    threshold: float | None) -> float:
+    """Expected cost per 1,000 rows without labels: the expected confusion matrix of the automated rows (calibrated
+    probabilities) times the cost matrix, plus a person's cost for each row below the threshold."""
+    n = len(pred)
+    if n == 0:
+        return float("nan")
+    auto = _automated(proba, pred, threshold)
+    total = float((~auto).sum()) * cost_model["manual"]
+    if auto.any():
+        total += float((est.expected_matrix(np.asarray(proba)[auto], pred[auto]) * cost_model["matrix"]).sum())
+    return total / n * 1000
+
+
+def _realized_cost(cost_model: dict, y: np.ndarray, proba: np.ndarray, pred: np.ndarray, threshold: float | None) -> float:
+    """Cost per 1,000 labeled rows: each automated row's cell of the cost matrix (a class the model does not know
+    costs a misroute), a person's cost for each row below the threshold."""
+    y = np.asarray(y)
+    n = len(y)
+    if n == 0:
+        return float("nan")
+    auto = _automated(proba, pred, threshold)
+    known = auto & (y >= 0)
+    total = float(cost_model["matrix"][y[known], pred[known]].sum())
+    total += float((auto & (y == -2)).sum()) * cost_model["misroute"]
+    total += float((~auto).sum()) * cost_model["manual"]
+    return total / n * 1000
+
+
 def _num(x):
     if x is None:
         return None
@@ -308,6 +346,8 @@ def run_monitoring_multiclass(
     triggers: Sequence[Any] | None = None,
     id_column: str | None = None,
     min_label_coverage: float = MIN_LABEL_COVERAGE,
+    costs: Mapping[str, Any] | None = None,
+    volume_per_day: float | None = None,
     **drift_options: Any,
 ) -> MulticlassMonitoringResult:
     """Monitor a multiclass model: drift of its inputs and predictions, estimated and realized performance per window.
@@ -326,6 +366,12 @@ def run_monitoring_multiclass(
         As in :func:`aipm_widgets.core.monitoring.run.run_monitoring`.
     triggers : list, optional
         Retraining triggers in words, e.g. ``'estimated accuracy < 0.8 for 2 consecutive windows'``.
+    costs : mapping, optional
+        Stage 4's routing costs (the record's ``metrics.routing_costs``: ``currency``, ``misroute``, ``manual`` and
+        optional ``matrix`` overrides): adds the cost per 1,000 rows per window, estimated from the calibrated
+        probabilities (no labels needed) and realized on the labeled rows, against the reference's.
+    volume_per_day : float, optional
+        Rows a day, to turn a change of cost per 1,000 into money per month in the summary.
     """
     if not isinstance(reference, pd.DataFrame) or not isinstance(current, pd.DataFrame):
         raise InputDataError("reference and current must be tables (pandas DataFrames).")
@@ -355,6 +401,9 @@ def run_monitoring_multiclass(
         raise InputDataError(f"The reference has {int(have.sum())} labeled rows: too few to calibrate {len(classes)} classes "
                              f"(need at least {10 * len(classes)}).")
     est = MulticlassEstimator.fit(r_in.y[have], r_in.proba[have], r_in.pred[have], classes, threshold=threshold)
+    cost_model = routing_cost_matrix(costs, classes)
+    ref_cost = (_realized_cost(cost_model, r_in.y[have], r_in.proba[have], r_in.pred[have], threshold)
+                if cost_model is not None else None)
     small = {w.label for w in base.windows if 0 < w.n < MIN_WINDOW_ROWS}
 
     # Prediction drift (the routed classes' mix) and label drift (arrived labels' mix).
@@ -401,6 +450,11 @@ def run_monitoring_multiclass(
         rr = est.realized(y_cur[lab_idx], c_in.proba[lab_idx], c_in.pred[lab_idx]) if len(lab_idx) else {}
         for m, v in rr.items():
             row[f"realized_{m}"], row[f"realized_{m}_lower"], row[f"realized_{m}_upper"] = v["value"], v["lower"], v["upper"]
+        if cost_model is not None:
+            row["cost_estimated"] = _estimated_cost(cost_model, est, c_in.proba[idx], c_in.pred[idx], threshold)
+            if len(lab_idx):
+                row["cost_realized"] = _realized_cost(cost_model, y_cur[lab_idx], c_in.proba[lab_idx], c_in.pred[lab_idx],
+                                                      threshold)
         row["concept_drift"] = bool(
             rr and row["label_coverage"] >= min_label_coverage and len(lab_idx) >= MIN_WINDOW_ROWS and len(idx) >= MIN_WINDOW_ROWS
             and rr["accuracy"]["upper"] < e["accuracy"]["lower"]
@@ -413,7 +467,8 @@ def run_monitoring_multiclass(
     concept_from = hits[0] if len(hits) else None
 
     # Triggers and alerts ------------------------------------------------------------------------------------
-    trig_list = [parse_trigger(t) for t in (triggers if triggers is not None else DEFAULT_MC_TRIGGERS)]
+    defaults = DEFAULT_MC_TRIGGERS + (("cost per 1,000 up 20 % on launch",) if cost_model is not None else ())
+    trig_list = [parse_trigger(t) for t in (triggers if triggers is not None else defaults)]
     values: dict[str, list[float]] = {"drift_share": [float(x) for x in base.drift.drift_share]}
     for m in ("accuracy", "macro_f1"):
         for kind in ("estimated", "realized"):
@@ -427,6 +482,13 @@ def run_monitoring_multiclass(
         values["concept_drift"] = [float(bool(x)) for x in perf["concept_drift"].reindex(labels).fillna(False)]
     if score_drift is not None:
         values["score_drift"] = [float(bool(x)) for x in score_drift["drift"].reindex(labels)]
+    cost = pd.DataFrame(index=pd.Index(labels, name="window"))
+    if cost_model is not None:
+        cost = perf[[c for c in ("cost_estimated", "cost_realized") if c in perf]].reindex(labels)
+        cost.index.name = "window"
+        values["cost_per_1000"] = [float(x) for x in cost["cost_estimated"]]
+        if ref_cost:
+            values["cost_change"] = [(float(x) - ref_cost) / abs(ref_cost) for x in cost["cost_estimated"]]
     for t in trig_list:
         if t.measure not in values:
             notes.append(f"Trigger '{t.text}' cannot be evaluated on this data (no {t.measure.replace('_', ' ')}).")
@@ -459,10 +521,13 @@ def run_monitoring_multiclass(
 
     settings = dict(base.settings)
     settings.update(task="multiclass", threshold=threshold, proba_columns=cols)
+    if cost_model is not None:
+        settings.update(costs={"currency": (costs or {}).get("currency"), "misroute": cost_model["misroute"],
+                               "manual": cost_model["manual"]}, volume_per_day=volume_per_day)
     return MulticlassMonitoringResult(
         windows=base.windows, window_kind=base.window_kind, drift=base.drift, score_drift=score_drift, label_drift=None,
-        performance=perf, cost=pd.DataFrame(index=pd.Index(labels, name="window")), triggers=results, alerts=alerts,
-        notes=notes, threshold=threshold, reference_cost_per_1000=None,
+        performance=perf, cost=cost, triggers=results, alerts=alerts,
+        notes=notes, threshold=threshold, reference_cost_per_1000=ref_cost,
         reference_metrics={k: v for k, v in est.reference.items()}, concept_drift_from=concept_from, settings=settings,
         classes=classes, new_classes=new_first,
     )

@@ -176,21 +176,9 @@ class MonitoringResult:
                     + "), estimated from scores "
                     f"{fmt.estimate(r[f'estimated_{m}'], r[f'estimated_{m}_lower'], r[f'estimated_{m}_upper'], show)}."
                 )
-        if "cost_estimated" in self.cost and self.reference_cost_per_1000:
-            c = self.cost["cost_estimated"].dropna()
-            if len(c):
-                last, ref = float(c.iloc[-1]), float(self.reference_cost_per_1000)
-                cur = (self.settings.get("costs") or {}).get("currency")
-                money = lambda x: fmt.money(x, cur)  # noqa: E731
-                change = (last - ref) / abs(ref)
-                text = (f"Estimated cost per 1,000 decisions: {money(ref)} on the reference, {money(last)} in "
-                        f"{c.index[-1]} ({'+' if change >= 0 else ''}{fmt.percent(change, 0)})")
-                vol = self.settings.get("volume_per_day")
-                if vol:
-                    monthly = (last - ref) * vol * DAYS_PER_MONTH / 1000
-                    text += (f", about {'+' if monthly >= 0 else ''}{money(monthly)} a month at {fmt.count(vol)} "
-                             "decisions a day")
-                parts.append(text + ".")
+        cost_text = self.cost_sentence()
+        if cost_text:
+            parts.append(cost_text)
         if self.concept_drift_from:
             parts.append(
                 f"Likely concept drift from {self.concept_drift_from}: performance fell more than the input shift explains "
@@ -206,6 +194,27 @@ class MonitoringResult:
             parts.append(differences_sentence(differences))
         parts.append("Suggested action: " + self.suggested_action())
         return " ".join(parts)
+
+    def cost_sentence(self, unit: str = "decisions") -> str | None:
+        """The estimated cost per 1,000 in the last window against the reference, with its money per month."""
+        if "cost_estimated" not in self.cost or not self.reference_cost_per_1000:
+            return None
+        c = self.cost["cost_estimated"].dropna()
+        if not len(c):
+            return None
+        last, ref = float(c.iloc[-1]), float(self.reference_cost_per_1000)
+        cur = (self.settings.get("costs") or {}).get("currency")
+        money = lambda x: fmt.money(x, cur)  # noqa: E731
+        change = (last - ref) / abs(ref)
+        real = self.cost["cost_realized"].get(c.index[-1]) if "cost_realized" in self.cost else None
+        real_text = f"; realized on its labeled rows {money(float(real))}" if real is not None and pd.notna(real) else ""
+        text = (f"Estimated cost per 1,000 {unit}: {money(ref)} on the reference, {money(last)} in "
+                f"{c.index[-1]} ({'+' if change >= 0 else ''}{fmt.percent(change, 0)}{real_text})")
+        vol = self.settings.get("volume_per_day")
+        if vol:
+            monthly = (last - ref) * vol * DAYS_PER_MONTH / 1000
+            text += f", about {'+' if monthly >= 0 else ''}{money(monthly)} a month at {fmt.count(vol)} {unit} a day"
+        return text + "."
 
     def suggested_action(self) -> str:
         if self.concept_drift_from:
@@ -402,6 +411,10 @@ def settings_from_record(record) -> tuple[dict[str, Any], list[str]]:
         out["chosen_metric"] = m.chosen_metric
     if m.costs is not None:
         out["costs"] = m.costs.model_dump(mode="json")
+    elif getattr(m, "task", None) == "multiclass" and getattr(m, "routing_costs", None):
+        # a router's costs (a misroute, a person's handling) are watched per window as cost per 1,000 rows
+        rc = m.routing_costs
+        out["costs"] = rc.model_dump(mode="json") if hasattr(rc, "model_dump") else dict(rc)
     if m.volume_per_day is not None:
         out["volume_per_day"] = float(m.volume_per_day)
     if record.monitoring.triggers:
@@ -573,7 +586,8 @@ def run_monitoring(
             reference, current, label=label, prediction=prediction, threshold=threshold, features=features,
             timestamp=timestamp, window=window, window_rows=window_rows, triggers=triggers, id_column=id_column,
             min_label_coverage=min_label_coverage, method=method, per_column_method=per_column_method,
-            drift_threshold=drift_threshold, threshold_mode=threshold_mode, **task_options,
+            drift_threshold=drift_threshold, threshold_mode=threshold_mode, costs=costs, volume_per_day=volume_per_day,
+            **task_options,
         )
     if task == "regression":
         from .regression import run_regression_monitoring

@@ -61,6 +61,7 @@ __all__ = [
     "RoutingInputs",
     "routing_inputs",
     "parse_routing_constraints",
+    "routing_cost_matrix",
     "class_names",
     "PROBA_NOT_SUM_TO_ONE",
     "CLASS_WITHOUT_PROBA",
@@ -278,6 +279,33 @@ def routing_inputs(
     else:
         pred = np.argmax(proba, axis=1).astype(np.int32)
     return RoutingInputs(classes, y, pred, proba, cols, extra)
+
+
+def routing_cost_matrix(costs: Mapping[str, Any] | None, classes: Sequence[str]) -> dict | None:
+    """``{"misroute", "manual", "matrix"}`` with ``matrix[true, routed]`` the cost of one row (0 on the diagonal).
+
+    ``costs`` is the record's ``routing_costs`` (or the widget's): ``misroute`` (any wrong class), ``manual`` (a person
+    handles the row) and optional ``matrix`` overrides ``{true: {routed: cost}}``. ``None`` when there are no costs.
+    """
+    if not costs:
+        return None
+    k = len(classes)
+    try:
+        misroute = float(costs.get("misroute", 0.0) or 0.0)
+        manual = float(costs.get("manual", 0.0) or 0.0)
+    except (TypeError, ValueError):
+        raise InputDataError("Costs must be numbers: the cost of a misroute and of a manual ticket.") from None
+    if misroute < 0 or manual < 0 or not np.isfinite(misroute) or not np.isfinite(manual):
+        raise InputDataError("Costs must be zero or more.")
+    m = np.full((k, k), misroute)
+    np.fill_diagonal(m, 0.0)
+    index = {str(c).lower(): i for i, c in enumerate(classes)}
+    for true, row in dict(costs.get("matrix") or {}).items():
+        for routed, v in dict(row).items():
+            if str(true).lower() not in index or str(routed).lower() not in index:
+                raise InputDataError(f"The cost matrix names {true!r} -> {routed!r}; both must be classes ({_preview(list(classes), 12)}).")
+            m[index[str(true).lower()], index[str(routed).lower()]] = float(v)
+    return {"misroute": misroute, "manual": manual, "matrix": m}
 
 
 def parse_routing_constraint(text: str | Constraint, classes: Sequence[str]) -> Constraint:
@@ -668,24 +696,7 @@ class Routing:
         return cls(None, None, label_name=label, prediction_name=prediction, _inputs=inputs, **kwargs)
 
     def _cost_matrix(self, costs: Mapping[str, Any] | None) -> dict | None:
-        if not costs:
-            return None
-        try:
-            misroute = float(costs.get("misroute", 0.0) or 0.0)
-            manual = float(costs.get("manual", 0.0) or 0.0)
-        except (TypeError, ValueError):
-            raise InputDataError("Costs must be numbers: the cost of a misroute and of a manual ticket.") from None
-        if misroute < 0 or manual < 0 or not np.isfinite(misroute) or not np.isfinite(manual):
-            raise InputDataError("Costs must be zero or more.")
-        m = np.full((self.k, self.k), misroute)
-        np.fill_diagonal(m, 0.0)
-        index = {c.lower(): i for i, c in enumerate(self.classes)}
-        for true, row in dict(costs.get("matrix") or {}).items():
-            for routed, v in dict(row).items():
-                if str(true).lower() not in index or str(routed).lower() not in index:
-                    raise InputDataError(f"The cost matrix names {true!r} -> {routed!r}; both must be classes ({_preview(self.classes, 12)}).")
-                m[index[str(true).lower()], index[str(routed).lower()]] = float(v)
-        return {"misroute": misroute, "manual": manual, "matrix": m}
+        return routing_cost_matrix(costs, self.classes)
 
     # -- lookups ------------------------------------------------------------------------------------------
     def n_automated(self, threshold: float) -> int:

@@ -31,6 +31,7 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                  proba_columns: Mapping[str, str] | None = None, proba_prefix: str | None = None,
                  features: Sequence[str] | None = None, timestamp: str | None = "timestamp", window: str = "week",
                  id_column: str | None = None, threshold: float | None = None, triggers: Sequence[str] | None = None,
+                 costs: Mapping[str, Any] | None = None, volume_per_day: float | None = None,
                  reference_description: str | None = None, record_path: str | Path | None = None, **kwargs: Any) -> None:
         self.messages = MessageArea()
         self.record_path = Path(record_path) if record_path else default_record_path()
@@ -38,7 +39,8 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
         self.result: MulticlassMonitoringResult | None = None
         self._args = dict(reference=reference, current=current, label=label, prediction=prediction,
                           proba_columns=proba_columns, proba_prefix=proba_prefix, features=features, timestamp=timestamp,
-                          window=window, id_column=id_column, threshold=threshold)
+                          window=window, id_column=id_column, threshold=threshold, costs=costs,
+                          volume_per_day=volume_per_day)
         self.summary = W.HTML()
         self.alerts = W.HTML()
         self.triggers_box = W.Textarea(value="\n".join(triggers or DEFAULT_MC_TRIGGERS), description="Triggers",
@@ -54,7 +56,9 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
             self.messages.show(str(exc), "error")
             return
         self.figure = self._figure()
-        super().__init__([self.summary, self.figure, self.alerts, self.triggers_box, self.save_button, self.messages],
+        self.cost_figure = self._cost_figure()
+        charts = [self.figure] + ([self.cost_figure] if self.cost_figure is not None else [])
+        super().__init__([self.summary, *charts, self.alerts, self.triggers_box, self.save_button, self.messages],
                          **kwargs)
         self.add_class("aipm-routing-monitor")
         self.save_button.on_click(lambda _: self.save_decision())
@@ -77,19 +81,24 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
             feats = [f for f in (c.features or []) if f in production.columns] or None
         except AipmError as exc:
             return _error_box(str(exc))
-        threshold = None
+        threshold = costs = None
         try:
             from ...core.record import load_record
 
             record_path = getattr(project, "record_path", None)
             if record_path and Path(record_path).exists():
-                threshold = load_record(record_path).metrics.threshold
+                m = load_record(record_path).metrics
+                if m.task == "multiclass":
+                    threshold, costs = m.threshold, m.routing_costs
         except AipmError:
-            threshold = None
+            threshold = costs = None
+        if costs and not costs.get("currency"):
+            costs = {**costs, "currency": getattr(project, "currency", None)}
         return cls(reference, production, label=c.label, prediction=c.prediction, proba_columns=c.proba_columns or None,
                    proba_prefix=c.proba_prefix, features=feats, timestamp=c.timestamp,
                    window="month" if getattr(project, "example", None) == "tickets" else "week",
                    id_column=c.id if c.id and c.id in production.columns else None, threshold=threshold,
+                   costs=costs, volume_per_day=getattr(project, "volume_per_day", None) if costs else None,
                    record_path=getattr(project, "record_path", None),
                    reference_description="the project's validation data", **kwargs)
 
@@ -125,6 +134,35 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
             title=dict(text="Share of tickets routed to the right class, per window", font=dict(size=14)),
             width=900, height=340, margin=dict(l=60, r=10, t=40, b=90),
             yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1]),
+            legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
+
+
+    def _cost_figure(self):
+        """Cost per 1,000 rows per window (estimated and realized) against the reference's, when stage 4 saved costs."""
+        import plotly.graph_objects as go
+
+        cost = self.result.cost
+        if "cost_estimated" not in cost:
+            return None
+        x = [str(i) for i in cost.index]
+        cur = (self.result.settings.get("costs") or {}).get("currency") or ""
+
+        def col(name):
+            return [float(v) if v == v else None for v in cost[name]] if name in cost else [None] * len(x)
+
+        data = [go.Scatter(x=x, y=col("cost_estimated"), mode="lines+markers", name="estimated from probabilities",
+                           line=dict(color="#3b6fb6")),
+                go.Scatter(x=x, y=col("cost_realized"), mode="lines+markers", name="realized (labeled rows)",
+                           line=dict(color="#d62728"))]
+        ref = self.result.reference_cost_per_1000
+        if ref is not None:
+            data.append(go.Scatter(x=x, y=[float(ref)] * len(x), mode="lines", name="reference",
+                                   line=dict(color="#555", dash="dot")))
+        return go.FigureWidget(data=data, layout=dict(
+            title=dict(text=f"Cost per 1,000 rows ({cur}: misroutes plus a person's handling), per window".replace(" (: ", " ("),
+                       font=dict(size=14)),
+            width=900, height=300, margin=dict(l=60, r=10, t=40, b=90),
+            yaxis=dict(title=f"{cur} per 1,000 rows".strip(), rangemode="tozero"),
             legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
 
 
