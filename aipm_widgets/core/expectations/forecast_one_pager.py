@@ -137,9 +137,10 @@ class ForecastOnePager(TaskOnePager):
 
     @classmethod
     def from_record(cls, record: Any, y_true: Any, y_pred: Any, *, tolerance: Any = None, unit: str | None = None,
-                    **text: Any) -> "ForecastOnePager":
+                    data_source: str | None = None, **text: Any) -> "ForecastOnePager":
         """Stage 4's tolerance, offset and unit from the record when saved; else ``tolerance`` (default ±10%) and no
-        offset, provisional. Measured on ``y_true`` and ``y_pred``; the team's saved text fills any field not given.
+        offset, provisional. Measured on ``y_true`` and ``y_pred`` (``data_source`` names them in the provisional
+        page's source line); the team's saved text fills any field not given.
         """
         from ..record import DecisionRecord, load_record
 
@@ -164,6 +165,8 @@ class ForecastOnePager(TaskOnePager):
                         overrides[key] = (float(mv.low), float(mv.high), mv.method or "stage 4")
             pager.interval_overrides = overrides
             return pager
+        if data_source:
+            merged.setdefault("source", f"measured on {data_source}")
         return cls.from_predictions(y_true, y_pred, tolerance=tolerance or DEFAULT_TOLERANCE, offset=0.0,
                                     unit=unit or "units", provisional=True, **merged)
 

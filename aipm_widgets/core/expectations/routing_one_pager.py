@@ -167,11 +167,13 @@ class RoutingOnePager(TaskOnePager):
                                 **kwargs)
 
     @classmethod
-    def from_record(cls, record: Any, routing: Any = None, **text: Any) -> "RoutingOnePager":
-        """Stage 4's confidence threshold and counts from the record when saved; else measured on ``routing`` at its
-        recommended threshold, provisional. The team's saved text fills any field not given in ``text``.
+    def from_record(cls, record: Any, routing: Any = None, *, data_source: str | None = None,
+                    **text: Any) -> "RoutingOnePager":
+        """Stage 4's confidence threshold and counts from the record when saved; else measured on ``routing`` at
+        :func:`starting_threshold`, provisional. The team's saved text fills any field not given in ``text``.
 
-        ``record`` is a :class:`~aipm_widgets.core.record.DecisionRecord`, a path, or None.
+        ``record`` is a :class:`~aipm_widgets.core.record.DecisionRecord`, a path, or None; ``data_source`` names
+        ``routing``'s data in the provisional page's source line.
         """
         from ..record import DecisionRecord, load_record
 
@@ -200,6 +202,8 @@ class RoutingOnePager(TaskOnePager):
         if routing is None:
             raise InputDataError("No routing decision in the record yet and no data to measure on: give the validation "
                                  "data (labels and per-class probabilities), or save the confidence threshold in stage 4.")
+        if data_source:
+            merged.setdefault("source", f"measured on {data_source}")
         return cls.from_routing(routing, **merged)
 
     # ----- numbers ------------------------------------------------------------------------------
