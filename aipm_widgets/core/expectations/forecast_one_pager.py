@@ -222,7 +222,9 @@ class ForecastOnePager(TaskOnePager):
                 f"({w.display()}, 95% interval {w.interval_text()}).")
 
     def summary(self) -> str:
-        return f"One-pager agreed: tolerance {self.tolerance.text(self.unit)}. " + self.headline()
+        offset = (f", offset {fmt.number(self.offset, 2)} {self.unit}" if self.offset else ", no offset")
+        state = " (provisional: stage 4 has not decided them yet)" if self.provisional else ""
+        return f"One-pager agreed at tolerance {self.tolerance.text(self.unit)}{offset}{state}."
 
     def notes(self) -> list[str]:
         value = self.mae[0]

@@ -299,7 +299,8 @@ class RoutingOnePager(TaskOnePager):
                 f"{acc.interval_text()}). The other {f['to_person']} go to a person.")
 
     def summary(self) -> str:
-        return f"One-pager agreed: confidence threshold {fmt.threshold(self.threshold)}. " + self.headline()
+        state = " (provisional: stage 4 has not decided it yet)" if self.provisional else ""
+        return f"One-pager agreed at confidence threshold {fmt.threshold(self.threshold)}{state}."
 
     # ----- words --------------------------------------------------------------------------------
     decision_heading = "The confidence threshold, and what happens on each side of it"
