@@ -54,7 +54,7 @@ ROUTING_FAILURE_MODES = [
     "A new kind of {unit_one} (a new product, an outage) is routed to the closest {noun} it knows, with high confidence.",
     "Rare {noun}s are learned from few examples: their {unit} are misrouted or sent to a person more often.",
 ]
-ROUTING_ABOVE = "The {unit_one} goes straight to the chosen {noun}'s queue; a misrouted one is passed on by that {noun}."
+ROUTING_ABOVE = "The {unit_one} goes straight to the chosen {noun}; a misrouted one is passed on by that {noun}."
 ROUTING_BELOW = "A person reads the {unit_one} and routes it."
 
 
