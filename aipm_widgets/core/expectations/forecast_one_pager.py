@@ -55,7 +55,7 @@ def default_text() -> dict[str, Any]:
                  "Gives the same estimate for the same inputs; the team decides how the estimate is used."],
         "does_not": ["It is not exact: every estimate misses by some amount, and some miss by more than the tolerance.",
                      "It does not know about events its training data never saw (a strike, a storm, a new product)."],
-        "failure_modes": ["Cases unlike the training data (new regions, unusual sizes) get estimates that miss by more.",
+        "failure_modes": ["Cases unlike the training data (new places, unusual sizes) get estimates that miss by more.",
                           "When the world shifts (season, prices, demand), estimates lean one way until the model is retrained."],
         "above_threshold": "The estimate is shown and used as it is.",
         "below_threshold": "A wrong number is acted on: say who notices, and what is done about it.",
