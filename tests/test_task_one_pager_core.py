@@ -272,3 +272,38 @@ def test_brief_shows_task_one_pagers_in_their_words(tmp_path):
     assert f"{fmt.number(mae.value, 2)} MWh" in md.replace("\\", "")
     assert "Off by more than the tolerance" in md and "Tolerance:** ±30 MWh" in md.replace("\\", "")
     assert "provisional" in md and "Numbers measured measured" not in md
+
+
+MODULES = ["aipm_widgets.core.expectations.task_one_pager", "aipm_widgets.core.expectations.routing_one_pager",
+           "aipm_widgets.core.expectations.forecast_one_pager", "aipm_widgets.core.expectations.fairness_routing",
+           "aipm_widgets.widgets.expectations.task_fairness"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_docstring_examples_run(module, tmp_path, monkeypatch):
+    import doctest
+    import importlib
+
+    monkeypatch.chdir(tmp_path)
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_core_imports_without_ipywidgets_or_plotly():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in {'ipywidgets', 'plotly'}: raise ImportError('blocked ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from aipm_widgets.core.expectations.routing_one_pager import RoutingOnePager\n"
+        "from aipm_widgets.core.expectations.forecast_one_pager import ForecastOnePager\n"
+        "import aipm_widgets.core.expectations.fairness_routing\n"
+        "RoutingOnePager.from_counts(threshold=0.5, classes=['a', 'b'], matrix=[[3, 1], [0, 2]], support=[5, 5]).to_html()\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
