@@ -70,7 +70,7 @@ class _TaskFairnessAudit(W.VBox):
         self.response = W.Textarea(placeholder="What will the team do about these findings, and who owns it?",
                                    layout=W.Layout(width="100%", height="80px"))
         self.save_button = W.Button(description="Save audit to record", icon="save", button_style="primary",
-                                    layout=W.Layout(width="auto"))
+                                    layout=W.Layout(width="240px"))
         self.save_button.on_click(lambda _: self.save())
         self._load_saved_response()
         super().__init__([W.HBox([self.group_picker, self.reference_picker, *extra_controls]), self.messages, self.table,
