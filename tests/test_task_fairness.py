@@ -208,3 +208,38 @@ def test_pages_for_the_task_demos(tmp_path, monkeypatch, demo, cls):
         assert "Out of every 100 tickets" in one.preview.value
     else:
         assert one.result.unit == "minutes" and "within ±10% of the actual value" in one.preview.value
+
+
+def test_hostile_group_and_class_names_are_escaped(tmp_path):
+    frame = generate_claims(1200)
+    frame["channel"] = frame["channel"].replace({"phone": "<img src=x onerror=alert(1)>"})
+    audit = RoutingFairnessAudit(frame, label="line", prediction="routed_to", proba_prefix="score_", threshold=0.6,
+                                 group_columns=["channel"], record_path=tmp_path / "rec.yaml")
+    html = _texts(audit)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_bad_probabilities_on_the_pages_are_said_in_words(folder):
+    from aipm_widgets.widgets import pages
+
+    bad = generate_claims(800)
+    bad["score_motor"] *= 3
+    bad.to_csv(folder / "data" / "claims.csv", index=False)
+    project = _own(folder, "multiclass", **{"columns.groups": "channel"})
+    for page in (pages.expectations_page(project), pages.fairness_page(project)):
+        assert isinstance(page, W.HTML) and "do not add up to 1" in page.value and "Traceback" not in page.value
+
+
+def test_saved_task_audits_appear_in_the_brief(tmp_path):
+    from aipm_widgets.core.brief.document import render_markdown
+
+    path = tmp_path / "rec.yaml"
+    d = generate_demand()
+    audit = ForecastFairnessAudit(d, label="demand_mwh", prediction="forecast_mwh", group_columns=["grid_area"],
+                                  tolerance="10%", unit="MWh", record_path=path)
+    audit.response.value = "Retrain with island weather data."
+    audit.save()
+    md = render_markdown(load_record(path)).replace("\\", "")
+    island = next(r for r in audit.result.rows if r["group"] == "island")
+    assert f"| island | {fmt.count(island['n'])} | {fmt.number(island['mean_error'], 2)} MWh |" in md
+    assert "Tolerance:** ±10%" in md and "Retrain with island weather data." in md
