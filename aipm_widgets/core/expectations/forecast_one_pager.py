@@ -47,11 +47,11 @@ LEAN_SHARE = 0.05
 """A mean error under this share of the mean absolute error is 'no systematic lean'."""
 
 
-def default_text() -> dict[str, Any]:
+def default_text(unit: str = "units") -> dict[str, Any]:
     """The starting text of a forecast one-pager (the team edits it in its own words)."""
     return {
         "title": "What the forecast will and will not do",
-        "does": ["Estimates a number for every case (see the unit below) from what is known when the estimate is made.",
+        "does": [f"Estimates a number, in {unit}, for every case from what is known when the estimate is made.",
                  "Gives the same estimate for the same inputs; the team decides how the estimate is used."],
         "does_not": ["It is not exact: every estimate misses by some amount, and some miss by more than the tolerance.",
                      "It does not know about events its training data never saw (a strike, a storm, a new product)."],
@@ -119,7 +119,7 @@ class ForecastOnePager(TaskOnePager):
         high = int(np.sum(keep & (e > bound)))
         rows = int(keep.sum())
         mae = point.metrics["mae"]
-        text = {**default_text(), **kwargs}
+        text = {**default_text(forecast.unit), **kwargs}
         return cls(tolerance=tol, unit=forecast.unit, offset=float(offset), rows=rows, within=rows - low - high,
                    too_low=low, too_high=high, n=forecast.n, mae=(mae.value, mae.low, mae.high, mae.method or "bootstrap"),
                    mean_error=point.metrics["mean_error"].value, extra_notes=list(forecast.notes), **text)
