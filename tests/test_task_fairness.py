@@ -243,3 +243,32 @@ def test_saved_task_audits_appear_in_the_brief(tmp_path):
     island = next(r for r in audit.result.rows if r["group"] == "island")
     assert f"| island | {fmt.count(island['n'])} | {fmt.number(island['mean_error'], 2)} MWh |" in md
     assert "Tolerance:** ±10%" in md and "Retrain with island weather data." in md
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_saved_provisional_one_pager_is_flagged_once_stage_4_decides(folder, task):
+    from aipm_widgets.core.record import update_section
+    from aipm_widgets.core.tasks.forecast import Forecast
+    from aipm_widgets.widgets import pages
+
+    project = _own(folder, task)
+    one = pages.expectations_page(project)
+    one.save()
+    assert not [t for k, t in one.messages.messages if k == "warning"]
+    if task == "multiclass":
+        frame = generate_claims()
+        r = Routing.from_frame(frame, label="line", prediction="routed_to", proba_prefix="score_")
+        update_section(folder / "decision_record.yaml", "metrics", r.record_values(r.at(0.7)), what="stage 4")
+        words = "confidence threshold 0.7"
+    else:
+        d = generate_demand()
+        f = Forecast(d["demand_mwh"], d["forecast_mwh"], tolerance="25", unit="MWh", baseline=None)
+        update_section(folder / "decision_record.yaml", "metrics", f.at(3.0).record_values(), what="stage 4")
+        words = "tolerance ±25 MWh, offset 3.00 MWh"
+    again = pages.expectations_page(project)
+    assert not again.result.provisional
+    warning = " ".join(t for k, t in again.messages.messages if k == "warning")
+    assert "while provisional" in warning and words in warning
+    again.save()
+    third = pages.expectations_page(project)
+    assert not [t for k, t in third.messages.messages if k == "warning"]

@@ -570,7 +570,7 @@ def _task_one_pager(project: Any, path: Path) -> W.Widget:
                                                  **_forecast_settings(project, rec), **text)
     except AipmError as exc:
         return _message(str(exc), "warning")
-    return ExpectationsOnePager(pager, record_path=path)
+    return ExpectationsOnePager(pager, record_path=path, notice=pager.review_note(rec.expectations.one_pager) or "")
 
 
 def _task_fairness(project: Any, path: Path) -> W.Widget:

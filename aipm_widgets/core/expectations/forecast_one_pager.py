@@ -253,6 +253,20 @@ class ForecastOnePager(TaskOnePager):
         return (f"stage 4 (metric selection) has not decided the tolerance and the offset yet; these numbers use "
                 f"{self.tolerance.text(self.unit)} and no offset, and will change when it does.")
 
+    def _decision_key(self) -> tuple:
+        return (self.tolerance.kind, round(float(self.tolerance.value), 9), round(self.offset, 9))
+
+    def _saved_decision_key(self, saved: Any) -> tuple:
+        try:
+            tol = parse_tolerance(getattr(saved, "tolerance", None) or {})
+        except InputDataError:
+            return (None,)
+        return (tol.kind, round(float(tol.value), 9), round(float(getattr(saved, "offset", None) or 0.0), 9))
+
+    def decision_words(self) -> str:
+        offset = f"offset {fmt.number(self.offset, 2)} {self.unit}" if self.offset else "no offset"
+        return f"tolerance {self.tolerance.text(self.unit)}, {offset}"
+
     def _record_extra(self) -> dict[str, Any]:
         return {"threshold": None, "unit": self.unit, "offset": self.offset,
                 "tolerance": {**self.tolerance.to_dict(), "text": self.tolerance.text(self.unit)},

@@ -323,6 +323,16 @@ class RoutingOnePager(TaskOnePager):
                  fmt.estimate(r["recall"], *r["recall_ci"])] for r in self.per_class()]
         return head, rows
 
+    def _decision_key(self) -> tuple:
+        return (float(self.threshold),)
+
+    def _saved_decision_key(self, saved: Any) -> tuple:
+        t = getattr(saved, "threshold", None)
+        return (None if t is None else float(t),)
+
+    def decision_words(self) -> str:
+        return f"confidence threshold {fmt.threshold(self.threshold)}"
+
     def _record_extra(self) -> dict[str, Any]:
         def clean(x):
             return None if x is None or not math.isfinite(float(x)) else float(x)

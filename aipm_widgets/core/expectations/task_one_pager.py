@@ -179,6 +179,28 @@ class TaskOnePager:
     def _record_extra(self) -> dict[str, Any]:
         return {}
 
+    def _decision_key(self) -> tuple:
+        """What stage 4 decides for this task (compared with a saved one-pager's)."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def _saved_decision_key(self, saved: Any) -> tuple:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def decision_words(self) -> str:
+        """The decision in a few words ('confidence threshold 0.7', 'tolerance ±10%, no offset')."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def review_note(self, saved: Any) -> str | None:
+        """A sentence when the one-pager saved in the record (``expectations.one_pager``) no longer quotes these
+        numbers: saved while provisional, or at another decision than stage 4's. None when it is current."""
+        if saved is None or (getattr(saved, "task", None) or "binary") != self.task or self.provisional:
+            return None
+        if getattr(saved, "provisional", None) or self._saved_decision_key(saved) != self._decision_key():
+            return (f"The one-pager saved in the record was written {'while provisional' if saved.provisional else 'at another decision'}; "
+                    f"stage 4 (metric selection) has decided {self.decision_words()}. Save it again so stakeholders see "
+                    "the decided numbers.")
+        return None
+
     # ----- export -------------------------------------------------------------------------------
     def to_record(self) -> dict[str, Any]:
         """The content for the record's ``expectations.one_pager`` (full precision)."""

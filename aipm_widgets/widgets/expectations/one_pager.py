@@ -43,6 +43,8 @@ class ExpectationsOnePager(W.VBox):
     export_dir : path, optional
         Where the export buttons write ``one_pager.html`` and ``one_pager.md`` (default: an ``exports``
         folder next to the record).
+    notice : str, optional
+        A sentence shown above the buttons as a warning (e.g. the saved one-pager is out of date).
 
     Examples
     --------
@@ -58,12 +60,13 @@ class ExpectationsOnePager(W.VBox):
         *,
         record_path: str | Path | None = None,
         export_dir: str | Path | None = None,
+        notice: str = "",
         **kwargs: Any,
     ) -> None:
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.export_dir = Path(export_dir) if export_dir else self.record_path.parent / "exports"
         self.messages = MessageArea()
-        self._notice = ""
+        self._notice = notice
         if pager is None:
             try:
                 pager = OnePager.from_record(self.record_path)
