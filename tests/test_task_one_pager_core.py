@@ -74,7 +74,8 @@ def test_routing_headline_numbers_come_from_the_result():
                    r"interval ([\d.]+)% to ([\d.]+)%\)\. The other (\d+) go to a person\.", head)
     assert got, head
     a = pager.measures["automation_rate"]
-    assert [int(x) for x in got.group(1, 2, 3, 4, 5, 9)] == [f["routed"], round(a.low * 100), round(a.high * 100),
+    half_up = lambda x: int(np.floor(x * 100 + 0.5))  # noqa: E731
+    assert [int(x) for x in got.group(1, 2, 3, 4, 5, 9)] == [f["routed"], half_up(a.low), half_up(a.high),
                                                                 f["right"], f["misrouted"], f["to_person"]]
     assert [float(x) for x in got.group(6, 7, 8)] == [round(acc.value * 100, 1), round(acc.low * 100, 1),
                                                       round(acc.high * 100, 1)]
@@ -193,7 +194,11 @@ def test_forecast_words_use_the_unit_and_every_number_comes_from_the_result():
     island = d[d["grid_area"] == "island"]
     low = ForecastOnePager.from_predictions(island["demand_mwh"], island["forecast_mwh"], tolerance="10%", unit="MWh")
     assert low.too_low > 5 * low.too_high
-    assert low.notes()[0] == f"On average the estimates lean low by {fmt.number(-low.mean_error, 2)} MWh."
+    me, me_lo, me_hi = low.mean_error
+    assert me == pytest.approx((island["forecast_mwh"] - island["demand_mwh"]).mean())
+    assert low.notes()[0] == (f"On average the estimates lean low by {fmt.number(-me, 2)} MWh (mean error "
+                              f"{fmt.number(me, 2)} MWh, 95% interval {fmt.number(me_lo, 2)} MWh to "
+                              f"{fmt.number(me_hi, 2)} MWh).")
     text = pager.to_html_fragment() + pager.to_markdown()
     assert not [x for x in DEMO_WORDS if x in text]
 

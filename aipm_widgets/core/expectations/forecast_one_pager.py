@@ -81,7 +81,8 @@ class ForecastOnePager(TaskOnePager):
     """Rows the mean absolute error is measured on (all rows)."""
     mae: tuple[float, float | None, float | None, str]
     """The mean absolute error: value, 95% interval ends and how the interval was computed."""
-    mean_error: float
+    mean_error: float | tuple[float, float | None, float | None]
+    """The mean error (estimate minus actual: positive leans high), alone or with its 95% interval ends."""
     row_noun: str = "estimates"
     extra_notes: list[str] = field(default_factory=list)
     interval_overrides: dict[str, tuple[float, float, str]] = field(default_factory=dict)
@@ -122,7 +123,8 @@ class ForecastOnePager(TaskOnePager):
         text = {**default_text(forecast.unit), **kwargs}
         return cls(tolerance=tol, unit=forecast.unit, offset=float(offset), rows=rows, within=rows - low - high,
                    too_low=low, too_high=high, n=forecast.n, mae=(mae.value, mae.low, mae.high, mae.method or "bootstrap"),
-                   mean_error=point.metrics["mean_error"].value, extra_notes=list(forecast.notes), **text)
+                   mean_error=(point.metrics["mean_error"].value, point.metrics["mean_error"].low,
+                               point.metrics["mean_error"].high), extra_notes=list(forecast.notes), **text)
 
     @classmethod
     def from_predictions(cls, y_true: Any, y_pred: Any, *, tolerance: Any = DEFAULT_TOLERANCE, offset: float = 0.0,
@@ -227,12 +229,14 @@ class ForecastOnePager(TaskOnePager):
         return f"One-pager agreed at tolerance {self.tolerance.text(self.unit)}{offset}{state}."
 
     def notes(self) -> list[str]:
-        value = self.mae[0]
-        if abs(self.mean_error) >= LEAN_SHARE * max(value, 1e-12):
-            lean = (f"On average the {self.row_noun} lean {'high' if self.mean_error > 0 else 'low'} by "
-                    f"{fmt.number(abs(self.mean_error), 2)} {self.unit}.")
+        me, lo, hi = self.mean_error if isinstance(self.mean_error, tuple) else (self.mean_error, None, None)
+        amount = lambda x: f"{fmt.number(x, 2)} {self.unit}"  # noqa: E731
+        ci = (f" (mean error {amount(me)}, 95% interval {fmt.interval(lo, hi, amount)})"
+              if lo is not None and hi is not None else "")
+        if abs(me) >= LEAN_SHARE * max(self.mae[0], 1e-12):
+            lean = f"On average the {self.row_noun} lean {'high' if me > 0 else 'low'} by {amount(abs(me))}{ci}."
         else:
-            lean = f"The {self.row_noun} lean neither way on average (mean error {fmt.number(self.mean_error, 2)} {self.unit})."
+            lean = f"The {self.row_noun} lean neither way on average{ci or f' (mean error {amount(me)})'}."
         return [lean, *self.extra_notes]
 
     # ----- words --------------------------------------------------------------------------------

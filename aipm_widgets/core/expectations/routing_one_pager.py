@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import InputDataError
 from ..stats.intervals import wilson_interval
 from ..text import format as fmt
+from .one_pager import _round
 from .task_one_pager import Measure, TaskOnePager, saved_text, share_sentence
 
 __all__ = ["RoutingOnePager", "ROUTING_DOES", "ROUTING_DOES_NOT", "ROUTING_FAILURE_MODES", "MAX_FOCUS", "STARTING_ACCURACY", "starting_threshold"]
@@ -293,7 +294,9 @@ class RoutingOnePager(TaskOnePager):
         a = self.measures["automation_rate"]
         acc = self.measures["accuracy_automated"]
         lo, hi = (fmt.as_number(a.low), fmt.as_number(a.high))
-        span = f"between {round(lo * 100)} and {round(hi * 100)} in 100" if lo is not None and hi is not None else "no interval"
+        # rounded as the natural-frequency sentences round (half up), so the headline and the sentence below agree
+        span = (f"between {_round(lo * 100)} and {_round(hi * 100)} in 100" if lo is not None and hi is not None
+                else "no interval")
         return (f"Out of every 100 {u}, {f['routed']} are routed automatically ({span}); of those, about {f['right']} go to "
                 f"the right {noun} and {f['misrouted']} to a wrong one ({acc.display()} right, 95% interval "
                 f"{acc.interval_text()}). The other {f['to_person']} go to a person.")
