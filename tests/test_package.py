@@ -86,7 +86,7 @@ def test_unknown_attribute_is_attribute_error():
 MAIN_WIDGET_MODULES = [
     "metrics.threshold_explorer", "assessment.data_assessment", "monitoring.drift_monitor", "expectations.fairness_audit",
     "scoping.canvas", "expectations.one_pager", "start_page", "metrics.forecast_explorer", "monitoring.forecast_monitor",
-    "metrics.routing_explorer", "monitoring.routing_monitor",
+    "metrics.routing_explorer", "monitoring.routing_monitor", "expectations.task_fairness",
 ]
 # Each costs 0.3 s to several seconds to import; a widget module imports them inside the functions that use them.
 HEAVY_AT_IMPORT = ("sklearn", "scipy.stats", "evidently", "fairlearn", "duckdb")

@@ -462,11 +462,10 @@ def expectations_page(project: Any) -> W.Widget:
     if isinstance(project, W.Widget):
         return project
     path = _record_path(project)
+    if _task(project) in ("multiclass", "regression"):
+        return _task_one_pager(project, path)
     if project.is_demo:
         return ExpectationsOnePager(record_path=path)
-    if _task(project) != "binary":
-        return _message(f"The one-pager's error rates are for yes/no decisions; this project's task is "
-                        f"{_task(project)}. Write what the model will and will not do in the checklist below.", "info")
     lacking = _needs(project, "label", "score", sources=("validation",))
     if lacking is not None:
         return lacking
@@ -511,6 +510,97 @@ def expectations_page(project: Any) -> W.Widget:
     return ExpectationsOnePager(pager, record_path=path)
 
 
+def _forecast_settings(project: Any, rec: Any) -> dict[str, Any]:
+    """Tolerance and unit of a forecast: stage 4's saved ones, else the delivery demo's, else ±10% and 'units'."""
+    out: dict[str, Any] = {"tolerance": "10%", "unit": "units"}
+    if getattr(project, "example", None) == "delivery":
+        from ..core.demo.delivery import demo_settings
+
+        s = demo_settings()
+        out.update(tolerance=s["tolerance"], unit=s["unit"])
+    r = getattr(rec.metrics, "regression", None) if rec is not None else None
+    if rec is not None and rec.metrics.task == "regression" and r is not None:
+        out.update({k: v for k, v in (("tolerance", r.tolerance), ("unit", r.unit)) if v})
+    return out
+
+
+def _routing(project: Any, lab: pd.DataFrame):
+    from ..core.tasks.routing import Routing
+
+    c = _cols(project)
+    return Routing.from_frame(lab, label=c.label, prediction=c.prediction, proba_columns=c.proba_columns or None,
+                              proba_prefix=c.proba_prefix, unit=project.unit, currency=project.currency)
+
+
+def _routing_threshold(rec: Any, routing: Any) -> tuple[float, bool, str]:
+    """Stage 4's saved confidence threshold, else the one-pager's starting point: (threshold, provisional, in words)."""
+    from ..core.expectations.routing_one_pager import starting_threshold
+
+    m = rec.metrics
+    if m.task == "multiclass" and m.threshold is not None:
+        return float(m.threshold), False, "the confidence threshold saved by stage 4 (metric selection)"
+    t, why = starting_threshold(routing)
+    return t, True, f"{why}; provisional until stage 4 (metric selection) decides the confidence threshold"
+
+
+def _task_one_pager(project: Any, path: Path) -> W.Widget:
+    """The one-pager of a routing (multiclass) or forecast (regression) project, in the task's words."""
+    from ..core.expectations.task_one_pager import saved_text
+    from ..core.record import load_record
+    from .expectations.one_pager import ExpectationsOnePager
+
+    task = _task(project)
+    lacking = _needs(project, "label", *(("prediction",) if task == "regression" else ()), sources=("validation",))
+    if lacking is not None:
+        return lacking
+    try:
+        rec = load_record(path, create=True)
+        lab = _labeled(project, project.validation())
+        c = _cols(project)
+        text = {} if "title" in saved_text(rec, task) else {"title": f"What {project.name} will and will not do"}
+        where = f"the {_source_name(project, 'validation')} ({fmt.count(len(lab))} labeled rows)"
+        if task == "multiclass":
+            from ..core.expectations.routing_one_pager import RoutingOnePager
+
+            pager = RoutingOnePager.from_record(rec, _routing(project, lab), data_source=where, **text)
+        else:
+            from ..core.expectations.forecast_one_pager import ForecastOnePager
+
+            pager = ForecastOnePager.from_record(rec, lab[c.label], lab[c.prediction], data_source=where,
+                                                 **_forecast_settings(project, rec), **text)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    return ExpectationsOnePager(pager, record_path=path, notice=pager.review_note(rec.expectations.one_pager) or "")
+
+
+def _task_fairness(project: Any, path: Path) -> W.Widget:
+    """The fairness audit of a routing (multiclass) or forecast (regression) project."""
+    from ..core.record import load_record
+    from .expectations.task_fairness import ForecastFairnessAudit, RoutingFairnessAudit
+
+    task = _task(project)
+    lacking = _needs(project, "label", *(("prediction",) if task == "regression" else ()), "groups",
+                     sources=("validation",))
+    if lacking is not None:
+        return lacking
+    try:
+        rec = load_record(path, create=True)
+        lab = _labeled(project, project.validation())
+        c = _cols(project)
+        common = dict(group_columns=list(c.groups), record_path=path,
+                      dataset_name=f"{_source_name(project, 'validation')}, {fmt.count(len(lab))} labeled rows")
+        if task == "multiclass":
+            routing = _routing(project, lab)
+            t, _, why = _routing_threshold(rec, routing)
+            return RoutingFairnessAudit(lab, label=c.label, prediction=c.prediction, proba_columns=c.proba_columns or None,
+                                        proba_prefix=c.proba_prefix, threshold=t, threshold_note=f" ({why})",
+                                        unit=project.unit, routing=routing, **common)
+        return ForecastFairnessAudit(lab, label=c.label, prediction=c.prediction, **_forecast_settings(project, rec),
+                                     **common)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+
+
 def fairness_page(project: Any) -> W.Widget:
     """Stage 2's fairness audit: the demo's resume screener in the demo, else the project's first group column."""
     from .expectations.fairness_audit import FairnessAudit
@@ -518,11 +608,10 @@ def fairness_page(project: Any) -> W.Widget:
     if isinstance(project, W.Widget):
         return project
     path = _record_path(project)
+    if _task(project) in ("multiclass", "regression"):
+        return _task_fairness(project, path)
     if project.is_demo:
         return FairnessAudit(threshold=0.5, record_path=path)
-    if _task(project) != "binary":
-        return _message(f"The fairness audit compares yes/no decisions across groups; this project's task is "
-                        f"{_task(project)}.", "info")
     lacking = _needs(project, "label", "score", "groups", sources=("validation",))
     if lacking is not None:
         return lacking

@@ -302,14 +302,25 @@ def _expectations(record: Any) -> BriefSection:
     else:
         if sec.summary:
             s.paragraphs.append(sec.summary)
+        task = op.task or "binary"  # a one-pager saved before tasks existed is the binary one
+        sides = {"multiclass": ("Confidence threshold", "At or above the confidence threshold (routed automatically)",
+                                "Below the confidence threshold (a person decides)"),
+                 "regression": ("Threshold", "Within the tolerance", "Off by more than the tolerance")}
+        t_name, above, below = sides.get(task, ("Threshold", "At or above the threshold", "Below the threshold"))
         if op.title:
             s.facts.append(("One-pager", op.title))
         if op.threshold is not None:
-            s.facts.append(("Threshold", thr(op.threshold)))
+            s.facts.append((t_name, thr(op.threshold)))
+        if task == "regression" and op.tolerance:
+            s.facts.append(("Tolerance", str(op.tolerance.get("text") or plain(op.tolerance))))
+            if op.offset:
+                s.facts.append(("Offset added to every estimate", f"{num(op.offset, 2)} {op.unit or ''}".strip()))
+        if op.provisional:
+            s.facts.append(("Numbers", "provisional: stage 4 (metric selection) had not decided yet when they were saved"))
         if op.above_threshold:
-            s.facts.append(("At or above the threshold", op.above_threshold))
+            s.facts.append((above, op.above_threshold))
         if op.below_threshold:
-            s.facts.append(("Below the threshold", op.below_threshold))
+            s.facts.append((below, op.below_threshold))
         nf = op.natural_frequencies or {}
         if nf.get("sentence"):
             s.paragraphs.append(str(nf["sentence"]))
@@ -318,12 +329,21 @@ def _expectations(record: Any) -> BriefSection:
                 s.lists.append((title, list(items)))
         rows = []
         for key, er in (op.error_rates or {}).items():
-            rows.append([str(_get(er, "label") or key), pct(_get(er, "value")), interval(_get(er, "low"), _get(er, "high")),
-                         str(_get(er, "sentence") or "")])
+            if _get(er, "kind") == "amount":  # a typical miss in the estimate's unit, not a share
+                unit = str(_get(er, "unit") or "")
+
+                def shown(x: Any, unit: str = unit) -> str:
+                    return f"{num(x, 2)} {unit}".strip()
+            else:
+                shown = pct
+            rows.append([str(_get(er, "label") or key), shown(_get(er, "value")),
+                         interval(_get(er, "low"), _get(er, "high"), shown), str(_get(er, "sentence") or "")])
         if rows:
-            s.tables.append(Table(["Error rate", "Value", "95% interval", "In words"], rows, caption="What stakeholders were told"))
-        if op.source:
-            s.paragraphs.append(f"Numbers measured {op.source}.")
+            s.tables.append(Table(["Error rate" if task == "binary" else "Measure", "Value", "95% interval", "In words"],
+                                  rows, caption="What stakeholders were told"))
+        if op.source:  # sources read "measured on ..." or "from stage 4 ..."
+            src = str(op.source)
+            s.paragraphs.append(f"Numbers {src}." if src.startswith("measured") else f"Numbers measured {src}.")
     f, t, l = _checklist_tables(sec)
     s.facts += f
     s.tables += t
@@ -497,6 +517,45 @@ def _metrics(record: Any) -> BriefSection:
     return s
 
 
+def _task_fairness(s: BriefSection, sec: Any, f: Any) -> BriefSection:
+    """The fairness audit of a routing (multiclass) or forecast (regression) model, in its words."""
+    s.facts += [("Audited", f.dataset or "data not named"), ("Groups by", " x ".join(f.group_columns) or "not recorded"),
+                ("Reference group", f.reference or "not recorded")]
+    rows = []
+    if f.task == "multiclass":
+        s.facts.insert(1, ("Confidence threshold", thr(f.threshold) if f.threshold is not None else "none (every row)"))
+        for g in f.groups:
+            rows.append([str(g.get("group", "")), num(g.get("n")), pct(g.get("automation_rate")),
+                         interval(*(g.get("automation_rate_ci") or [None, None])), pct(g.get("accuracy_automated")),
+                         interval(*(g.get("accuracy_automated_ci") or [None, None]))])
+        head = ["Group", "Rows", "Routed automatically", "95% interval", "Right class (of those)", "95% interval"]
+    else:
+        unit = f.unit or ""
+        tol = (f.tolerance or {}).get("text") or "the tolerance"
+        s.facts.insert(1, ("Tolerance", str(tol)))
+
+        def amount(x: Any) -> str:
+            return f"{num(x, 2)} {unit}".strip()
+
+        for g in f.groups:
+            rows.append([str(g.get("group", "")), num(g.get("n")), amount(g.get("mean_error")),
+                         interval(*(g.get("mean_error_ci") or [None, None]), amount), pct(g.get("within_tolerance")),
+                         interval(*(g.get("within_tolerance_ci") or [None, None]))])
+        head = ["Group", "Rows", "Mean error (estimate minus actual)", "95% interval", f"Within {tol}", "95% interval"]
+    s.facts.append(("Team's response", sec.team_response or "none recorded yet"))
+    if rows:
+        s.tables.append(Table(head, rows))
+    warned = set(f.warnings)
+    findings = [x for x in f.findings if x not in warned]
+    if findings:
+        s.lists.append(("Findings", findings))
+    if f.flagged_groups:
+        s.lists.append(("Flagged groups", list(f.flagged_groups)))
+    if f.warnings:
+        s.lists.append(("Warnings", list(f.warnings)))
+    return s
+
+
 def _fairness(record: Any) -> BriefSection:
     sec = record.ethics
     f = sec.fairness
@@ -506,6 +565,8 @@ def _fairness(record: Any) -> BriefSection:
         return s
     if sec.summary:
         s.paragraphs.append(sec.summary)
+    if f.task in ("multiclass", "regression"):
+        return _task_fairness(s, sec, f)
     s.facts += [
         ("Audited", f.dataset or "data not named"),
         ("Threshold", thr(f.threshold)),

@@ -384,6 +384,18 @@ class OnePager:
             pager.source += "; provisional: stage 4 (metric selection) has not decided the threshold yet"
         return pager
 
+    task = "binary"
+    has_icon_array = True
+
+    def editor_labels(self) -> tuple[str, str]:
+        """The two sides of the threshold as the editor names them."""
+        return (f"At or above the threshold ({fmt_threshold(self.threshold)}), what happens?",
+                "Below the threshold, what happens? (who reviews, what passes)")
+
+    def summary(self) -> str:
+        """One sentence for the record's section summary."""
+        return f"One-pager agreed: threshold {fmt_threshold(self.threshold)}; " + self.rates["precision"].sentence
+
     def with_text(self, **changes: Any) -> "OnePager":
         """A copy with the team's text changed (lists given as lists or as one item per line)."""
         allowed = {"title", "does", "does_not", "failure_modes", "above_threshold", "below_threshold", "source",

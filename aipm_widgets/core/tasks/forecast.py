@@ -57,6 +57,7 @@ __all__ = [
     "Tolerance",
     "parse_tolerance",
     "regression_values",
+    "in_ten",
     "Forecast",
     "ForecastPoint",
     "Estimate",
@@ -166,6 +167,20 @@ def regression_values(values: Any, *, name: str, role: str = "label") -> np.ndar
 
 
 # ----------------------------------------------------------------------------- results
+def in_ten(share: float | None) -> str:
+    """A share as a natural frequency: '9 in 10', or '86 in 100' when tenths mislead.
+
+    >>> in_ten(0.897), in_ten(0.86)
+    ('9 in 10', '86 in 100')
+    """
+    if share is None or not math.isfinite(share):
+        return "n/a"
+    tens = share * 10
+    if abs(tens - round(tens)) <= 0.25:
+        return f"{round(tens):.0f} in 10"
+    return f"{round(share * 100):.0f} in 100"
+
+
 @dataclass(frozen=True)
 class Estimate:
     """A value with its 95 % interval and how the interval was computed."""
@@ -211,13 +226,7 @@ class ForecastPoint:
 
     def in_ten(self) -> str:
         """The share within tolerance as a natural frequency: '9 in 10', or '86 in 100' when tenths mislead."""
-        w = self.metrics["within_tolerance"].value
-        if w is None or not math.isfinite(w):
-            return "n/a"
-        tens = w * 10
-        if abs(tens - round(tens)) <= 0.25:
-            return f"{round(tens):.0f} in 10"
-        return f"{round(w * 100):.0f} in 100"
+        return in_ten(self.metrics["within_tolerance"].value)
 
     def sentence(self) -> str:
         """The headline in the task's words: '9 in 10 estimates within ±10 % (95 % interval ...)'."""

@@ -9,7 +9,6 @@ import ipywidgets as W
 
 from ...core.errors import AipmError
 from ...core.expectations.one_pager import OnePager
-from ...core.text.format import threshold as fmt_threshold
 from ...core.record import update_section
 from .._base import MessageArea, default_record_path, esc, guarded
 
@@ -30,15 +29,22 @@ class ExpectationsOnePager(W.VBox):
     decision record (stage 4's saved threshold and confusion counts), else the demo's fraud validation
     data. The text fields start from what the record saved last, else from the demo's wording.
 
+    ``pager`` may also be a routing or forecast one-pager
+    (:class:`~aipm_widgets.core.expectations.routing_one_pager.RoutingOnePager`,
+    :class:`~aipm_widgets.core.expectations.forecast_one_pager.ForecastOnePager`): the editor then names the two
+    sides of the confidence threshold or of the tolerance, and there is no icon array.
+
     Parameters
     ----------
-    pager : OnePager, optional
+    pager : OnePager, RoutingOnePager or ForecastOnePager, optional
         The one-pager to start from.
     record_path : path, optional
         The decision record (default ``$AIPM_RECORD`` or ``decision_record.yaml``).
     export_dir : path, optional
         Where the export buttons write ``one_pager.html`` and ``one_pager.md`` (default: an ``exports``
         folder next to the record).
+    notice : str, optional
+        A sentence shown above the buttons as a warning (e.g. the saved one-pager is out of date).
 
     Examples
     --------
@@ -54,12 +60,13 @@ class ExpectationsOnePager(W.VBox):
         *,
         record_path: str | Path | None = None,
         export_dir: str | Path | None = None,
+        notice: str = "",
         **kwargs: Any,
     ) -> None:
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.export_dir = Path(export_dir) if export_dir else self.record_path.parent / "exports"
         self.messages = MessageArea()
-        self._notice = ""
+        self._notice = notice
         if pager is None:
             try:
                 pager = OnePager.from_record(self.record_path)
@@ -79,6 +86,9 @@ class ExpectationsOnePager(W.VBox):
         self.below_threshold = W.Textarea(value=pager.below_threshold, **small)
         self.per = W.ToggleButtons(options=[("out of 100", 100), ("out of 1,000", 1000)], value=1000,
                                    description="Icon array", style={"button_width": "110px"})
+        if not getattr(pager, "has_icon_array", True):
+            self.per.layout.display = "none"
+        above_label, below_label = pager.editor_labels()
         self.preview = W.HTML()
         self.export_html_button = W.Button(description="Export HTML", icon="download")
         self.export_md_button = W.Button(description="Export Markdown", icon="download")
@@ -97,8 +107,8 @@ class ExpectationsOnePager(W.VBox):
                 label("What it does (one per line)"), self.does,
                 label("What it does not do (one per line)"), self.does_not,
                 label("Known failure modes (one per line)"), self.failure_modes,
-                label(f"At or above the threshold ({fmt_threshold(pager.threshold)}), what happens?"), self.above_threshold,
-                label("Below the threshold, what happens? (who reviews, what passes)"), self.below_threshold,
+                label(above_label), self.above_threshold,
+                label(below_label), self.below_threshold,
             ],
             layout=W.Layout(width="42%", min_width="320px", padding="0 12px 0 0"),
         )
@@ -139,7 +149,11 @@ class ExpectationsOnePager(W.VBox):
         if not self.result.does_not:
             warnings.append("Say what the model does NOT do: people assume the rest.")
         if not self.result.below_threshold:
-            warnings.append("Say what happens below the threshold (who reviews, what passes unchecked).")
+            if self.result.task == "binary":
+                warnings.append("Say what happens below the threshold (who reviews, what passes unchecked).")
+            else:
+                warnings.append(f"Say what happens {self.result.editor_labels()[1][0].lower()}"
+                                f"{self.result.editor_labels()[1][1:]}: who notices, who acts.")
         if warnings:
             self.messages.show("\n".join(warnings), "warning")
         elif self.messages.messages and self.messages.messages[0][0] != "success":
@@ -164,11 +178,6 @@ class ExpectationsOnePager(W.VBox):
     def save(self) -> None:
         """Save the one-pager (text and measured numbers) to the record's ``expectations`` section."""
         self._update()
-        values = {
-            "one_pager": self.result.to_record(),
-            "status": "decided",
-            "summary": f"One-pager agreed: threshold {fmt_threshold(self.result.threshold)}; "
-            + self.result.rates["precision"].sentence,
-        }
+        values = {"one_pager": self.result.to_record(), "status": "decided", "summary": self.result.summary()}
         update_section(self.record_path, "expectations", values, what="Saved the stakeholder one-pager")
         self.messages.show(f"Saved to {self.record_path} (expectations section).", "success")

@@ -31,6 +31,14 @@ class FairnessFindings(RecordModel):
     flagged_groups: list[str] = Field(default_factory=list, description="Groups failing the four-fifths rule.")
     warnings: list[str] = Field(default_factory=list, description="Small groups, groups without positives, ...")
     findings: list[str] = Field(default_factory=list, description="The audit's conclusions in plain sentences.")
+    # Multiclass and regression audits (records without these fields load as the binary audit).
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary, as records before it).")
+    prediction_column: str | None = Field(None, description="Multiclass and regression: the model's prediction column.")
+    classes: list[str] | None = Field(None, description="Multiclass: the classes, for the per-group share routed to each.")
+    selection: list[dict[str, Any]] | None = Field(
+        None, description="Multiclass: per group and class, the share of rows routed to the class with its interval.")
+    tolerance: dict[str, Any] | None = Field(None, description="Regression: kind (relative|absolute), value, text.")
+    unit: str | None = Field(None, description="Regression: the unit of the estimates.")
 
 
 class EthicsSection(Section):

@@ -23,15 +23,26 @@ class OnePagerContent(RecordModel):
     does: list[str] = Field(default_factory=list, description="What the model does, one sentence each.")
     does_not: list[str] = Field(default_factory=list, description="What it does not do (limits people may assume away).")
     failure_modes: list[str] = Field(default_factory=list, description="Known ways it fails, and for whom.")
-    threshold: float | None = Field(None, description="The score at and above which the model acts.")
+    threshold: float | None = Field(
+        None, description="The score at and above which the model acts (multiclass: the confidence threshold).")
     above_threshold: str | None = Field(None, description="What happens at or above the threshold.")
     below_threshold: str | None = Field(None, description="What happens below it (who reviews, what passes).")
     error_rates: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="precision, recall, fpr, ...: {value, low, high, sentence}."
+        default_factory=dict, description="precision, recall, fpr, ... (multiclass: automation_rate, accuracy_automated; "
+        "regression: within_tolerance, mae, too_low, too_high): {value, low, high, sentence, kind, unit}."
     )
     natural_frequencies: dict[str, Any] | None = Field(None, description="per, positives, caught, missed, false_alarms.")
     source: str | None = Field(None, description="Which data and stage the numbers were measured on.")
     exported: list[str] = Field(default_factory=list, description="Files the one-pager was exported to.")
+    # Multiclass and regression one-pagers (records without these fields load as the binary one-pager).
+    task: str | None = Field(None, description="binary, multiclass or regression (None: binary, as records before it).")
+    provisional: bool | None = Field(
+        None, description="True when the numbers are at a threshold (or tolerance) stage 4 had not decided yet.")
+    per_class: dict[str, dict[str, Any]] | None = Field(
+        None, description="Multiclass: per class rows, routed automatically and recall of those, with intervals.")
+    tolerance: dict[str, Any] | None = Field(None, description="Regression: kind (relative|absolute), value, text.")
+    unit: str | None = Field(None, description="Regression: the unit of the estimates (minutes, MWh).")
+    offset: float | None = Field(None, description="Regression: added to every estimate (stage 4's offset).")
 
 
 class ExpectationsSection(Section):
