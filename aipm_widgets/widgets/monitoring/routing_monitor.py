@@ -15,7 +15,8 @@ import ipywidgets as W
 
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.multiclass import DEFAULT_MC_TRIGGERS, MulticlassMonitoringResult, run_monitoring_multiclass
-from .._base import MessageArea, default_record_path
+from .._base import MessageArea, default_record_path, esc
+from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
 __all__ = ["RoutingMonitor"]
@@ -31,7 +32,8 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                  proba_columns: Mapping[str, str] | None = None, proba_prefix: str | None = None,
                  features: Sequence[str] | None = None, timestamp: str | None = "timestamp", window: str = "week",
                  id_column: str | None = None, threshold: float | None = None, triggers: Sequence[str] | None = None,
-                 reference_description: str | None = None, record_path: str | Path | None = None, **kwargs: Any) -> None:
+                 reference_description: str | None = None, record_path: str | Path | None = None, unit: str = "tickets",
+                 **kwargs: Any) -> None:
         self.messages = MessageArea()
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.reference_description = reference_description
@@ -53,8 +55,10 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
             self.add_class("aipm-routing-monitor")
             self.messages.show(str(exc), "error")
             return
+        self.unit = unit
         self.figure = self._figure()
-        super().__init__([self.summary, self.figure, self.alerts, self.triggers_box, self.save_button, self.messages],
+        self.how_to_read = W.HTML(how_to_read_html("monitoring", "multiclass", unit=unit))
+        super().__init__([self.summary, self.how_to_read, self.figure, self.alerts, self.triggers_box, self.save_button, self.messages],
                          **kwargs)
         self.add_class("aipm-routing-monitor")
         self.save_button.on_click(lambda _: self.save_decision())
@@ -91,7 +95,8 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                    window="month" if getattr(project, "example", None) == "tickets" else "week",
                    id_column=c.id if c.id and c.id in production.columns else None, threshold=threshold,
                    record_path=getattr(project, "record_path", None),
-                   reference_description="the project's validation data", **kwargs)
+                   reference_description="the project's validation data",
+                   unit=getattr(project, "unit", None) or "tickets", **kwargs)
 
     def _run(self) -> None:
         texts = [t.strip() for t in self.triggers_box.value.splitlines() if t.strip()]
@@ -122,7 +127,7 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                                    mode="markers", name="likely concept drift",
                                    marker=dict(symbol="x", size=12, color="#8a1c1c")))
         return go.FigureWidget(data=data, layout=dict(
-            title=dict(text="Share of tickets routed to the right class, per window", font=dict(size=14)),
+            title=dict(text=f"Share of {esc(self.unit)} routed to the right class, per window", font=dict(size=14)),
             width=900, height=340, margin=dict(l=60, r=10, t=40, b=90),
             yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1]),
             legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
