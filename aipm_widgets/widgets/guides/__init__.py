@@ -262,7 +262,7 @@ def how_to_read_html(stage: str, task: str, *, project: Any = None, open: bool =
     """The stage's "How to read it" for a task, as a collapsible block a widget shows next to its charts."""
     body = _template(stage, task, "read").render(**template_values(stage, task, project, **values))
     return (f"<details class='aipm-how-to-read' data-task='{html.escape(task)}'{' open' if open else ''}>"
-            f"<summary><b>{HOW_TO_READ_TITLE}</b></summary><div style='font-size:13px;max-width:980px'>{body}</div>"
+            f"<summary><b>{HOW_TO_READ_TITLE}</b></summary><div style='font-size:13px;line-height:1.45;max-width:980px'>{body}</div>"
             "</details>")
 
 
