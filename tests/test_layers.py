@@ -5,7 +5,7 @@
 * The shared foundations (record, checklists, io, stats, text, tasks, demo, project, errors, model) import no stage.
 * The stages are ordered 1 scoping, 2 expectations, 3 assessment, 4 metrics, 5 monitoring, then the brief on top:
   a stage imports only itself, earlier stages and the foundations, in ``core`` and in ``widgets`` alike.
-* ``widgets``' shared modules (``_base``, ``checklist``, ``data_loader``) import no stage widget.
+* ``widgets``' shared modules (``_base``, ``checklist``, ``data_loader``, ``guides``) import no stage widget.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import aipm_widgets
 PKG = Path(aipm_widgets.__file__).resolve().parent
 SHARED = {"errors", "model", "record", "checklists", "io", "stats", "text", "tasks", "demo", "project", "__init__"}
 STAGES = ["scoping", "expectations", "assessment", "metrics", "monitoring", "brief"]
-WIDGET_SHARED = {"_base", "checklist", "data_loader", "__init__"}
+WIDGET_SHARED = {"_base", "checklist", "data_loader", "guides", "__init__"}
 
 
 def _module(path: Path) -> list[str]:

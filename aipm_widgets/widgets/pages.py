@@ -14,7 +14,7 @@ Functions
 ---------
 open_project, about, use_case_page, expectations_page, fairness_page, data_page, label_noise_section,
 card_check_section, representativeness_section, labels_needed_section, data_decision, accuracy_section,
-metrics_page, candidates_section, monitoring_page, monitoring_card_check, brief_page, next_links
+metrics_page, candidates_section, monitoring_page, monitoring_card_check, brief_page, next_links, guide
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ from ..core.text import format as fmt
 from ..core.errors import AipmError, InputDataError
 from ..core.io.paths import STAGE_NOTEBOOKS
 from ._base import MessageArea, default_record_path, esc
+from .guides import guide  # the task's words for a page (metrics, monitoring, data), from aipm_widgets/widgets/guides
 
 __all__ = [
     "open_project", "about", "use_case_page", "expectations_page", "fairness_page", "data_page",
     "label_noise_section", "card_check_section", "representativeness_section", "labels_needed_section",
     "data_decision", "accuracy_section", "metrics_page", "candidates_section", "monitoring_page",
     "monitoring_card_check", "brief_page", "next_links", "default_threshold", "NO_PROJECT", "demo_notes",
-    "learning_curve_chart", "own_predictions_panel", "own_fairness_panel", "own_monitoring_panel",
+    "learning_curve_chart", "own_predictions_panel", "own_fairness_panel", "own_monitoring_panel", "guide",
 ]
 
 NO_PROJECT = "The project in the decision record could not be read: {error}"

@@ -17,6 +17,7 @@ from ...core.errors import AipmError, InputDataError
 from ...core.tasks.forecast import Forecast, ForecastPoint
 from ...core.record import update_section
 from .._base import MessageArea, card, default_record_path, esc, guarded
+from ..guides import how_to_read_html
 
 __all__ = ["ForecastExplorer"]
 
@@ -79,11 +80,12 @@ class ForecastExplorer(W.VBox):
         self.baseline_box = W.HTML()
         self.group_table = W.HTML()
         self.notes = W.HTML("".join(f"<div style='color:#7a4d00;font-size:12px'>Note: {esc(n)}</div>" for n in f.notes))
+        self.how_to_read = W.HTML(how_to_read_html("metrics", "regression", unit=f.unit, currency=f.currency or "EUR"))
         self._offsets = np.linspace(self.slider.min, self.slider.max, 241)
         self.cost_fig = self._cost_figure()
         self.error_fig = self._error_figure()
         super().__init__([
-            self.notes, self.headline,
+            self.notes, self.headline, self.how_to_read,
             W.HBox([self.slider, self.best_button]),
             W.HBox([self.cost_fig, self.error_fig]),
             self.cards, self.baseline_box,

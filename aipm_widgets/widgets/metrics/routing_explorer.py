@@ -19,6 +19,7 @@ from ...core.errors import AipmError, InputDataError
 from ...core.record import update_section
 from ...core.tasks.routing import Routing, RoutingBaseline, RoutingPoint
 from .._base import MessageArea, card, default_record_path, esc, guarded
+from ..guides import how_to_read_html
 
 __all__ = ["RoutingExplorer"]
 
@@ -100,11 +101,14 @@ class RoutingExplorer(W.VBox):
         self.constraint_status = W.HTML()
         self.baseline_box = W.HTML()
         self.notes = W.HTML("".join(f"<div>{esc(n)}</div>" for n in routing.notes))
+        self.how_to_read = W.HTML(how_to_read_html("metrics", "multiclass", unit=routing.unit, rows=routing.unit,
+                                                   currency=routing.currency or "EUR"))
         self.matrix_fig = self._matrix_figure()
         self.curve_fig = self._curve_figure()
         super().__init__([
             self.notes,
             self.headline,
+            self.how_to_read,
             W.HBox([self.slider, self.best_button]),
             self.cards,
             W.HBox([self.curve_fig, self.matrix_fig]),

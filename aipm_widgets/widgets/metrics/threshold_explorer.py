@@ -19,19 +19,15 @@ from ...core.stats.rates import LABELS
 from ...core.metrics.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
 from ...core.metrics.value_check import ValueCheck, compare_value
 from .._base import MessageArea, card, default_record_path, esc, guarded
+from ..guides import how_to_read_html, plain_text
 
 __all__ = ["ThresholdExplorer", "SET_BY_HAND", "HOW_TO_READ"]
 
 _CARD_METRICS = ("recall", "precision", "fpr", "f1", "alert_rate")
 _FEASIBLE = "rgba(46, 160, 67, 0.12)"
 SET_BY_HAND = "set by hand"
-HOW_TO_READ = (
-    "Move the threshold slider (or use the arrow keys): the confusion matrix, the red point on the precision-recall "
-    "curve and the red line on the cost curve follow. Bars and shaded bands are 95% intervals. Green marks the "
-    "thresholds that meet the constraints. Every amount comes from one money model: losses prevented, losses still "
-    "missed and false-alarm cost are measured on the same rows, and the total cost is the missed losses plus the "
-    "false-alarm cost."
-)
+HOW_TO_READ = plain_text("metrics", "binary", "read")
+"""The explorer's "How to read it" in plain text (the widget shows the guide's HTML, aipm_widgets/widgets/guides)."""
 _fmt_t = fmt.threshold
 
 
@@ -130,8 +126,8 @@ class ThresholdExplorer(W.VBox):
         self.group_table = W.HTML()
         self.baseline_box = W.HTML()
         self.notes = W.HTML(self._notes_html())
-        self.how_to_read = W.HTML(f"<details class='aipm-how-to-read'><summary><b>How to read it</b></summary>"
-                                  f"<p style='margin:4px 0'>{esc(HOW_TO_READ)}</p></details>")
+        self.how_to_read = W.HTML(how_to_read_html("metrics", "binary", positive=tradeoff.positive_name,
+                                                   unit=tradeoff.unit))
         self.confusion_fig = self._confusion_figure()
         self.pr_fig = self._pr_figure()
         self.cost_fig = self._cost_figure() if tradeoff.has_costs else None

@@ -24,6 +24,7 @@ from ...core.monitoring.run import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringRe
 from ...core.monitoring.estimation import METRICS
 from ...core.monitoring.triggers import parse_trigger
 from .._base import MessageArea, default_record_path, esc, guarded
+from ..guides import how_to_read_html, plain_text
 
 __all__ = ["DriftMonitor"]
 
@@ -34,13 +35,8 @@ _KIND_STYLE = {
 
 
 P_VALUE_METHODS = {"ks", "chisquare", "z"}
-HOW_TO_READ = (
-    "Each heatmap cell is a feature's drift score in one window divided by its threshold: 1 or more means it drifted "
-    "(hover for the raw score and its method). The performance chart opens on the metric stage 4 decided on; blue is "
-    "estimated from the model's scores (no labels needed), red is realized once labels arrive, bands are 95% intervals; "
-    "realized well below estimated means the input shift does not explain the drop (likely concept drift). The cost "
-    "chart uses stage 4's cost model. Alerts list what needs a person; handled data problems are under Data notes."
-)
+HOW_TO_READ = plain_text("monitoring", "binary", "read")
+"""The monitor's "How to read it" in plain text (the widget shows the guide's HTML, aipm_widgets/widgets/guides)."""
 HEATMAP_TITLE = ("Drift by feature and window: each cell is the drift score divided by its threshold, so 1 or more = drift "
                  "(for p-value tests, log p divided by log of the significance level). Hover for the raw score; click a cell.")
 
@@ -183,8 +179,7 @@ class DriftMonitor(W.VBox):
         self.report_button.on_click(lambda _: self.save_report())
         self.save_button.on_click(lambda _: self.save_decision())
         heat_title = W.HTML(f"<h4 class='aipm-heatmap-title'>{esc(HEATMAP_TITLE)}</h4>")
-        self.how_to_read = W.HTML(f"<details class='aipm-how-to-read'><summary><b>How to read it</b></summary>"
-                                  f"<p style='margin:4px 0'>{esc(HOW_TO_READ)}</p></details>")
+        self.how_to_read = W.HTML(how_to_read_html("monitoring", "binary"))
         super().__init__([
             self.summary,
             self.how_to_read,

@@ -16,6 +16,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.regression import DEFAULT_REGRESSION_TRIGGERS, RegressionMonitoringResult, run_regression_monitoring
 from .._base import MessageArea, default_record_path, esc
+from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
 __all__ = ["ForecastMonitor"]
@@ -53,7 +54,8 @@ class ForecastMonitor(TaskMonitorMixin, W.VBox):
             self.messages.show(str(exc), "error")
             return
         self.figure = self._figure()
-        rows += [self.figure, self.alerts, self.triggers_box, self.save_button, self.messages]
+        self.how_to_read = W.HTML(how_to_read_html("monitoring", "regression", unit=unit))
+        rows += [self.how_to_read, self.figure, self.alerts, self.triggers_box, self.save_button, self.messages]
         super().__init__(rows, **kwargs)
         self.add_class("aipm-forecast-monitor")
         self.save_button.on_click(lambda _: self.save_decision())

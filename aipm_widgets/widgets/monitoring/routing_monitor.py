@@ -15,7 +15,8 @@ import ipywidgets as W
 
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.multiclass import DEFAULT_MC_TRIGGERS, MulticlassMonitoringResult, run_monitoring_multiclass
-from .._base import MessageArea, default_record_path
+from .._base import MessageArea, default_record_path, esc
+from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
 __all__ = ["RoutingMonitor"]
@@ -32,7 +33,8 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                  features: Sequence[str] | None = None, timestamp: str | None = "timestamp", window: str = "week",
                  id_column: str | None = None, threshold: float | None = None, triggers: Sequence[str] | None = None,
                  costs: Mapping[str, Any] | None = None, volume_per_day: float | None = None,
-                 reference_description: str | None = None, record_path: str | Path | None = None, **kwargs: Any) -> None:
+                 reference_description: str | None = None, record_path: str | Path | None = None, unit: str = "tickets",
+                 **kwargs: Any) -> None:
         self.messages = MessageArea()
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.reference_description = reference_description
@@ -55,10 +57,13 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
             self.add_class("aipm-routing-monitor")
             self.messages.show(str(exc), "error")
             return
+        self.unit = unit
         self.figure = self._figure()
         self.cost_figure = self._cost_figure()
         charts = [self.figure] + ([self.cost_figure] if self.cost_figure is not None else [])
-        super().__init__([self.summary, *charts, self.alerts, self.triggers_box, self.save_button, self.messages],
+        self.how_to_read = W.HTML(how_to_read_html("monitoring", "multiclass", unit=unit))
+        super().__init__([self.summary, self.how_to_read, *charts, self.alerts, self.triggers_box, self.save_button,
+                          self.messages],
                          **kwargs)
         self.add_class("aipm-routing-monitor")
         self.save_button.on_click(lambda _: self.save_decision())
@@ -100,7 +105,8 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                    id_column=c.id if c.id and c.id in production.columns else None, threshold=threshold,
                    costs=costs, volume_per_day=getattr(project, "volume_per_day", None) if costs else None,
                    record_path=getattr(project, "record_path", None),
-                   reference_description="the project's validation data", **kwargs)
+                   reference_description="the project's validation data",
+                   unit=getattr(project, "unit", None) or "tickets", **kwargs)
 
     def _run(self) -> None:
         texts = [t.strip() for t in self.triggers_box.value.splitlines() if t.strip()]
@@ -131,7 +137,7 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                                    mode="markers", name="likely concept drift",
                                    marker=dict(symbol="x", size=12, color="#8a1c1c")))
         return go.FigureWidget(data=data, layout=dict(
-            title=dict(text="Share of tickets routed to the right class, per window", font=dict(size=14)),
+            title=dict(text=f"Share of {esc(self.unit)} routed to the right class, per window", font=dict(size=14)),
             width=900, height=340, margin=dict(l=60, r=10, t=40, b=90),
             yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1]),
             legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
@@ -159,10 +165,10 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
             data.append(go.Scatter(x=x, y=[float(ref)] * len(x), mode="lines", name="reference",
                                    line=dict(color="#555", dash="dot")))
         return go.FigureWidget(data=data, layout=dict(
-            title=dict(text=f"Cost per 1,000 rows ({cur}: misroutes plus a person's handling), per window".replace(" (: ", " ("),
+            title=dict(text=f"Cost per 1,000 {self.unit} ({cur}: misroutes plus a person's handling), per window".replace(" (: ", " ("),
                        font=dict(size=14)),
             width=900, height=300, margin=dict(l=60, r=10, t=40, b=90),
-            yaxis=dict(title=f"{cur} per 1,000 rows".strip(), rangemode="tozero"),
+            yaxis=dict(title=f"{cur} per 1,000 {self.unit}".strip(), rangemode="tozero"),
             legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left", font=dict(size=10))))
 
 
