@@ -8,6 +8,9 @@ PYTEST_ARGS ?=
 # One OpenMP thread per process under test: scikit-learn's gradient boosting spin-waits when the kernels, Voila and
 # pytest share two cores (measured: labels_needed on 3,000 rows 473 s with default threads, 49 s with one, at load 12).
 OMP_NUM_THREADS ?= 1
+# tests/ runs in this many processes (pytest-xdist, one test file per worker at a time); the notebooks run after it,
+# in order, in one process (they share the throwaway record the way a team's notebooks share theirs).
+TEST_WORKERS ?= 2
 
 .PHONY: run test dashboard bench bench-quick install install-test clean-notebooks
 
@@ -38,7 +41,8 @@ dashboard: install
 ## make test: every tier (core, widgets, notebooks, real browser)
 test: install-test
 	mkdir -p $(dir $(TEST_RECORD)) && rm -f $(TEST_RECORD)*
-	DO_NOT_TRACK=1 OMP_NUM_THREADS=$(OMP_NUM_THREADS) AIPM_RECORD=$(TEST_RECORD) $(PY) -m pytest tests notebooks --nbval-lax -p no:cacheprovider --timeout=900 $(PYTEST_ARGS)
+	DO_NOT_TRACK=1 OMP_NUM_THREADS=$(OMP_NUM_THREADS) AIPM_RECORD=$(TEST_RECORD) $(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadfile -p no:cacheprovider --timeout=900 $(PYTEST_ARGS)
+	DO_NOT_TRACK=1 OMP_NUM_THREADS=$(OMP_NUM_THREADS) AIPM_RECORD=$(TEST_RECORD) $(PY) -m pytest notebooks --nbval-lax -p no:cacheprovider --timeout=900 $(PYTEST_ARGS)
 
 ## make bench: the benchmarks, one JSON object per line, each case in a fresh interpreter
 bench: install-test
