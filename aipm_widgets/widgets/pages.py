@@ -1013,12 +1013,31 @@ def _placeholder_costs(project: Any) -> dict[str, Any]:
     return {k: v for k, v in _costs(project).items() if k not in ("fn_cost_from_value", "value_column")}
 
 
+UPLOAD_IS_BINARY = ("This upload panel explores another table of a yes/no model's decisions. {name} is a {task} model: "
+                    "its own data is set once for every page (the start page's Your product panel, or "
+                    "'aipm project set sources.validation=FILE ...'), and the {what} above already uses it.")
+
+
+def _upload_for_binary_only(project: Any, what: str) -> MessageArea | None:
+    """For a routing or forecast project, a note in place of a yes/no upload panel (it would ask for a score)."""
+    task = _task(project)
+    if task == "binary":
+        return None
+    words = {"multiclass": "routing (multiclass)", "regression": "forecast (regression)"}.get(task, task)
+    area = MessageArea()  # it escapes the text: a project name is the team's words
+    area.show(UPLOAD_IS_BINARY.format(name=getattr(project, "name", None) or "This project", task=words, what=what), "info")
+    return area
+
+
 def own_predictions_panel(project: Any) -> W.Widget:
     """Stage 4's upload panel, in the project's currency and volume; an upload can become the project's data."""
     from .metrics.own_predictions import OwnPredictions
 
     if isinstance(project, W.Widget):
         return OwnPredictions()
+    note = _upload_for_binary_only(project, "explorer")
+    if note is not None:
+        return note
     constraints = ["fnr<=0.05"] if _is_fraud_demo(project) else None
     return OwnPredictions(costs=_placeholder_costs(project), constraints=constraints,
                           volume_per_day=project.volume_per_day, record_path=_record_path(project))
@@ -1030,6 +1049,9 @@ def own_fairness_panel(project: Any) -> W.Widget:
 
     if isinstance(project, W.Widget):
         return OwnFairness()
+    note = _upload_for_binary_only(project, "audit")
+    if note is not None:
+        return note
     threshold = 0.5
     if not project.is_demo and _needs(project, "label", "score", sources=("validation",)) is None:
         try:
@@ -1045,6 +1067,9 @@ def own_monitoring_panel(project: Any) -> W.Widget:
 
     if isinstance(project, W.Widget):
         return OwnMonitoring(window="week")
+    note = _upload_for_binary_only(project, "monitor")
+    if note is not None:
+        return note
     return OwnMonitoring(window="week", record_path=_record_path(project))
 
 
