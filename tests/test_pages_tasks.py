@@ -3,6 +3,8 @@ yes/no score. Generated projects (tests/own_tasks.py), none of the demos' words.
 
 import pytest
 
+from aipm_widgets.core.text import format as fmt
+
 from aipm_widgets.widgets import pages
 from aipm_widgets.widgets._base import MessageArea
 from own_tasks import ROUTING_NAME, forecast_project, routing_project
@@ -23,3 +25,33 @@ def test_upload_panels_say_they_are_for_yes_no_models(task_project, panel):
     assert "positive" not in text and "score" not in text
     if task_project.name == ROUTING_NAME:  # a name with markup is shown as typed
         assert "&lt;photo&gt;" in text and "<photo>" not in text
+
+
+def test_ticket_demo_opens_on_its_own_costs_and_minutes(tmp_path):
+    """Before any decision the ticket demo's page uses the demo's costs and minutes (the cost-optimal threshold,
+    person-hours and cost cards), not 'route everything' with no money."""
+    from aipm_widgets.cli import main
+    from aipm_widgets.core.demo.tickets import TICKET_COSTS
+    from aipm_widgets.core.project import load_project
+    from aipm_widgets.widgets.metrics.routing_explorer import RoutingExplorer
+
+    main(["init", str(tmp_path / "p"), "--demo", "tickets"])
+    project = load_project(tmp_path / "p" / "decision_record.yaml")
+    ex = RoutingExplorer.from_project(project)
+    assert ex.routing.costs["misroute"] == TICKET_COSTS["misroute"]
+    point = ex.result
+    assert point.cost_per_1000 is not None and point.person_hours_per_day is not None
+    assert ex.routing.n_automated(point.threshold) < ex.routing.n  # a person takes the least sure tickets
+    assert fmt.money(point.cost_per_1000.value, "EUR") in ex.headline.value
+
+
+def test_rule_comparison_quotes_a_short_threshold_that_routes_the_same_rows(tmp_path):
+    project = routing_project(tmp_path)
+    from aipm_widgets.widgets.metrics.routing_explorer import RoutingExplorer
+
+    ex = RoutingExplorer.from_project(project)
+    r = ex.routing
+    for m in (1, 17, r.n // 3, r.n // 2, r.n - 1):
+        t = r._threshold_for_rows(m)
+        assert r.n_automated(t) == int((r.confidence >= r._conf_sorted[m - 1]).sum())
+        assert len(repr(t)) <= len(repr(float(r._conf_sorted[m - 1])))

@@ -717,7 +717,10 @@ class Routing:
         """The threshold that automates the ``m`` most confident rows (more when confidences tie)."""
         if m <= 0:
             return float(np.nextafter(self._conf_sorted[0], np.inf))
-        return float(self._conf_sorted[min(m, self.n) - 1])
+        hi = float(self._conf_sorted[min(m, self.n) - 1])
+        lo = float(self._conf_sorted[m]) if m < self.n else -np.inf
+        # the shortest decimal that automates the same rows: sentences say 0.25, not 0.24249805860397827
+        return fmt.shortest_decimal_between(lo, hi) if lo < hi else hi
 
     def at(self, threshold: float, *, reps: int = 500, seed: int = 0) -> RoutingPoint:
         """Everything at one confidence threshold, with intervals (``reps`` bootstrap draws for F1 and cost)."""

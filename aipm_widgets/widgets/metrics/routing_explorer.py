@@ -177,11 +177,12 @@ class RoutingExplorer(W.VBox):
                 raise InputDataError("The project names no label column: add it with `aipm project set columns.label=COL`.")
         except AipmError as exc:
             return cls(None, error=str(exc))
+        settings = _saved_settings(project)
         return cls.from_frame(
             frame, label=label, prediction=getattr(c, "prediction", None), proba_columns=getattr(c, "proba_columns", None) or None,
             proba_prefix=getattr(c, "proba_prefix", None), currency=getattr(project, "currency", None) or "EUR",
             volume_per_day=getattr(project, "volume_per_day", None), unit=getattr(project, "unit", None) or "tickets",
-            data_source=f"{getattr(project, 'name', None) or 'project'} validation data", **kwargs,
+            data_source=f"{getattr(project, 'name', None) or 'project'} validation data", **{**settings, **kwargs},
         )
 
     # -- figures ------------------------------------------------------------------------------------------------
@@ -341,3 +342,31 @@ def _overrides(r: Routing) -> dict:
         return {}
     m, k = r.costs["matrix"], r.classes
     return {k[i]: {k[j]: float(m[i, j]) for j in range(len(k)) if i != j and m[i, j] != r.costs["misroute"]} for i in range(len(k))}
+
+
+def _saved_settings(project: Any) -> dict[str, Any]:
+    """Costs, minutes per row, constraints and threshold of a routing decision already in the project's record; for the
+    ticket demo before any decision, its own costs and minutes (core/demo/tickets.py), so the page opens on them."""
+    out: dict[str, Any] = {}
+    path = getattr(project, "record_path", None)
+    try:
+        if path and Path(path).exists():
+            from ...core.record import load_record
+
+            m = load_record(path).metrics
+            if m.task == "multiclass":
+                if m.routing_costs:
+                    out["costs"] = {k: v for k, v in m.routing_costs.items() if k != "currency"}
+                if m.minutes_per_manual:
+                    out["minutes_per_manual"] = m.minutes_per_manual
+                if m.constraints:
+                    out["constraints"] = list(m.constraints)
+                if m.threshold is not None:
+                    out["threshold"] = float(m.threshold)
+    except AipmError:
+        out = {}
+    if not out and getattr(project, "is_demo", False) and getattr(project, "example", None) == "tickets":
+        from ...core.demo.tickets import MINUTES_PER_MANUAL, TICKET_COSTS
+
+        out = {"costs": TICKET_COSTS, "minutes_per_manual": MINUTES_PER_MANUAL}
+    return out
