@@ -61,3 +61,24 @@ def test_too_few_rows_and_missing_labels_are_errors():
         find_label_noise(X, [0, 1] * 10)
     with pytest.raises(InputDataError, match="no label"):
         find_label_noise(X, [0, 1, None] * 6 + [0, 1])
+
+
+def test_a_weak_detector_says_the_flagged_share_is_an_upper_bound():
+    """Labels the features barely explain (and no wrong label planted): the share is said to be an upper bound;
+    labels the features explain well: no such caveat. Generated routing of parcels, not a demo."""
+    import numpy as np
+    import pandas as pd
+
+    from aipm_widgets.core.assessment.label_noise import WEAK_ACCURACY, find_label_noise
+
+    rng = np.random.default_rng(3)
+    n = 1500
+    depot = rng.choice(["north", "south", "east", "west"], n)
+    X = pd.DataFrame({"weight_kg": rng.gamma(2, 2, n), "postcode_zone": rng.integers(0, 9, n)})
+    strong = np.where(X["postcode_zone"] < 3, "north", np.where(X["postcode_zone"] < 6, "south", "east"))
+    weak = find_label_noise(X, depot, cv=3)
+    assert weak.cv_accuracy < WEAK_ACCURACY and weak.detector_is_weak
+    assert "upper bound" in weak.sentence() and f"{weak.cv_accuracy:.1%}" in weak.sentence()
+    assert weak.to_record()["upper_bound"] is True
+    good = find_label_noise(X, strong, cv=3)
+    assert not good.detector_is_weak and "upper bound" not in good.sentence()

@@ -35,6 +35,10 @@ from ..stats.intervals import wilson_interval
 __all__ = ["LabelNoise", "find_label_noise", "cached_label_noise", "model_matrix"]
 
 MIN_ROWS = 50
+WEAK_AUC = 0.8
+WEAK_ACCURACY = 0.85
+"""Below these cross-validated scores the detector's model cannot tell a wrong label from a row its features do not
+explain, so the flagged share is read as an upper bound."""
 
 
 @dataclass
@@ -52,16 +56,32 @@ class LabelNoise:
     pred_probs: np.ndarray = field(repr=False)
     cv_auc: float | None = None
     method: str = "cleanlab.find_label_issues on cross-validated probabilities"
+    cv_accuracy: float | None = None
+    """Share of labels the detector's own model predicts right in cross-validation (how well the features explain them)."""
+
+    @property
+    def detector_is_weak(self) -> bool:
+        """The features explain the labels too poorly for the flagged share to estimate wrong labels (an upper bound)."""
+        if self.cv_auc is not None:
+            return self.cv_auc < WEAK_AUC
+        return self.cv_accuracy is not None and self.cv_accuracy < WEAK_ACCURACY
 
     @property
     def count(self) -> int:
         return len(self.indices)
 
     def sentence(self) -> str:
-        return (
+        text = (
             f"About {percent(self.rate, 2)} of {count(self.n)} labels look wrong (95% interval "
             f"{interval(self.low, self.high, lambda x: percent(x, 2))}; {count(self.count)} rows flagged for review)."
         )
+        if self.detector_is_weak:
+            how = (f"separates the two classes with ROC AUC {self.cv_auc:.2f}" if self.cv_auc is not None
+                   else f"predicts {percent(self.cv_accuracy, 1)} of the labels right")
+            text += (f" But the model that looks for them {how} from these features (cross-validated), so many flagged "
+                     "rows may be ones the features cannot explain rather than wrong labels: read the share as an upper "
+                     "bound and check a sample of the flagged rows by hand.")
+        return text
 
     def to_record(self) -> dict[str, Any]:
         ids = self.suspicious["id"].astype(str).tolist()[:50] if "id" in self.suspicious else [int(i) for i in self.indices[:50]]
@@ -69,6 +89,8 @@ class LabelNoise:
             "rows_checked": self.n, "flagged": self.count, "rate": round(self.rate, 5),
             "low": round(self.low, 5), "high": round(self.high, 5), "method": self.method,
             "cv_auc": None if self.cv_auc is None else round(self.cv_auc, 4), "most_suspicious": ids,
+            "cv_accuracy": None if self.cv_accuracy is None else round(self.cv_accuracy, 4),
+            "upper_bound": self.detector_is_weak,
         }
 
     def _repr_html_(self) -> str:
@@ -197,4 +219,5 @@ def find_label_noise(
     })
     if ids is not None:
         table.insert(0, "id", np.asarray(ids)[ranked[:top]])
-    return LabelNoise(ranked, n, len(ranked) / n, float(lo), float(hi), table, probs, auc)
+    accuracy = float((probs.argmax(1) == codes).mean())
+    return LabelNoise(ranked, n, len(ranked) / n, float(lo), float(hi), table, probs, auc, cv_accuracy=accuracy)
