@@ -54,3 +54,21 @@ def test_errors_are_one_line_and_exit_2(args):
 
 def test_unknown_command_exits_2():
     assert aipm("frobnicate").returncode == 2
+
+
+@pytest.mark.parametrize("task,wanted,not_wanted", [("regression", "columns.prediction", "columns.score"),
+                                                    ("multiclass", "columns.proba_prefix", "columns.score"),
+                                                    (None, "columns.score", "columns.prediction")])
+def test_init_asks_for_the_models_output_of_its_task(tmp_path, capsys, task, wanted, not_wanted):
+    from aipm_widgets.cli import main
+    from aipm_widgets.core.project import load_project
+
+    args = ["init", str(tmp_path / "p")] + (["--task", task] if task else [])
+    if task == "regression":
+        args += ["--target-unit", "MWh"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    still = next(line for line in out.splitlines() if line.startswith("Still to set"))
+    assert wanted in still and not_wanted not in still
+    if task == "regression":
+        assert load_project(tmp_path / "p" / "decision_record.yaml").target_unit == "MWh"

@@ -55,3 +55,18 @@ def test_rule_comparison_quotes_a_short_threshold_that_routes_the_same_rows(tmp_
         t = r._threshold_for_rows(m)
         assert r.n_automated(t) == int((r.confidence >= r._conf_sorted[m - 1]).sum())
         assert len(repr(t)) <= len(repr(float(r._conf_sorted[m - 1])))
+
+
+def test_a_forecasts_unit_is_its_own_setting_not_the_row_word(tmp_path):
+    """An own forecast project says its predicted number's unit (target_unit), never 'decisions' or 'units' once set."""
+    from aipm_widgets.core.project import load_project, set_project
+    from aipm_widgets.widgets.metrics.forecast_explorer import ForecastExplorer
+
+    project = forecast_project(tmp_path)
+    assert project.target_unit is None
+    set_project(project.record_path, {"target_unit": "CHF thousands"}, who="Test Person")
+    project = load_project(project.record_path)
+    ex = ForecastExplorer.from_project(project)
+    assert ex.forecast.unit == "CHF thousands"
+    assert "CHF thousands" in ex.how_to_read.value and "decisions" not in ex.how_to_read.value
+    assert "CHF thousands" in ex.cost_under.description or "CHF thousand" in ex.cost_under.description

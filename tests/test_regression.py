@@ -341,7 +341,8 @@ class _Project:
         self.columns = SimpleNamespace(**roles)
         self._v, self._p = validation, production
         self.currency, self.volume_per_day, self.example, self.task = "GBP", 300, None, "regression"
-        self.record_path, self.is_demo, self.unit = folder / "decision_record.yaml", False, "kGBP"
+        self.record_path, self.is_demo, self.unit = folder / "decision_record.yaml", False, "listings"
+        self.target_unit = "kGBP"  # what the forecast is measured in (the row word is `unit`)
 
     def validation(self):
         return self._v

@@ -58,6 +58,7 @@ INIT_FLAGS: dict[str, tuple[str, str]] = {
     "description": ("description", "--description"),
     "currency": ("currency", "--currency"),
     "volume_per_day": ("volume_per_day", "--volume-per-day"),
+    "target_unit": ("target_unit", "--target-unit"),
     "task": ("task", "--task"),
     "engine": ("engine", "--engine"),
     "validation": ("sources.validation", "--validation"),
@@ -145,7 +146,11 @@ def _init(args) -> int:
     loaded = load_project(record)
     print(f"Project: {loaded.summary()}")
     if not loaded.is_demo:
-        missing = loaded.missing("validation", "label", "score", "production")
+        # what the model outputs depends on its task: a score (yes/no), per-class probabilities (routing), a number
+        output = {"multiclass": "proba_prefix", "regression": "prediction"}.get(loaded.task or "binary", "score")
+        missing = loaded.missing("validation", "label", output, "production")
+        if output == "proba_prefix" and "proba_prefix" in missing and loaded.columns.proba_columns:
+            missing.remove("proba_prefix")
         if missing:
             print("Still to set (`aipm project set KEY=VALUE` or the start page): "
                   + ", ".join(f"sources.{m}" if m in ("validation", "production") else f"columns.{m}" for m in missing))
@@ -251,6 +256,8 @@ def register(sub) -> None:
     p.add_argument("--currency", default=None, metavar="CODE", help="ISO 4217 code of money amounts (default EUR)")
     p.add_argument("--volume-per-day", default=None, metavar="N", help="decisions per day in production")
     p.add_argument("--task", default=None, help="binary, multiclass or regression (default: inferred from the data)")
+    p.add_argument("--target-unit", default=None, metavar="WORD",
+                   help="a forecast's unit: what the label and prediction are measured in (minutes, MWh...)")
     p.add_argument("--engine", default=None, help="pandas, duckdb or spark for large production data")
     p.add_argument("--validation", default=None, metavar="FILE", help="validation predictions with labels (CSV/Parquet)")
     p.add_argument("--production", default=None, metavar="FILE", help="production log (CSV/Parquet); labels may be missing")

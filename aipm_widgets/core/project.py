@@ -93,6 +93,7 @@ SETTABLE_KEYS: dict[str, str] = {
     "task": "binary, multiclass, regression, or none to infer it",
     "currency": "ISO 4217 code of money amounts (EUR, USD, CHF...)",
     "volume_per_day": "decisions per day in production",
+    "target_unit": "a forecast's unit: what the label and prediction are measured in (minutes, MWh...)",
     "engine": "pandas, duckdb or spark (large production data)",
     "sources.validation": "validation data with labels (CSV/Parquet)",
     "sources.production": "production log (CSV/Parquet)",
@@ -249,6 +250,15 @@ class ProjectData:
     def unit(self) -> str:
         """What one row is, in words (``transactions`` for the fraud demo, ``decisions`` otherwise)."""
         return self.demo().unit if self.is_demo else "decisions"
+
+    @property
+    def target_unit(self) -> str | None:
+        """A forecast's unit (minutes, MWh): the project's, else a regression demo's, else None."""
+        if self.project.target_unit:
+            return self.project.target_unit
+        if self.is_demo and self.task == "regression":
+            return self.demo().unit
+        return None
 
     @property
     def columns(self) -> ColumnRoles:

@@ -512,13 +512,16 @@ def expectations_page(project: Any) -> W.Widget:
 
 
 def _forecast_settings(project: Any, rec: Any) -> dict[str, Any]:
-    """Tolerance and unit of a forecast: stage 4's saved ones, else the delivery demo's, else ±10% and 'units'."""
+    """Tolerance and unit of a forecast: stage 4's saved ones, else the project's target unit (or the delivery demo's),
+    else ±10% and 'units'."""
     out: dict[str, Any] = {"tolerance": "10%", "unit": "units"}
     if getattr(project, "example", None) == "delivery":
         from ..core.demo.delivery import demo_settings
 
         s = demo_settings()
         out.update(tolerance=s["tolerance"], unit=s["unit"])
+    if getattr(project, "target_unit", None):
+        out["unit"] = project.target_unit
     r = getattr(rec.metrics, "regression", None) if rec is not None else None
     if rec is not None and rec.metrics.task == "regression" and r is not None:
         out.update({k: v for k, v in (("tolerance", r.tolerance), ("unit", r.unit)) if v})

@@ -223,7 +223,7 @@ def _project_values(project: Any, task: str) -> dict[str, Any]:
                            "currency": getattr(project, "currency", None) or "EUR",
                            "volume": getattr(project, "volume_per_day", None),
                            "is_demo": bool(getattr(project, "is_demo", False))}
-    unit = getattr(project, "unit", None)
+    unit = getattr(project, "target_unit", None) if task == "regression" else getattr(project, "unit", None)
     if not unit and out["is_demo"] and hasattr(project, "demo"):
         try:
             unit = project.demo().unit

@@ -355,8 +355,8 @@ class ForecastExplorer(W.VBox):
 
 
 def _unit(project: Any) -> str:
-    """The target's unit: the project's, else its demo's, else 'units'."""
-    unit = getattr(project, "unit", None)
+    """The target's unit: the project's ``target_unit``, else its demo's, else 'units' (never the row word 'decisions')."""
+    unit = getattr(project, "target_unit", None)
     if not unit and getattr(project, "is_demo", False) and hasattr(project, "demo"):
         try:
             unit = project.demo().unit

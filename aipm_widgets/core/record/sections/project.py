@@ -126,6 +126,9 @@ class Project(RecordModel):
     )
     currency: str = Field("EUR", description="ISO 4217 code of the money amounts (costs, values).")
     volume_per_day: int | None = Field(None, ge=1, description="Decisions the model makes per day in production.")
+    target_unit: str | None = Field(
+        None, max_length=40,
+        description="A forecast's unit: what the label and the prediction are measured in (minutes, MWh, CHF thousands).")
     engine: Literal["pandas", "duckdb", "spark"] | None = Field(
         None, description="What computes over large production data; null: pandas."
     )
