@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aipm_widgets.core.demo import FRAUD_VOLUME_PER_DAY
 from aipm_widgets.core.text import format as fmt
 from aipm_widgets.core.monitoring.run import METRIC_NAMES, decided_metric, metric_text
 from aipm_widgets.core.record import load_record, update_section
@@ -41,7 +42,7 @@ def pumps(seed: int = 11) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 CASES = {
-    "demo": dict(currency="EUR", chosen="cost", volume=50_000, threshold=0.0694),
+    "demo": dict(currency="EUR", chosen="cost", volume=FRAUD_VOLUME_PER_DAY, threshold=0.0694),
     "pumps": dict(currency="JPY", chosen="precision", volume=800, threshold=0.55),
 }
 
