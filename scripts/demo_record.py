@@ -98,7 +98,7 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
     explorer = ThresholdExplorer.from_predictions(
         validation.is_fraud, validation.score, value=validation.amount, groups=validation.age_band,
         costs={"cost_fp": demo.FRAUD_COST_FP, "fn_cost_from_value": True, "value_column": "amount",
-               "review_capacity_per_day": demo.FRAUD_REVIEW_CAPACITY_PER_DAY},
+               "review_capacity_per_day": demo.FRAUD_REVIEW_CAPACITY_PER_DAY, "currency": demo.FRAUD_CURRENCY},
         constraints=["fnr<=0.05"], volume_per_day=demo.FRAUD_VOLUME_PER_DAY, baseline_rule="amount > 900",
         frame=validation, product=ProductMapping(volume_per_day=demo.FRAUD_VOLUME_PER_DAY, minutes_per_alert=4),
         data_source="fraud validation 2025-04..05, de-duplicated",

@@ -514,8 +514,8 @@ def load_candidates() -> list[dict[str, Any]]:
     fraud["evidence"] = {
         "business_value": (
             f"Fraud in the logged history ({h['period']}) is {fmt.percent(h['fraud_rate'], 2)} of payments, "
-            f"{fmt.money(h['fraud_value_per_payment'], 'EUR', 2)} of fraud per payment on average: about "
-            f"{fmt.money(h['losses_per_year'], 'EUR')} a year at {fmt.count(h['volume_per_day'])} payments a day. "
+            f"{fmt.money(h['fraud_value_per_payment'], FRAUD_CURRENCY, 2)} of fraud per payment on average: about "
+            f"{fmt.money(h['losses_per_year'], FRAUD_CURRENCY)} a year at {fmt.count(h['volume_per_day'])} payments a day. "
             f"A model that flags the riskiest payments for review is expected to catch "
             f"{fmt.percent(FRAUD_CATCH_SHARE[0], 0)} to {fmt.percent(FRAUD_CATCH_SHARE[1], 0)} of that value; the "
             f"team can review {fmt.count(FRAUD_REVIEW_CAPACITY_PER_DAY)} payments a day."
@@ -721,6 +721,7 @@ losses stage 1 was told about; see :func:`fraud_history`.)"""
 FRAUD_REVIEW_CAPACITY_PER_DAY = 60
 """Alerts the demo's fraud team can review a day: 4 % of :data:`FRAUD_VOLUME_PER_DAY`."""
 FRAUD_COST_FP = 5
+FRAUD_CURRENCY = "EUR"
 """What a false alarm costs the demo (EUR): about 4 minutes of an analyst."""
 FRAUD_CATCH_SHARE = (0.5, 0.9)
 """Stage 1's assumption: a model flagging the riskiest payments catches this share of the fraud value."""
@@ -736,7 +737,7 @@ def fraud_example() -> DemoExample:
             "groups": ["age_band"], "value": "amount", "features": list(FRAUD_FEATURES),
         },
         task="binary",
-        currency="EUR",
+        currency=FRAUD_CURRENCY,
         volume_per_day=FRAUD_VOLUME_PER_DAY,
         unit="transactions",
         description="Card-fraud alerts on card transactions (synthetic demo data): flag a transaction for review "
@@ -766,7 +767,7 @@ EXAMPLES: dict[str, Callable[[], DemoExample]] = {
 """The demo scenarios by name (``project.example``); each value builds its :class:`DemoExample` when called."""
 
 __all__ += ["DemoExample", "EXAMPLES", "fraud_example", "tickets_example", "delivery_example", "FRAUD_VOLUME_PER_DAY",
-            "FRAUD_REVIEW_CAPACITY_PER_DAY", "FRAUD_COST_FP", "FRAUD_CATCH_SHARE", "fraud_history"]
+            "FRAUD_REVIEW_CAPACITY_PER_DAY", "FRAUD_COST_FP", "FRAUD_CURRENCY", "FRAUD_CATCH_SHARE", "fraud_history"]
 
 
 if __name__ == "__main__":  # pragma: no cover
