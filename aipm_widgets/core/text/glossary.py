@@ -62,7 +62,7 @@ _ENTRIES = [
        "(0.1 or more is usually called drift).", r"Wasserstein"),
     _e("jensen_shannon", "Jensen-Shannon distance",
        "how different the shares of a category column are between two periods, from 0 (same) to 1 "
-       "(no overlap); 0.1 or more is usually called drift.", r"Jensen[- ]Shannon"),
+       "(no overlap); 0.1 or more is usually called drift.", r"Jensen[- ]?Shannon"),
     _e("psi", "PSI (population stability index)",
        "a drift score comparing a column's distribution across bins between two periods; under 0.1 stable, "
        "0.1 to 0.25 some change, over 0.25 a large shift.", r"\bPSI\b|population stability"),
@@ -158,6 +158,7 @@ _TAG = re.compile(r"<\s*(/)?\s*([a-zA-Z][\w-]*)([^>]*)>")
 _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "source", "area", "base", "embed", "param", "track"}
 _NO_HELP = {"a", "button", "code", "pre", "option", "select", "summary", "sup", "kbd", "samp", "svg"}
 """Inside these elements a term is left as it is (links and buttons have their own action; code is literal)."""
+_CONSTRAINT = re.compile(r"\b[a-z_]+(?:\s*(?:<=|>=)\s*|[<>])-?[\d.]+", re.IGNORECASE)
 _HELPED = re.compile(r"data-term=['\"]([a-z_0-9]+)['\"]")
 
 
@@ -202,13 +203,17 @@ def _annotate_text(text: str, done: set[str]) -> str:
     if not text.strip():
         return text
     raw = html.unescape(text)
-    hits = []
+    # A typed constraint ("fnr<=0.05") is code: its metric name gets no help of its own.
+    hits = [(m.start(), m.end(), None) for m in _CONSTRAINT.finditer(raw)]
     for e, rx in _COMPILED:
         if e.key in done or e.key == "constraint":  # a constraint is code the user typed; its help is on the page
             continue
-        m = rx.search(raw)
-        if m and not any(m.start() < b and a < m.end() for a, b, _ in hits):
+        m = next((m for m in rx.finditer(raw) if not any(m.start() < b and a < m.end() for a, b, _ in hits)), None)
+        if m:
             hits.append((m.start(), m.end(), e.key))
+    if not hits:
+        return text
+    hits = [h for h in hits if h[2] is not None]
     if not hits:
         return text
     parts, at = [], 0
