@@ -112,6 +112,15 @@ def test_brief_money_in_the_projects_currency(tmp_path):
         assert label in facts, sorted(facts)
         assert CURRENCY in facts[label] and "EUR" not in facts[label]
         assert not _money_without_currency(facts[label], CURRENCY), facts[label]
+    from aipm_widgets.core.brief.document import iteration_rows
+    from aipm_widgets.core.text import format as fmt
+
+    record = load_record(rec)
+    cost_cell = iteration_rows(record)[-1][-1]
+    assert cost_cell.startswith(f"{CURRENCY} ") and not _money_without_currency(cost_cell, CURRENCY), cost_cell
+    # F1 reads as on stage 4's page (a percentage), not 0.288 beside 28.8%
+    f1_row = next(r for t in metrics.tables for r in t.rows if r[0] == "F1")
+    assert f1_row[1] == fmt.percent(record.metrics.metrics["f1"].value)
 
 
 # --------------------------------------------------------------------------- glossary help

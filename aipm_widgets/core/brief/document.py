@@ -400,7 +400,8 @@ _METRIC_NAMES = {
     "fnr": "Miss rate", "specificity": "Specificity", "accuracy": "Accuracy", "f1": "F1", "f_beta": "F-beta",
     "alert_rate": "Alert rate", "alerts_per_day": "Alerts per day", "alerts_per_month": "Alerts per month",
 }
-_RATE_METRICS = {"precision", "recall", "fpr", "fnr", "specificity", "accuracy", "alert_rate"}
+_RATE_METRICS = {"precision", "recall", "fpr", "fnr", "specificity", "accuracy", "alert_rate", "f1", "f_beta"}
+"""Shown as percentages, as stage 4's page shows them (F1 28.8%, not 0.288)."""
 
 
 def method_words(method: Any) -> str:
@@ -682,12 +683,15 @@ def iteration_rows(record: Any) -> list[list[str]]:
     def row(it: Any, m: dict[str, Any], current: bool) -> list[str]:
         mm = m.get("metrics") or {}
         cost = m.get("cost_per_1000") or {}
+        code = _get(m.get("costs"), "currency") or _get(m.get("money"), "currency") or _currency(record)
+        cash = lambda x: money(x, code)  # noqa: E731
+
         def rate(name: str) -> str:
             v = mm.get(name) or {}
             return f"{pct(v.get('value'))} ({interval(v.get('low'), v.get('high'))})" if v else "n/a"
         return [f"{it}{' (current)' if current else ''}", m.get("status") or "", thr(m.get("threshold")),
                 str(m.get("chosen_metric") or ""), rate("precision"), rate("recall"),
-                f"{num(cost.get('value'))} ({interval(cost.get('low'), cost.get('high'), num)})" if cost else "n/a"]
+                f"{cash(cost.get('value'))} ({interval(cost.get('low'), cost.get('high'), cash)})" if cost else "n/a"]
     rows = []
     for snap in getattr(record.project, "previous_iterations", None) or []:
         if isinstance(snap, dict):

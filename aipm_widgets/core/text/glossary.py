@@ -103,7 +103,7 @@ _ENTRIES = [
        r"demographic[- ]parity"),
     _e("points", "Percentage points",
        "the difference between two percentages (30% vs 20% is 10 points apart; it is not a 10% difference).",
-       r"\bpoints?\b"),
+       r"(?<=\d )points?\b|percentage points?"),  # "22.2 points", not "one point higher"
     _e("wilson", "Wilson interval",
        "a 95% range for a rate measured on a limited number of rows (the Wilson score interval); the true rate "
        "lies inside it in 95 of 100 samples like this one. Narrower with more rows.", r"\bWilson\b"),
