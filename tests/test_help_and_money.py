@@ -208,6 +208,11 @@ def test_threshold_explorer_terms_have_help(tmp_path, loans):
     ex.set_threshold(ex.tradeoff.best_threshold("f1")[0])  # re-rendered values get their help too
     assert _unhelped(ex) == []
     assert "EUR" not in shown
+    # the cost chart's titles and hover speak the project's currency, and the rule's cost sentence too
+    lay = ex.cost_fig.layout
+    assert CURRENCY in lay.title.text and lay.yaxis.title.text == f"{CURRENCY} per 1,000"
+    assert any(CURRENCY in (tr.hovertemplate or "") for tr in ex.cost_fig.data)
+    assert f"The rule costs {CURRENCY} " in html.unescape(ex.baseline_box.value)
 
 
 def test_demo_threshold_explorer_terms_have_help(tmp_path):
