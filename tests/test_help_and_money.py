@@ -17,7 +17,7 @@ from aipm_widgets.core.metrics.tradeoff import Tradeoff
 from aipm_widgets.core.metrics.value_check import compare_value, value_check
 from aipm_widgets.core.record import load_record, update_section
 from aipm_widgets.core.scoping.use_cases import Candidate
-from aipm_widgets.core.text.glossary import GLOSSARY, annotate_html, helped_terms, term, terms_in
+from aipm_widgets.core.text.glossary import GLOSSARY, HELP_CSS, HELP_STYLE, annotate_html, helped_terms, term, terms_in
 from aipm_widgets.widgets._base import HelpHTML, MessageArea
 
 
@@ -136,6 +136,9 @@ def test_annotate_helps_each_term_once_and_only_in_text():
     assert "var recall = 1 < 2;" in out and "<script>alert" not in out  # scripts untouched, escaped text stays escaped
     assert "fnr<=0.05" in annotate_html("Not met: fnr<=0.05 reaches 48.7%")  # a typed constraint stays whole
     assert annotate_html(out) == out  # idempotent (a widget's validator may see its own output)
+    # The "?" is drawn by a style rule carried once by the fragment, so copied (and tested) text reads "Recall 80%".
+    assert out.startswith(HELP_STYLE) and out.count("<style>") == 1 and "content:'?'" in HELP_CSS
+    assert "></sup>" in out and annotate_html("no terms here") == "no terms here"
 
 
 def test_help_text_is_escaped():

@@ -805,7 +805,10 @@ def render_html(record: Any, *, charts: bool | dict[str, str] = True, generated:
 
     env = _environment(autoescape=True)
     env.filters["help"] = _with_help
+    from ..text.glossary import HELP_CSS
+
     return env.get_template("brief.html.j2").render(
+        help_css=Markup(HELP_CSS),
         project=record.project,
         sections=sections,
         charts={k: Markup(v) for k, v in chart_html.items()},  # our own plotly output, not user text
@@ -821,7 +824,7 @@ def _with_help(fragment: Any, on: bool = True) -> Any:
 
     from ..text.glossary import annotate_html
 
-    return Markup(annotate_html(str(fragment))) if on else fragment
+    return Markup(annotate_html(str(fragment), style=False)) if on else fragment
 
 
 def render_markdown(record: Any, *, generated: str | None = None) -> str:

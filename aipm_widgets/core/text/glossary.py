@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-__all__ = ["GLOSSARY", "Entry", "annotate_html", "define", "entries", "glossary_html", "glossary_markdown", "helped_terms",
+__all__ = ["GLOSSARY", "HELP_CSS", "HELP_STYLE", "Entry", "annotate_html", "define", "entries", "glossary_html", "glossary_markdown", "helped_terms",
            "term", "terms_in"]
 
 
@@ -143,14 +143,24 @@ def entries(keys: Iterable[str] | None = None) -> list[Entry]:
     return [e for e in _ENTRIES if wanted is None or e.key in wanted]
 
 
-def term(key: str, label: str | None = None) -> str:
-    """HTML: the term with its definition on hover and a small "?" (both carry the definition as a tooltip)."""
+HELP_CSS = ".aipm-help:empty::after{content:'?'}"
+"""Draws the "?" of an empty help mark (:func:`term` with ``drawn_mark``): seen on the page, yet not part of the text
+a reader copies or a test reads ("threshold 0.07", not "threshold? 0.07")."""
+HELP_STYLE = f"<style>{HELP_CSS}</style>"
+
+
+def term(key: str, label: str | None = None, *, drawn_mark: bool = False) -> str:
+    """HTML: the term with its definition on hover and a small "?" (both carry the definition as a tooltip).
+
+    ``drawn_mark``: the "?" is drawn by :data:`HELP_CSS` (which the page must carry) instead of being a character.
+    """
     e = GLOSSARY[key]
     tip = html.escape(e.sentence(), quote=True)
     text = html.escape(label if label is not None else e.name)
     return (f"<span class='aipm-term' data-term='{e.key}' title=\"{tip}\" style='border-bottom:1px dotted #777;"
             f"cursor:help'>{text}</span>"
-            f"<sup class='aipm-help' title=\"{tip}\" style='cursor:help;color:#1d4b7a;font-size:10px;margin-left:1px'>?</sup>")
+            f"<sup class='aipm-help' title=\"{tip}\" style='cursor:help;color:#1d4b7a;font-size:10px;margin-left:1px'>"
+            f"{'' if drawn_mark else '?'}</sup>")
 
 
 _RAW = re.compile(r"<(script|style|textarea|title)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
@@ -167,12 +177,14 @@ def helped_terms(fragment: str) -> list[str]:
     return list(dict.fromkeys(_HELPED.findall(fragment or "")))
 
 
-def annotate_html(fragment: str, *, skip: Iterable[str] = ()) -> str:
+def annotate_html(fragment: str, *, skip: Iterable[str] = (), style: bool = True) -> str:
     """``fragment`` (HTML) with the first mention of each glossary term given its hover help (:func:`term`).
 
     Only text between tags is touched (never attributes, scripts, styles, links, buttons or code), and the text is
     re-escaped, so annotating is safe on any HTML the workbook built from escaped user text. A term that already has
     its help in the fragment is not helped twice, so annotating twice changes nothing. ``skip``: keys to leave alone.
+    The "?" is drawn by :data:`HELP_STYLE`, put in front of the fragment when it helped a term (``style=False``: the
+    page carries :data:`HELP_CSS` itself).
     """
     if not fragment:
         return fragment
@@ -196,7 +208,10 @@ def annotate_html(fragment: str, *, skip: Iterable[str] = ()) -> str:
             if stack or name in _NO_HELP or "aipm-term" in rest or "aipm-help" in rest:
                 stack.append(name)
     out.append(_annotate_text(fragment[pos:], done) if not stack else fragment[pos:])
-    return "".join(out)
+    result = "".join(out)
+    if style and result != fragment and not result.startswith(HELP_STYLE):
+        result = HELP_STYLE + result
+    return result
 
 
 def _annotate_text(text: str, done: set[str]) -> str:
@@ -219,7 +234,7 @@ def _annotate_text(text: str, done: set[str]) -> str:
     parts, at = [], 0
     for a, b, key in sorted(hits):
         parts.append(html.escape(raw[at:a], quote=False))
-        parts.append(term(key, raw[a:b]))
+        parts.append(term(key, raw[a:b], drawn_mark=True))
         done.add(key)
         at = b
     parts.append(html.escape(raw[at:], quote=False))
