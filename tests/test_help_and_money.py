@@ -282,3 +282,15 @@ def test_brief_terms_have_help_outside_the_glossary(tmp_path):
         assert not missing, (sid, missing)
     assert "data-term='threshold'" in page and "data-term='recall'" in page
     assert np.isfinite(t.at(0.3).metrics["recall"].value)
+
+
+def test_stage3_results_shown_as_html_carry_help(loans):
+    """Page 03 shows the label-noise result as its own HTML (not a widget): its terms get their help too."""
+    from aipm_widgets.core.assessment.label_noise import find_label_noise
+
+    val, _ = loans
+    noise = find_label_noise(val[["income_k", "debt_ratio", "employment_years"]], val["y"], ids=val["applicant_ref"], cv=3)
+    page = noise._repr_html_()
+    assert "interval" in helped_terms(page) and page.startswith(HELP_STYLE)
+    missing = [k for k in terms_in(_readable(page)) if k not in set(helped_terms(page))]
+    assert not missing, missing
