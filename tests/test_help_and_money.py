@@ -135,6 +135,8 @@ def test_annotate_helps_each_term_once_and_only_in_text():
     assert "<a href='#'>ROC AUC</a>" in out and "<code>fnr&lt;=0.05</code>" in out  # links and code untouched
     assert "var recall = 1 < 2;" in out and "<script>alert" not in out  # scripts untouched, escaped text stays escaped
     assert "fnr<=0.05" in annotate_html("Not met: fnr<=0.05 reaches 48.7%")  # a typed constraint stays whole
+    assert "p &lt; 0.001</span>" in annotate_html("chi-square 7,626.8, p < 0.001")  # the mark after the number
+    assert helped_terms(annotate_html("the roc_auc is 0.85")) == ["roc_auc"]
     assert annotate_html(out) == out  # idempotent (a widget's validator may see its own output)
     # The "?" is drawn by a style rule carried once by the fragment, so copied (and tested) text reads "Recall 80%".
     assert out.startswith(HELP_STYLE) and out.count("<style>") == 1 and "content:'?'" in HELP_CSS

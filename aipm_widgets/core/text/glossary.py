@@ -50,13 +50,13 @@ _ENTRIES = [
        "is unlikely to be chance alone.", r"chi-?square|chi²|\bchi2\b"),
     _e("p_value", "p-value",
        "the chance of seeing a difference at least this large if there were really none; below 0.05 is usually "
-       "called significant. Very small values are written \"p < 0.001\", never \"p = 0\".", r"\bp-value|\bp [<=] ?\d"),
+       "called significant. Very small values are written \"p < 0.001\", never \"p = 0\".", r"\bp-value|\bp [<=] ?\d[\d.]*"),
     _e("confident_learning", "Confident learning",
        "a method that flags rows whose label disagrees with what a model trained on the other rows predicts "
        "confidently: candidates for a wrong label, to be checked by a person.", r"confident learning"),
     _e("roc_auc", "ROC AUC",
        "the chance that the model scores a random real positive above a random negative (0.5 is a coin toss, "
-       "1.0 is perfect); it does not depend on the threshold.", r"\bROC[ -]AUC\b|\bAUC\b"),
+       "1.0 is perfect); it does not depend on the threshold.", r"\bROC[ _-]AUC\b|\bAUC\b"),
     _e("wasserstein", "Wasserstein distance",
        "how far a number column's values moved between two periods, in units of the reference's spread "
        "(0.1 or more is usually called drift).", r"Wasserstein"),
