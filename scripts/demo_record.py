@@ -97,9 +97,10 @@ def build(path: str | os.PathLike, *, hostile: bool = False, quick: bool = False
     validation = demo.load_fraud("validation").drop_duplicates("transaction_id").reset_index(drop=True)
     explorer = ThresholdExplorer.from_predictions(
         validation.is_fraud, validation.score, value=validation.amount, groups=validation.age_band,
-        costs={"cost_fp": 5, "fn_cost_from_value": True, "value_column": "amount", "review_capacity_per_day": 2000},
-        constraints=["fnr<=0.05"], volume_per_day=50_000, baseline_rule="amount > 900", frame=validation,
-        product=ProductMapping(volume_per_day=50_000, minutes_per_alert=4),
+        costs={"cost_fp": demo.FRAUD_COST_FP, "fn_cost_from_value": True, "value_column": "amount",
+               "review_capacity_per_day": demo.FRAUD_REVIEW_CAPACITY_PER_DAY, "currency": demo.FRAUD_CURRENCY},
+        constraints=["fnr<=0.05"], volume_per_day=demo.FRAUD_VOLUME_PER_DAY, baseline_rule="amount > 900",
+        frame=validation, product=ProductMapping(volume_per_day=demo.FRAUD_VOLUME_PER_DAY, minutes_per_alert=4),
         data_source="fraud validation 2025-04..05, de-duplicated",
         label_name="is_fraud", score_name="score", value_name="amount", group_name="age_band",
         unit="transactions", positive_name="fraud", record_path=path,

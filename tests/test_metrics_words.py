@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aipm_widgets.core.demo import FRAUD_VOLUME_PER_DAY
 from aipm_widgets.core.text import format as fmt
 from aipm_widgets.core.metrics.costs import Costs
 from aipm_widgets.core.metrics.product_metrics import ProductMapping
@@ -51,7 +52,7 @@ def loans(seed: int = 7, n: int = 3000) -> pd.DataFrame:
 
 
 CASES = {
-    "demo": dict(currency="EUR", volume=50_000, unit="transactions", positive_name="fraud", constraints=["fnr<=0.05"]),
+    "demo": dict(currency="EUR", volume=FRAUD_VOLUME_PER_DAY, unit="transactions", positive_name="fraud", constraints=["fnr<=0.05"]),
     "loans": dict(currency="GBP", volume=1_200, unit="applications", positive_name="default", constraints=["precision>=0.3"]),
 }
 

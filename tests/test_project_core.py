@@ -14,6 +14,7 @@ import pytest
 
 import own_product as own
 from aipm_widgets.cli import main
+from aipm_widgets.core.demo import FRAUD_VOLUME_PER_DAY
 from aipm_widgets.core import record as record_mod
 from aipm_widgets.core.errors import AipmError
 from aipm_widgets.core.project import (
@@ -162,7 +163,7 @@ def test_legacy_record_is_the_fraud_demo(machine):
                     "metrics:\n  status: decided\n  threshold: 0.08\n", encoding="utf-8")
     project = load_project(path)
     assert project.is_demo and project.example == "fraud" and project.name == "Old team"
-    assert project.currency == "EUR" and project.volume_per_day == 50_000 and project.task == "binary"
+    assert project.currency == "EUR" and project.volume_per_day == FRAUD_VOLUME_PER_DAY and project.task == "binary"
     assert project.columns.label == "is_fraud" and project.columns.score == "score" and project.columns.groups == ["age_band"]
     assert load_record(path).metrics.threshold == 0.08
     # A missing record is the demo too (a bare `make run`), and `init --demo` writes it explicitly.

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import ipywidgets as W
+import traitlets
 
 from ..core.errors import AipmError
+from ..core.text.glossary import annotate_html
 
-__all__ = ["esc", "MessageArea", "guarded", "default_record_path", "card"]
+__all__ = ["esc", "MessageArea", "HelpHTML", "guarded", "default_record_path", "card"]
 
 log = logging.getLogger("aipm_widgets")
 
@@ -63,11 +65,21 @@ class MessageArea(W.HTML):
                 f'style="color:{fg};background:{bg};border:1px solid {border};border-radius:4px;'
                 f'padding:6px 10px;margin:4px 0;white-space:normal">{body}</div>'
             )
-        self.value = "".join(parts)
+        self.value = annotate_html("".join(parts))
 
     @property
     def errors(self) -> list[str]:
         return [t for k, t in self.messages if k == "error"]
+
+
+class HelpHTML(W.HTML):
+    """An HTML widget whose technical terms carry their glossary help: the first mention of each term in the value
+    gets a dotted underline and a small "?", both with the plain-words definition on hover
+    (:func:`aipm_widgets.core.text.glossary.annotate_html`). Use it for any HTML a product manager reads."""
+
+    @traitlets.validate("value")
+    def _with_help(self, proposal: Any) -> str:
+        return annotate_html(proposal["value"])
 
 
 def guarded(messages_attr: str = "messages") -> Callable:

@@ -270,7 +270,7 @@ def about(stage: str, project: Any) -> W.HTML:
 
         facts = _DEMO_FACTS.get(stage, "")
         body = facts.format(volume=fmt.count(getattr(demo, "FRAUD_VOLUME_PER_DAY", project.volume_per_day or 0)),
-                            threshold=fmt.threshold(demo.CARD_THRESHOLD))
+                            threshold=fmt.threshold(demo.CARD_THRESHOLD), capacity=fmt.count(demo.FRAUD_REVIEW_CAPACITY_PER_DAY))
         if not body:
             return W.HTML("")
         return W.HTML(
@@ -299,7 +299,7 @@ _DEMO_FACTS = {
     "metrics": ("The validation period is April and May 2025; the data stage found exact duplicate rows, so they are "
                 "removed, and the -999 placeholder in amount counts as a loss of 0. The product team's numbers: "
                 "{volume} transactions a day, a missed fraud costs its amount, a false alarm costs 5 EUR "
-                "(4 minutes of an analyst), at most 2,000 alerts a day, and a miss rate under 5 %. The rule "
+                "(4 minutes of an analyst), at most {capacity} alerts a day, and a miss rate under 5 %. The rule "
                 "baseline is \"alert when the amount is over 900 EUR\"."),
     "monitoring": ("The reference is the validation period (2025-04-01 to 2025-05-31); production starts at launch on "
                    "2025-06-01. Until stage 4 decides, the cost model is 5 EUR per false alarm and the transaction "
@@ -312,7 +312,7 @@ _DEMO_FACTS = {
 _DEMO_NOTES = {
     "scoping": (
         "<h3>Reading the demo's verdicts</h3><p style='color:#7a4d00'><i>The example (demo project).</i></p><ul>"
-        "<li><b>Fraud flagging</b> is a strong AI candidate: large, measured value, millions of repetitive decisions and "
+        "<li><b>Fraud flagging</b> is a strong AI candidate: large, measured value, hundreds of thousands of repetitive decisions a year and "
         "labels from chargebacks. Its verdict is <i>sensitive</i>, though: if mistakes were one point costlier, or the "
         "ethical risk one point higher, the rules would say start with rules. That is why stage 2 audits fairness and "
         "stage 4 compares the model with a rule baseline.</li>"
@@ -909,13 +909,15 @@ def metrics_page(project: Any) -> W.Widget:
     from ..core.metrics.product_metrics import ProductMapping
 
     if _is_fraud_demo(project):
+        from ..core import demo
+
         validation = _demo_validation()
         return ThresholdExplorer.from_predictions(
             validation.is_fraud, validation.score, value=validation.amount, groups=validation.age_band,
-            costs={"cost_fp": 5, "fn_cost_from_value": True, "value_column": "amount", "review_capacity_per_day": 2000,
-                   "currency": project.currency},
-            constraints=["fnr<=0.05"], volume_per_day=50_000, baseline_rule="amount > 900", frame=validation,
-            product=ProductMapping(volume_per_day=50_000, minutes_per_alert=4),
+            costs={"cost_fp": demo.FRAUD_COST_FP, "fn_cost_from_value": True, "value_column": "amount",
+                   "review_capacity_per_day": demo.FRAUD_REVIEW_CAPACITY_PER_DAY, "currency": project.currency},
+            constraints=["fnr<=0.05"], volume_per_day=demo.FRAUD_VOLUME_PER_DAY, baseline_rule="amount > 900", frame=validation,
+            product=ProductMapping(volume_per_day=demo.FRAUD_VOLUME_PER_DAY, minutes_per_alert=4),
             data_source="fraud validation 2025-04..05, de-duplicated", label_name="is_fraud", score_name="score",
             value_name="amount", group_name="age_band", unit="transactions", positive_name="fraud", record_path=path,
         )
@@ -975,8 +977,9 @@ def candidates_section(project: Any) -> W.Widget:
         validation = _demo_validation()
         return CandidatesPanel(
             lambda: fraud_candidate_models(train), validation[demo.FRAUD_FEATURES], validation.is_fraud,
-            alert_rate=2000 / 50_000, costs={"cost_fp": 5, "fn_cost_from_value": True, "currency": project.currency},
-            value=validation.amount.clip(lower=0), volume_per_day=50_000)
+            alert_rate=demo.FRAUD_REVIEW_CAPACITY_PER_DAY / demo.FRAUD_VOLUME_PER_DAY,
+            costs={"cost_fp": demo.FRAUD_COST_FP, "fn_cost_from_value": True, "currency": project.currency},
+            value=validation.amount.clip(lower=0), volume_per_day=demo.FRAUD_VOLUME_PER_DAY)
     lacking = _needs(project, "label", "score", sources=("validation",))
     if lacking is not None:
         return lacking

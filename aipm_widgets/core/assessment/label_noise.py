@@ -94,9 +94,10 @@ class LabelNoise:
         }
 
     def _repr_html_(self) -> str:
+        from ..text.glossary import annotate_html
         from ..text.tables import frame_html
 
-        return f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.suspicious.head(20), digits=3)
+        return annotate_html(f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.suspicious.head(20), digits=3))
 
     def __repr__(self) -> str:
         return f"LabelNoise({self.sentence()!r})"

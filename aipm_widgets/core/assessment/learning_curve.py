@@ -140,9 +140,10 @@ class LabelsNeeded:
         }
 
     def _repr_html_(self) -> str:
+        from ..text.glossary import annotate_html
         from ..text.tables import frame_html
 
-        return f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.table(), digits=3)
+        return annotate_html(f"<p>{html.escape(self.sentence())}</p>" + frame_html(self.table(), digits=3))
 
     def __repr__(self) -> str:
         return f"LabelsNeeded({self.sentence()!r})"

@@ -114,7 +114,9 @@ class Representativeness:
         }
 
     def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.sentence())}</p>" + self.table_html()
+        from ..text.glossary import annotate_html
+
+        return annotate_html(f"<p>{html.escape(self.sentence())}</p>" + self.table_html())
 
     def table_html(self) -> str:
         """The comparison table for a page: shares as percentages, counts with separators, no index."""

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AipmError
-from ..text.format import as_number, interval, number, percent, points, threshold
+from ..text.format import as_number, interval, money, number, percent, points, threshold
 from ..record.lifecycle import STATE_LABELS, lifecycle
 from ..io.paths import STAGE_NOTEBOOKS
 
@@ -420,7 +420,8 @@ _METRIC_NAMES = {
     "fnr": "Miss rate", "specificity": "Specificity", "accuracy": "Accuracy", "f1": "F1", "f_beta": "F-beta",
     "alert_rate": "Alert rate", "alerts_per_day": "Alerts per day", "alerts_per_month": "Alerts per month",
 }
-_RATE_METRICS = {"precision", "recall", "fpr", "fnr", "specificity", "accuracy", "alert_rate"}
+_RATE_METRICS = {"precision", "recall", "fpr", "fnr", "specificity", "accuracy", "alert_rate", "f1", "f_beta"}
+"""Shown as percentages, as stage 4's page shows them (F1 28.8%, not 0.288)."""
 
 
 def method_words(method: Any) -> str:
@@ -451,6 +452,16 @@ def _metric_text(name: str, mv: Any) -> tuple[str, str]:
     return fmt(_get(mv, "value")), interval(_get(mv, "low"), _get(mv, "high"), fmt)
 
 
+def _currency(record: Any) -> str | None:
+    """The currency of stage 4's money: its cost model's, else its money model's, else the project's."""
+    sec = record.metrics
+    for code in (_get(sec.costs, "currency"), _get(sec.money, "currency") if isinstance(sec.money, dict) else None,
+                 _get(getattr(record, "project", None), "currency")):
+        if code:
+            return str(code)
+    return None
+
+
 def _metrics(record: Any) -> BriefSection:
     sec = record.metrics
     s = BriefSection("metrics", SECTION_TITLES["metrics"], status=STATE_LABELS[sec.status])
@@ -468,16 +479,31 @@ def _metrics(record: Any) -> BriefSection:
     if sec.volume_per_day:
         s.facts.append(("Decisions per day", num(sec.volume_per_day)))
     c = sec.costs
+    cur = _currency(record)
+    cash = lambda x, digits=0: money(x, cur, digits)  # noqa: E731
     if c is not None:
-        miss = f"the row's {c.value_column or 'value'}" if c.fn_cost_from_value else f"{num(c.cost_fn, 2)} {c.currency}"
-        cost_text = f"false alarm {num(c.cost_fp, 2)} {c.currency}; miss {miss}"
+        unit = lambda x: cash(x, 0 if float(x).is_integer() else 2)  # noqa: E731
+        miss = f"the row's {c.value_column or 'value'}" if c.fn_cost_from_value else unit(c.cost_fn)
+        cost_text = f"false alarm {unit(c.cost_fp)}; miss {miss}"
         if c.review_capacity_per_day:
             cost_text += f"; review capacity {num(c.review_capacity_per_day)} per day"
         s.facts.append(("Costs", cost_text))
-    for label, mv, cur in (("Cost per 1,000 decisions", sec.cost_per_1000, True), ("Cost per month", sec.cost_per_month, True)):
+    for label, mv in (("Cost per 1,000 decisions", sec.cost_per_1000), ("Cost per month", sec.cost_per_month)):
         if mv is not None and mv.value is not None:
-            unit = f" {c.currency}" if (c is not None and cur) else ""
-            s.facts.append((label, f"{num(mv.value)}{unit} (95% interval {interval(mv.low, mv.high, num)}{unit})"))
+            s.facts.append((label, f"{cash(mv.value)} (95% interval {interval(mv.low, mv.high, cash)})"))
+    per_month = (sec.money or {}).get("per_month") if isinstance(sec.money, dict) else None
+    if per_month:
+        def part(key: str) -> str:
+            e = per_month.get(key) or {}
+            return f"{cash(e.get('value'))} ({interval(e.get('low'), e.get('high'), cash)})"
+
+        s.facts.append(("Money a month", f"{part('prevented')} of losses prevented, {part('missed')} still missed, "
+                                         f"false alarms {part('false_alarms')}"))
+    from ..metrics.value_check import value_check
+
+    vc = value_check(record)
+    if vc is not None:
+        s.facts.append(("Stage 1's value against stage 4", vc.sentence()))
     if sec.constraints:
         sat = {True: "all met", False: "NOT all met", None: "not checked"}[sec.constraints_satisfied]
         s.facts.append(("Constraints", f"{', '.join(sec.constraints)} ({sat})"))
@@ -513,7 +539,8 @@ def _metrics(record: Any) -> BriefSection:
                               caption="By group at the same threshold"))
     s.extra = _extras(sec, ["threshold", "chosen_metric", "score_column", "label_column", "positive_label", "data_source",
                             "n_evaluated", "volume_per_day", "costs", "constraints", "constraints_satisfied", "confusion",
-                            "metrics", "cost_per_1000", "cost_per_month", "natural_frequencies", "baseline", "groups"])
+                            "metrics", "cost_per_1000", "cost_per_month", "natural_frequencies", "baseline", "groups",
+                            "money", "value_check"])
     return s
 
 
@@ -717,12 +744,15 @@ def iteration_rows(record: Any) -> list[list[str]]:
     def row(it: Any, m: dict[str, Any], current: bool) -> list[str]:
         mm = m.get("metrics") or {}
         cost = m.get("cost_per_1000") or {}
+        code = _get(m.get("costs"), "currency") or _get(m.get("money"), "currency") or _currency(record)
+        cash = lambda x: money(x, code)  # noqa: E731
+
         def rate(name: str) -> str:
             v = mm.get(name) or {}
             return f"{pct(v.get('value'))} ({interval(v.get('low'), v.get('high'))})" if v else "n/a"
         return [f"{it}{' (current)' if current else ''}", m.get("status") or "", thr(m.get("threshold")),
                 str(m.get("chosen_metric") or ""), rate("precision"), rate("recall"),
-                f"{num(cost.get('value'))} ({interval(cost.get('low'), cost.get('high'), num)})" if cost else "n/a"]
+                f"{cash(cost.get('value'))} ({interval(cost.get('low'), cost.get('high'), cash)})" if cost else "n/a"]
     rows = []
     for snap in getattr(record.project, "previous_iterations", None) or []:
         if isinstance(snap, dict):
@@ -835,13 +865,27 @@ def render_html(record: Any, *, charts: bool | dict[str, str] = True, generated:
     from markupsafe import Markup
 
     env = _environment(autoescape=True)
+    env.filters["help"] = _with_help
+    from ..text.glossary import HELP_CSS
+
     return env.get_template("brief.html.j2").render(
+        help_css=Markup(HELP_CSS),
         project=record.project,
         sections=sections,
         charts={k: Markup(v) for k, v in chart_html.items()},  # our own plotly output, not user text
         chart_note=chart_note,
         generated=generated or when(datetime.now().astimezone()),
     )
+
+
+def _with_help(fragment: Any, on: bool = True) -> Any:
+    """A section's HTML with the glossary's hover help on the first mention of each technical term (not in the
+    glossary section itself, which is the definitions)."""
+    from markupsafe import Markup
+
+    from ..text.glossary import annotate_html
+
+    return Markup(annotate_html(str(fragment), style=False)) if on else fragment
 
 
 def render_markdown(record: Any, *, generated: str | None = None) -> str:

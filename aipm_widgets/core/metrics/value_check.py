@@ -108,5 +108,9 @@ def value_check(record: Any) -> ValueCheck | None:
     prevented = _estimate(per_month.get("prevented"))
     if prevented is None:
         return None
+    costs = getattr(metrics, "costs", None)
+    project = getattr(record, "project", None)
+    currency = (money.get("currency") or getattr(costs, "currency", None) or getattr(value, "currency", None)
+                or getattr(project, "currency", None))
     return compare_value(value.low, value.high, value.unit, prevented_per_month=prevented,
-                         net_per_month=_estimate(per_month.get("net_value")), currency=money.get("currency"))
+                         net_per_month=_estimate(per_month.get("net_value")), currency=currency)

@@ -10,7 +10,7 @@ Examples
 >>> define("fnr")
 'False-negative rate (miss rate): of the real positives, the share the model does not flag.'
 >>> [e.key for e in entries(terms_in("recall 80% and FPR 2% (Wilson interval)"))]
-['recall', 'fpr', 'wilson']
+['recall', 'fpr', 'wilson', 'interval']
 >>> "title=" in term("psi")
 True
 """
@@ -22,7 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-__all__ = ["GLOSSARY", "Entry", "define", "entries", "glossary_html", "glossary_markdown", "term", "terms_in"]
+__all__ = ["GLOSSARY", "HELP_CSS", "HELP_STYLE", "Entry", "annotate_html", "define", "entries", "glossary_html", "glossary_markdown", "helped_terms",
+           "term", "terms_in"]
 
 
 @dataclass(frozen=True)
@@ -49,22 +50,28 @@ _ENTRIES = [
        "is unlikely to be chance alone.", r"chi-?square|chi²|\bchi2\b"),
     _e("p_value", "p-value",
        "the chance of seeing a difference at least this large if there were really none; below 0.05 is usually "
-       "called significant. Very small values are written \"p < 0.001\", never \"p = 0\".", r"\bp-value|\bp [<=] ?\d"),
+       "called significant. Very small values are written \"p < 0.001\", never \"p = 0\".", r"\bp-value|\bp [<=] ?\d[\d.]*"),
     _e("confident_learning", "Confident learning",
        "a method that flags rows whose label disagrees with what a model trained on the other rows predicts "
        "confidently: candidates for a wrong label, to be checked by a person.", r"confident learning"),
     _e("roc_auc", "ROC AUC",
        "the chance that the model scores a random real positive above a random negative (0.5 is a coin toss, "
-       "1.0 is perfect); it does not depend on the threshold.", r"\bROC[ -]AUC\b|\bAUC\b"),
+       "1.0 is perfect); it does not depend on the threshold.", r"\bROC[ _-]AUC\b|\bAUC\b"),
     _e("wasserstein", "Wasserstein distance",
        "how far a number column's values moved between two periods, in units of the reference's spread "
        "(0.1 or more is usually called drift).", r"Wasserstein"),
     _e("jensen_shannon", "Jensen-Shannon distance",
        "how different the shares of a category column are between two periods, from 0 (same) to 1 "
-       "(no overlap); 0.1 or more is usually called drift.", r"Jensen[- ]Shannon"),
+       "(no overlap); 0.1 or more is usually called drift.", r"Jensen[- ]?Shannon"),
     _e("psi", "PSI (population stability index)",
        "a drift score comparing a column's distribution across bins between two periods; under 0.1 stable, "
        "0.1 to 0.25 some change, over 0.25 a large shift.", r"\bPSI\b|population stability"),
+    _e("threshold", "Threshold",
+       "the score at or above which the model flags a case; a lower threshold catches more positives and raises "
+       "more false alarms.", r"\bthresholds?\b"),
+    _e("confusion_matrix", "Confusion matrix",
+       "the four counts at one threshold: positives caught (true positives), false alarms (false positives), "
+       "misses (false negatives) and cases rightly left alone (true negatives).", r"confusion matrix"),
     _e("precision", "Precision",
        "of the cases the model flags, the share that are real positives (how often an alert is right).",
        r"\bprecision\b"),
@@ -96,12 +103,13 @@ _ENTRIES = [
        r"demographic[- ]parity"),
     _e("points", "Percentage points",
        "the difference between two percentages (30% vs 20% is 10 points apart; it is not a 10% difference).",
-       r"\bpoints?\b"),
+       r"(?<=\d )points?\b|percentage points?"),  # "22.2 points", not "one point higher"
     _e("wilson", "Wilson interval",
        "a 95% range for a rate measured on a limited number of rows (the Wilson score interval); the true rate "
        "lies inside it in 95 of 100 samples like this one. Narrower with more rows.", r"\bWilson\b"),
     _e("interval", "95% interval",
-       "the range the true value most likely lies in, given how many rows it was measured on.", r"95% interval"),
+       "the range the true value most likely lies in, given how many rows it was measured on.",
+       r"(?:\b95% )?\binterval\b"),
     _e("cbpe", "CBPE (confidence-based performance estimation)",
        "estimates recall and precision before labels arrive, from the model's own scores, assuming they are "
        "well calibrated.", r"\bCBPE\b|confidence-based performance"),
@@ -135,13 +143,102 @@ def entries(keys: Iterable[str] | None = None) -> list[Entry]:
     return [e for e in _ENTRIES if wanted is None or e.key in wanted]
 
 
-def term(key: str, label: str | None = None) -> str:
-    """HTML: the term with its definition on hover and a small "?" (both carry the definition as a tooltip)."""
+HELP_CSS = ".aipm-help:empty::after{content:'?'}"
+"""Draws the "?" of an empty help mark (:func:`term` with ``drawn_mark``): seen on the page, yet not part of the text
+a reader copies or a test reads ("threshold 0.07", not "threshold? 0.07")."""
+HELP_STYLE = f"<style>{HELP_CSS}</style>"
+
+
+def term(key: str, label: str | None = None, *, drawn_mark: bool = False) -> str:
+    """HTML: the term with its definition on hover and a small "?" (both carry the definition as a tooltip).
+
+    ``drawn_mark``: the "?" is drawn by :data:`HELP_CSS` (which the page must carry) instead of being a character.
+    """
     e = GLOSSARY[key]
     tip = html.escape(e.sentence(), quote=True)
     text = html.escape(label if label is not None else e.name)
-    return (f"<span class='aipm-term' title=\"{tip}\" style='border-bottom:1px dotted #777;cursor:help'>{text}</span>"
-            f"<sup class='aipm-help' title=\"{tip}\" style='cursor:help;color:#1d4b7a;font-size:10px;margin-left:1px'>?</sup>")
+    return (f"<span class='aipm-term' data-term='{e.key}' title=\"{tip}\" style='border-bottom:1px dotted #777;"
+            f"cursor:help'>{text}</span>"
+            f"<sup class='aipm-help' title=\"{tip}\" style='cursor:help;color:#1d4b7a;font-size:10px;margin-left:1px'>"
+            f"{'' if drawn_mark else '?'}</sup>")
+
+
+_RAW = re.compile(r"<(script|style|textarea|title)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<\s*(/)?\s*([a-zA-Z][\w-]*)([^>]*)>")
+_VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "source", "area", "base", "embed", "param", "track"}
+_NO_HELP = {"a", "button", "code", "pre", "option", "select", "summary", "sup", "kbd", "samp", "svg"}
+"""Inside these elements a term is left as it is (links and buttons have their own action; code is literal)."""
+_CONSTRAINT = re.compile(r"\b[a-z_]+(?:\s*(?:<=|>=)\s*|[<>])-?[\d.]+", re.IGNORECASE)
+_HELPED = re.compile(r"data-term=['\"]([a-z_0-9]+)['\"]")
+
+
+def helped_terms(fragment: str) -> list[str]:
+    """The glossary keys that carry hover help in an HTML fragment (made by :func:`term`)."""
+    return list(dict.fromkeys(_HELPED.findall(fragment or "")))
+
+
+def annotate_html(fragment: str, *, skip: Iterable[str] = (), style: bool = True) -> str:
+    """``fragment`` (HTML) with the first mention of each glossary term given its hover help (:func:`term`).
+
+    Only text between tags is touched (never attributes, scripts, styles, links, buttons or code), and the text is
+    re-escaped, so annotating is safe on any HTML the workbook built from escaped user text. A term that already has
+    its help in the fragment is not helped twice, so annotating twice changes nothing. ``skip``: keys to leave alone.
+    The "?" is drawn by :data:`HELP_STYLE`, put in front of the fragment when it helped a term (``style=False``: the
+    page carries :data:`HELP_CSS` itself).
+    """
+    if not fragment:
+        return fragment
+    done = set(helped_terms(fragment)) | set(skip)
+    out: list[str] = []
+    stack: list[str] = []  # open elements that switch help off, by name
+    pos = 0
+    for m in _RAW.finditer(fragment):
+        out.append(_annotate_text(fragment[pos:m.start()], done) if not stack else fragment[pos:m.start()])
+        token = m.group(0)
+        out.append(token)
+        pos = m.end()
+        t = _TAG.match(token)
+        if not t:
+            continue
+        closing, name, rest = t.group(1), t.group(2).lower(), t.group(3)
+        if closing:
+            if stack and stack[-1] == name:
+                stack.pop()
+        elif name not in _VOID and not rest.rstrip().endswith("/"):
+            if stack or name in _NO_HELP or "aipm-term" in rest or "aipm-help" in rest:
+                stack.append(name)
+    out.append(_annotate_text(fragment[pos:], done) if not stack else fragment[pos:])
+    result = "".join(out)
+    if style and result != fragment and not result.startswith(HELP_STYLE):
+        result = HELP_STYLE + result
+    return result
+
+
+def _annotate_text(text: str, done: set[str]) -> str:
+    if not text.strip():
+        return text
+    raw = html.unescape(text)
+    # A typed constraint ("fnr<=0.05") is code: its metric name gets no help of its own.
+    hits = [(m.start(), m.end(), None) for m in _CONSTRAINT.finditer(raw)]
+    for e, rx in _COMPILED:
+        if e.key in done or e.key == "constraint":  # a constraint is code the user typed; its help is on the page
+            continue
+        m = next((m for m in rx.finditer(raw) if not any(m.start() < b and a < m.end() for a, b, _ in hits)), None)
+        if m:
+            hits.append((m.start(), m.end(), e.key))
+    if not hits:
+        return text
+    hits = [h for h in hits if h[2] is not None]
+    if not hits:
+        return text
+    parts, at = [], 0
+    for a, b, key in sorted(hits):
+        parts.append(html.escape(raw[at:a], quote=False))
+        parts.append(term(key, raw[a:b], drawn_mark=True))
+        done.add(key)
+        at = b
+    parts.append(html.escape(raw[at:], quote=False))
+    return "".join(parts)
 
 
 def glossary_html(keys: Iterable[str], *, title: str = "Words used here") -> str:

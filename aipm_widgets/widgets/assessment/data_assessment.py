@@ -35,7 +35,7 @@ from ...core.assessment.checks import SEVERITIES
 from ...core.assessment.spec import disguised_null_mask, numeric_values
 from ...core.errors import AipmError, InputDataError
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
 from ..data_loader import DataLoader
 
 __all__ = ["DataAssessment"]
@@ -104,14 +104,14 @@ class DataAssessment(W.VBox):
         self.assess_button.add_class("aipm-assess")
         self.assess_button.on_click(lambda _: self.run())
         self.progress = W.IntProgress(value=0, min=0, max=8, description="", layout=W.Layout(width="260px", visibility="hidden"))
-        self.progress_label = W.HTML()
-        self.summary = W.HTML()
+        self.progress_label = HelpHTML()
+        self.summary = HelpHTML()
         self.summary.add_class("aipm-readiness")
         self.sort_by = W.Dropdown(options=list(_SORTS), value="severity", description="Sort by", layout=W.Layout(width="220px"))
         self.show = W.ToggleButtons(options=["all", *SEVERITIES], value="all", style={"button_width": "70px"})
         self.sort_by.observe(lambda _: self._render_issues(), names="value")
         self.show.observe(lambda _: self._render_issues(), names="value")
-        self.issue_table = W.HTML()
+        self.issue_table = HelpHTML()
         self.issue_table.add_class("aipm-issues")
         self.waive_issue = W.Dropdown(options=[], description="Issue", layout=W.Layout(width="420px"))
         self.waive_note = W.Text(placeholder="Why the team accepts it (required)", layout=W.Layout(width="360px"))
@@ -121,7 +121,7 @@ class DataAssessment(W.VBox):
         self.waive_button.add_class("aipm-waive-button")
         self.column = W.Dropdown(options=[], description="Column", layout=W.Layout(width="320px"))
         self.column.observe(lambda _: self._render_column(), names="value")
-        self.column_info = W.HTML()
+        self.column_info = HelpHTML()
         self._spec = None  # a spec the team edited; None: inferred from the data on each run
         narrow = W.Layout(width="170px")
         self.spec_min = W.Text(description="min", layout=narrow, style={"description_width": "40px"})
@@ -142,18 +142,18 @@ class DataAssessment(W.VBox):
         self.save_button.on_click(lambda _: self.save())
         self.report_button = W.Button(description="Create full report", icon="file")
         self.report_button.on_click(lambda _: self.make_report())
-        self.report_link = W.HTML()
+        self.report_link = HelpHTML()
         self.report_link.add_class("aipm-report-link")
         # One save button per page: here at the end of the widget, or (once decision_panel() is shown) only there.
         self._save_row = W.VBox([W.HBox([self.save_button, self.report_button]), self.report_link])
         self.details = W.VBox(
             [
-                W.HTML("<h4 style='margin:8px 0 2px 0'>Issues</h4>"),
+                HelpHTML("<h4 style='margin:8px 0 2px 0'>Issues</h4>"),
                 W.HBox([self.sort_by, self.show]),
                 self.issue_table,
-                W.HTML("<h4 style='margin:8px 0 2px 0'>Accept or waive an issue</h4>"),
+                HelpHTML("<h4 style='margin:8px 0 2px 0'>Accept or waive an issue</h4>"),
                 W.HBox([self.waive_issue, self.waive_note, self.waive_button]),
-                W.HTML("<h4 style='margin:8px 0 2px 0'>Look at a column</h4>"),
+                HelpHTML("<h4 style='margin:8px 0 2px 0'>Look at a column</h4>"),
                 self.column,
                 self.column_info,
                 W.HBox([self.spec_min, self.spec_max, self.spec_allowed, self.spec_nulls, self.spec_button],

@@ -14,13 +14,13 @@ from typing import Any, Callable
 import ipywidgets as W
 
 from ...core.text.format import count
-from .._base import MessageArea, esc, guarded
+from .._base import HelpHTML, MessageArea, esc, guarded
 
 __all__ = ["OnDemand", "label_noise_panel", "labels_needed_panel"]
 
 
 def _html_of(result: Any) -> W.Widget:
-    return W.HTML(result._repr_html_() if hasattr(result, "_repr_html_") else esc(result))
+    return HelpHTML(result._repr_html_() if hasattr(result, "_repr_html_") else esc(result))
 
 
 class OnDemand(W.VBox):
@@ -56,8 +56,8 @@ class OnDemand(W.VBox):
         self.button.add_class("aipm-on-demand-run")
         self.progress = W.IntProgress(value=0, min=0, max=max(1, len(self.steps)),
                                       layout=W.Layout(width="200px", visibility="hidden"))
-        self.status = W.HTML()
-        self.note = W.HTML(f"<span style='font-size:12px;color:#555'>{esc(note)}</span>" if note else "")
+        self.status = HelpHTML()
+        self.note = HelpHTML(f"<span style='font-size:12px;color:#555'>{esc(note)}</span>" if note else "")
         self.messages = MessageArea()
         self.output = W.VBox()
         self.button.on_click(lambda _b: self.run())

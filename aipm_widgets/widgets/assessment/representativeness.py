@@ -23,7 +23,7 @@ from ...core.assessment.representativeness import (
 from ...core.text.tables import frame_html
 from ...core.text.format import percent, points
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import MessageArea, esc, guarded
+from .._base import HelpHTML, MessageArea, esc, guarded
 
 __all__ = ["RepresentativenessPanel"]
 
@@ -71,13 +71,13 @@ class RepresentativenessPanel(W.VBox):
         self.rate_percent = W.BoundedFloatText(value=round(100 * rate, 2), min=0.01, max=100, step=0.1,
                                                description="Share measured on (%)",
                                                style={"description_width": "150px"}, layout=W.Layout(width="260px"))
-        self.output = W.HTML()
+        self.output = HelpHTML()
         self.output.add_class("aipm-representativeness")
         for w in [*self.shares.values(), self.width, self.metric, self.rate_percent]:
             w.observe(lambda _: self.update(), names="value")
         super().__init__(
             [
-                W.HTML(f"<b>Population shares of <code>{esc(column)}</code> (%)</b> "
+                HelpHTML(f"<b>Population shares of <code>{esc(column)}</code> (%)</b> "
                        "<span style='font-size:12px;color:#555'>(who the product will serve: census, customer base, ...)</span>"),
                 W.HBox(list(self.shares.values()), layout=W.Layout(flex_flow="row wrap")),
                 W.HBox([self.width, self.metric, self.rate_percent], layout=W.Layout(flex_flow="row wrap")),

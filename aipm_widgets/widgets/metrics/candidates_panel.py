@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import ipywidgets as W
 
-from .._base import MessageArea, guarded
+from .._base import HelpHTML, MessageArea, guarded
 
 __all__ = ["CandidatesPanel"]
 
@@ -29,7 +29,7 @@ class CandidatesPanel(W.VBox):
         self.messages = MessageArea()
         self.button = W.Button(description=description, icon="balance-scale", layout=W.Layout(width="320px"))
         self.button.on_click(lambda _: self.run())
-        self.table = W.HTML()
+        self.table = HelpHTML()
         super().__init__([self.button, self.messages, self.table])
         self.add_class("aipm-candidates-panel")
 

@@ -18,7 +18,7 @@ from ...core.expectations.status import one_pager_status
 from ...core.stats.rates import LABELS
 from ...core.metrics.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
 from ...core.metrics.value_check import ValueCheck, compare_value
-from .._base import MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["ThresholdExplorer", "SET_BY_HAND", "HOW_TO_READ"]
@@ -106,7 +106,7 @@ class ThresholdExplorer(W.VBox):
         self.cost_fn = W.BoundedFloatText(value=costs.cost_fn if costs else 0.0, min=0, max=1e9, description="A miss costs",
                                           style={"description_width": "120px"}, layout=W.Layout(width="220px"))
         # A miss that costs its row's value has no single number: say so in words instead of a greyed-out 0.
-        self.miss_cost_text = W.HTML(f"<div style='padding:4px 8px'>A miss costs its own {esc(tradeoff.names['value'])} "
+        self.miss_cost_text = HelpHTML(f"<div style='padding:4px 8px'>A miss costs its own {esc(tradeoff.names['value'])} "
                                      f"(each row's value, {esc(tradeoff.costs.currency or 'no currency given')})</div>"
                                      if from_value else "")
         if from_value:
@@ -119,15 +119,15 @@ class ThresholdExplorer(W.VBox):
         self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
         self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
                                     layout=W.Layout(width="240px"))
-        self.headline = W.HTML()
-        self.cards = W.HTML()
-        self.constraint_status = W.HTML()
-        self.product_table = W.HTML()
-        self.group_table = W.HTML()
-        self.baseline_box = W.HTML()
-        self.notes = W.HTML(self._notes_html())
-        self.how_to_read = W.HTML(how_to_read_html("metrics", "binary", positive=tradeoff.positive_name,
-                                                   unit=tradeoff.unit))
+        self.headline = HelpHTML()
+        self.cards = HelpHTML()
+        self.constraint_status = HelpHTML()
+        self.product_table = HelpHTML()
+        self.group_table = HelpHTML()
+        self.baseline_box = HelpHTML()
+        self.notes = HelpHTML(self._notes_html())
+        self.how_to_read = HelpHTML(how_to_read_html("metrics", "binary", positive=tradeoff.positive_name,
+                                                     unit=tradeoff.unit))
         self.confusion_fig = self._confusion_figure()
         self.pr_fig = self._pr_figure()
         self.cost_fig = self._cost_figure() if tradeoff.has_costs else None

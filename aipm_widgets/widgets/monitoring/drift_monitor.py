@@ -23,7 +23,7 @@ from ...core.monitoring.run import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringRe
                                run_monitoring, settings_from_record)
 from ...core.monitoring.estimation import METRICS
 from ...core.monitoring.triggers import parse_trigger
-from .._base import MessageArea, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["DriftMonitor"]
@@ -134,7 +134,7 @@ class DriftMonitor(W.VBox):
         self.triggers_text = list(triggers)
         self.result: MonitoringResult | None = None
 
-        self.summary = W.HTML(layout=W.Layout(width="100%"))
+        self.summary = HelpHTML(layout=W.Layout(width="100%"))
         self.summary.add_class("aipm-monitor-summary")
         self.window_size = W.Dropdown(options=[("Day", "day"), ("Week", "week"), ("Month", "month")], value=window,
                                       description="Window")
@@ -156,15 +156,15 @@ class DriftMonitor(W.VBox):
         metric, self.metric_reason = decided_metric(settings.get("chosen_metric"))
         self._kw["metric"] = metric
         self.metric = W.Dropdown(options=[(METRIC_NAMES[m], m) for m in METRICS], value=metric, description="Metric")
-        self.metric_note = W.HTML(f"<div class='aipm-metric-note' style='font-size:12px;color:#555'>Shown first: "
+        self.metric_note = HelpHTML(f"<div class='aipm-metric-note' style='font-size:12px;color:#555'>Shown first: "
                                   f"{esc(METRIC_NAMES[metric])} ({esc(self.metric_reason)}).</div>")
         self.heatmap = go.FigureWidget()
         self.timeline = go.FigureWidget()
         self.distribution = go.FigureWidget()
         self.performance = go.FigureWidget()
         self.cost = go.FigureWidget()
-        self.alerts = W.HTML()
-        self.notes = W.HTML()
+        self.alerts = HelpHTML()
+        self.notes = HelpHTML()
         self.report_button = W.Button(description="Save evidently report", icon="file", layout=W.Layout(width="260px"),
                                       tooltip="DataDriftPreset for the chosen window, as HTML")
         self.triggers_box = W.Textarea(value="\n".join(self.triggers_text), description="Triggers",
@@ -178,8 +178,8 @@ class DriftMonitor(W.VBox):
         self.metric.observe(lambda _: self._draw_performance(), names="value")
         self.report_button.on_click(lambda _: self.save_report())
         self.save_button.on_click(lambda _: self.save_decision())
-        heat_title = W.HTML(f"<h4 class='aipm-heatmap-title'>{esc(HEATMAP_TITLE)}</h4>")
-        self.how_to_read = W.HTML(how_to_read_html("monitoring", "binary"))
+        heat_title = HelpHTML(f"<h4 class='aipm-heatmap-title'>{esc(HEATMAP_TITLE)}</h4>")
+        self.how_to_read = HelpHTML(how_to_read_html("monitoring", "binary"))
         super().__init__([
             self.summary,
             self.how_to_read,
@@ -188,12 +188,12 @@ class DriftMonitor(W.VBox):
             heat_title, self.heatmap,
             W.HBox([self.feature, self.window_pick]),
             W.HBox([self.timeline, self.distribution]),
-            W.HTML("<h4>Performance: realized (labels arrived) and estimated from scores, with 95% bands</h4>"),
+            HelpHTML("<h4>Performance: realized (labels arrived) and estimated from scores, with 95% bands</h4>"),
             W.HBox([self.metric, self.metric_note]), self.performance, self.cost,
-            W.HTML("<h4 class='aipm-alerts-title'>Alerts</h4>"), self.alerts,
+            HelpHTML("<h4 class='aipm-alerts-title'>Alerts</h4>"), self.alerts,
             self.notes,
             W.HBox([self.report_button]),
-            W.HTML("<h4>Retraining triggers (one per line)</h4>"), self.triggers_box,
+            HelpHTML("<h4>Retraining triggers (one per line)</h4>"), self.triggers_box,
             self.save_button, self.messages,
         ], **kwargs)
         self._recompute()
