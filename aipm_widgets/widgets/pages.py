@@ -269,8 +269,13 @@ def about(stage: str, project: Any) -> W.HTML:
         from ..core import demo
 
         facts = _DEMO_FACTS.get(stage, "")
+        from ..core.tasks.constraints import parse_constraint
+
+        limit = parse_constraint(demo.FRAUD_CONSTRAINT)
         body = facts.format(volume=fmt.count(getattr(demo, "FRAUD_VOLUME_PER_DAY", project.volume_per_day or 0)),
-                            threshold=fmt.threshold(demo.CARD_THRESHOLD), capacity=fmt.count(demo.FRAUD_REVIEW_CAPACITY_PER_DAY))
+                            threshold=fmt.threshold(demo.CARD_THRESHOLD), capacity=fmt.count(demo.FRAUD_REVIEW_CAPACITY_PER_DAY),
+                            cost_fp=fmt.money(demo.FRAUD_COST_FP, project.currency), minutes=fmt.count(_DEMO_MINUTES_PER_ALERT),
+                            constraint=esc(demo.FRAUD_CONSTRAINT), miss_rate=fmt.percent(limit.bound, 0), rule=esc(_DEMO_RULE))
         if not body:
             return W.HTML("")
         return W.HTML(
@@ -298,11 +303,12 @@ _DEMO_FACTS = {
              "purpose: duplicates, a -999 placeholder in amount, null markers, wrong labels."),
     "metrics": ("The validation period is April and May 2025; the data stage found exact duplicate rows, so they are "
                 "removed, and the -999 placeholder in amount counts as a loss of 0. The product team's numbers: "
-                "{volume} transactions a day, a missed fraud costs its amount, a false alarm costs 5 EUR "
-                "(4 minutes of an analyst), at most {capacity} alerts a day, and a miss rate under 5 %. The rule "
-                "baseline is \"alert when the amount is over 900 EUR\"."),
+                "{volume} transactions a day, a missed fraud costs its amount, a false alarm costs {cost_fp} "
+                "({minutes} minutes of an analyst), at most {capacity} alerts a day, and the constraint "
+                "<code>{constraint}</code> (a miss rate of at most {miss_rate}). The rule baseline is "
+                "<code>{rule}</code> (alert on those, nothing else)."),
     "monitoring": ("The reference is the validation period (2025-04-01 to 2025-05-31); production starts at launch on "
-                   "2025-06-01. Until stage 4 decides, the cost model is 5 EUR per false alarm and the transaction "
+                   "2025-06-01. Until stage 4 decides, the cost model is {cost_fp} per false alarm and the transaction "
                    "amount per missed fraud. The demo data has a covariate drift from 2025-09-01 and a concept drift "
                    "from 2025-10-01, checked against its data card at the end."),
     "brief": "",
@@ -846,6 +852,28 @@ def _own_binary_data(project: Any):
     return lab, y
 
 
+_DEMO_RULE = "amount > 900"
+_DEMO_MINUTES_PER_ALERT = 4
+
+
+def _demo_tradeoff_kwargs(project: Any, validation: pd.DataFrame) -> dict[str, Any]:
+    """The fraud demo's money model and constraint, one copy for the explorer and the accuracy table above it."""
+    from ..core import demo
+
+    return dict(value=validation.amount, groups=validation.age_band,
+                costs={"cost_fp": demo.FRAUD_COST_FP, "fn_cost_from_value": True, "value_column": "amount",
+                       "review_capacity_per_day": demo.FRAUD_REVIEW_CAPACITY_PER_DAY, "currency": project.currency},
+                constraints=[demo.FRAUD_CONSTRAINT], volume_per_day=demo.FRAUD_VOLUME_PER_DAY)
+
+
+def _decided_threshold(project: Any) -> float | None:
+    """Stage 4's saved threshold of a yes/no decision, or None."""
+    m = _saved_metrics(project)
+    if m is not None and m.threshold is not None and (m.task or "binary") == "binary":
+        return float(m.threshold)
+    return None
+
+
 def accuracy_section(project: Any) -> W.Widget:
     """Stage 4: why accuracy misleads, measured: never alerting against the model at its threshold."""
     from ..core.metrics.tradeoff import Tradeoff
@@ -858,7 +886,8 @@ def accuracy_section(project: Any) -> W.Widget:
         from ..core import demo
 
         validation = _demo_validation()
-        y, score, t, pos, unit = validation.is_fraud, validation.score, demo.CARD_THRESHOLD, "fraud", "transactions"
+        y, score, pos, unit = validation.is_fraud, validation.score, "fraud", "transactions"
+        t = _decided_threshold(project)
         train = demo.load_fraud("train").drop_duplicates("transaction_id")
         head = (f"<p><b>{fmt.count(len(validation))} validation transactions</b>, of which "
                 f"<b>{fmt.count(validation.is_fraud.sum())} fraud</b> ({fmt.percent(validation.is_fraud.mean(), 2)}). "
@@ -876,7 +905,13 @@ def accuracy_section(project: Any) -> W.Widget:
         head = (f"<p><b>{fmt.count(len(lab))} labeled validation rows</b>, of which <b>{fmt.count(y.sum())} {esc(pos)}</b> "
                 f"({fmt.percent(y.mean(), 2)}).</p>")
     try:
-        basic = Tradeoff(y, score, positive=1 if not _is_fraud_demo(project) else None)
+        if _is_fraud_demo(project):
+            # the same trade-off as the explorer below, so the table quotes the threshold the explorer opens at
+            basic = Tradeoff(y, score, **_demo_tradeoff_kwargs(project, validation))
+            if t is None:
+                t = basic.recommended_threshold()[0]
+        else:
+            basic = Tradeoff(y, score, positive=1)
     except AipmError as exc:
         return _message(str(exc), "warning")
     never, model = basic.at(basic.curve.above_all), basic.at(t)
@@ -913,11 +948,9 @@ def metrics_page(project: Any) -> W.Widget:
 
         validation = _demo_validation()
         return ThresholdExplorer.from_predictions(
-            validation.is_fraud, validation.score, value=validation.amount, groups=validation.age_band,
-            costs={"cost_fp": demo.FRAUD_COST_FP, "fn_cost_from_value": True, "value_column": "amount",
-                   "review_capacity_per_day": demo.FRAUD_REVIEW_CAPACITY_PER_DAY, "currency": project.currency},
-            constraints=["fnr<=0.05"], volume_per_day=demo.FRAUD_VOLUME_PER_DAY, baseline_rule="amount > 900", frame=validation,
-            product=ProductMapping(volume_per_day=demo.FRAUD_VOLUME_PER_DAY, minutes_per_alert=4),
+            validation.is_fraud, validation.score, **_demo_tradeoff_kwargs(project, validation),
+            threshold=_decided_threshold(project), baseline_rule=_DEMO_RULE, frame=validation,
+            product=ProductMapping(volume_per_day=demo.FRAUD_VOLUME_PER_DAY, minutes_per_alert=_DEMO_MINUTES_PER_ALERT),
             data_source="fraud validation 2025-04..05, de-duplicated", label_name="is_fraud", score_name="score",
             value_name="amount", group_name="age_band", unit="transactions", positive_name="fraud", record_path=path,
         )

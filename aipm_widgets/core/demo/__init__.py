@@ -721,6 +721,8 @@ losses stage 1 was told about; see :func:`fraud_history`.)"""
 FRAUD_REVIEW_CAPACITY_PER_DAY = 60
 """Alerts the demo's fraud team can review a day: 4 % of :data:`FRAUD_VOLUME_PER_DAY`."""
 FRAUD_COST_FP = 5
+FRAUD_CONSTRAINT = "fnr<=0.05"
+"""The demo's product constraint: miss at most 5 % of fraud (stage 4's explorer, its facts and its guide)."""
 FRAUD_CURRENCY = "EUR"
 """What a false alarm costs the demo (EUR): about 4 minutes of an analyst."""
 FRAUD_CATCH_SHARE = (0.5, 0.9)

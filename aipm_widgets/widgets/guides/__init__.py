@@ -129,13 +129,25 @@ def _term(key: str, label: str | None = None):
     return Markup(term(key, label))
 
 
-def _constraints(task: str) -> list[dict[str, str]]:
+def _constraints(task: str, examples: list[tuple[str, str, float, str]] | None = None) -> list[dict[str, str]]:
     from ...core.text import format as fmt
 
     def shown(v: float) -> str:
         return fmt.percent(v, 0) if 0 < v < 1 else fmt.count(v)
 
-    return [{"text": f"{m}{op}{v:g}", "words": words.format(shown(v))} for m, op, v, words in CONSTRAINT_EXAMPLES[task]]
+    return [{"text": f"{m}{op}{v:g}", "words": words.format(shown(v))}
+            for m, op, v, words in (CONSTRAINT_EXAMPLES[task] if examples is None else examples)]
+
+
+def _fraud_demo_constraints() -> list[dict[str, str]]:
+    """The fraud demo's own constraint and review capacity as the examples (the page's facts quote the same)."""
+    from ...core import demo
+    from ...core.tasks.constraints import parse_constraint
+
+    c = parse_constraint(demo.FRAUD_CONSTRAINT)
+    words = dict((m, w) for m, _, _, w in CONSTRAINT_EXAMPLES["binary"])
+    return _constraints("binary", [(c.metric, c.op, c.bound, words.get(c.metric, "{}")),
+                                   ("alerts_per_day", "<=", demo.FRAUD_REVIEW_CAPACITY_PER_DAY, words["alerts_per_day"])])
 
 
 def _one(unit: str) -> str:
@@ -223,6 +235,8 @@ def _project_values(project: Any, task: str) -> dict[str, Any]:
                            "currency": getattr(project, "currency", None) or "EUR",
                            "volume": getattr(project, "volume_per_day", None),
                            "is_demo": bool(getattr(project, "is_demo", False))}
+    if task == "binary" and out["is_demo"] and getattr(project, "example", None) in (None, "fraud"):
+        out["constraints"] = _fraud_demo_constraints()
     unit = getattr(project, "target_unit", None) if task == "regression" else getattr(project, "unit", None)
     if not unit and out["is_demo"] and hasattr(project, "demo"):
         try:
