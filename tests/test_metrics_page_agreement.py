@@ -34,7 +34,7 @@ def test_demo_facts_come_from_the_explorers_constants(tmp_path, monkeypatch):
     project = pages.open_project()
     facts = pages.about("metrics", project).value
     assert fmt.money(demo.FRAUD_COST_FP, project.currency) in facts
-    assert pages._DEMO_RULE.replace(">", "&gt;") in facts and pages._DEMO_CONSTRAINT.replace("<", "&lt;") in facts
+    assert pages._DEMO_RULE.replace(">", "&gt;") in facts and demo.FRAUD_CONSTRAINT.replace("<", "&lt;") in facts
     assert fmt.count(demo.FRAUD_VOLUME_PER_DAY) in facts and fmt.count(demo.FRAUD_REVIEW_CAPACITY_PER_DAY) in facts
 
 
