@@ -108,10 +108,11 @@ def test_demo_shows_stored_results_at_once_and_they_feed_the_card_check_and_deci
     noise, curve = pages.label_noise_section(project), pages.labels_needed_section(project)
     for panel in (noise, curve):
         assert isinstance(panel, OnDemand) and panel.result is not None
-        assert panel.button.layout.display == "none"  # nothing to press
+        assert panel.button.layout.display == "none" and panel.controls.layout.display == "none"  # nothing to press
     card = pages.card_check_section(project, assessment, noise)
     table = _texts(card)
     assert "wrong labels (flipped)" in table and "not checked yet" not in table
+    assert "found" in table and "True" not in table and "2,400" in table  # the house table format
     chart = pages.learning_curve_chart(project, curve)
     assert _figures(chart) == 1
     decision = pages.data_decision(assessment, noise, curve, pages.representativeness_section(project))

@@ -643,7 +643,7 @@ def card_check_section(project: Any, assessment: Any, noise: Any) -> W.Widget:
         result = getattr(noise, "result", noise)
         flagged = ids[result.indices] if hasattr(result, "indices") else None
         table = compare_with_card(checked, flagged_ids=flagged)
-        parts = [W.HTML(_DEMO_NOTES["card_check"]), W.HTML(table.to_html(index=False))]
+        parts = [W.HTML(_DEMO_NOTES["card_check"]), W.HTML(table._repr_html_())]
         if flagged is None:
             parts.append(W.HTML(
                 f"<p>The card's {fmt.count(flipped)} flipped labels are not checked yet: the label-noise check above has "

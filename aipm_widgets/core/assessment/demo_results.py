@@ -44,13 +44,18 @@ CURVE_SAMPLE = 8_000
 RESULTS_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_stage3_results.json"
 
 
-def labeled() -> pd.DataFrame:
-    """The demo's labeled rows before launch (the data the model was built from), each transaction once."""
+@functools.lru_cache(maxsize=1)
+def _labeled() -> pd.DataFrame:
     from .. import demo
 
     fraud = demo.load_fraud()
     launch = demo.demo_card()["fraud"]["launch_date"]
     return fraud[(fraud["timestamp"] < launch) & fraud["is_fraud"].notna()].drop_duplicates("transaction_id")
+
+
+def labeled() -> pd.DataFrame:
+    """The demo's labeled rows before launch (the data the model was built from), each transaction once (a copy)."""
+    return _labeled().copy()
 
 
 def noise_inputs(frame: pd.DataFrame | None = None) -> tuple[pd.DataFrame, np.ndarray, pd.Series]:

@@ -69,7 +69,8 @@ class OnDemand(W.VBox):
         self.messages = MessageArea()
         self.output = W.VBox()
         self.button.on_click(lambda _b: self.run())
-        super().__init__([W.HBox([self.button, self.progress, self.status]), self.note, self.messages, self.output])
+        self.controls = W.HBox([self.button, self.progress, self.status])
+        super().__init__([self.controls, self.note, self.messages, self.output])
         self.add_class("aipm-on-demand")
         if stored is not None:
             self._show(stored, stored=True)
@@ -106,6 +107,7 @@ class OnDemand(W.VBox):
         self.progress.layout.visibility = "hidden"
         if stored:
             self.button.layout.display = "none"
+            self.controls.layout.display = "none"  # no empty row above a result that was already there
             self.note.value = ""
             self.status.value = ""
         else:
