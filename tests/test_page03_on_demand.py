@@ -11,7 +11,7 @@ import ipywidgets as W
 import numpy as np
 import pandas as pd
 import pytest
-from own_product import CURRENCY, ID, NAME, POSITIVE, SCORE, generate_loans
+from own_product import CURRENCY, ID, NAME, NEGATIVE, POSITIVE, SCORE, generate_loans
 
 from aipm_widgets.core.assessment import demo_results as dr
 from aipm_widgets.core.project import load_project, set_project
@@ -198,9 +198,10 @@ def test_own_data_gets_buttons_and_correct_results_that_feed_the_decision(loan_p
     assert noise.messages.errors == [], noise.messages.messages
     lab, X, y = pages._xy(project)
     assert not {"approved", SCORE, ID} & set(X.columns)  # features only
-    fresh = find_label_noise(X, y, ids=lab[ID], cv=3, cache=False)
+    fresh = find_label_noise(X, lab["approved"], ids=lab[ID], cv=3, cache=False)  # the team's label values
     assert list(noise.result.indices) == list(fresh.indices) and noise.result.suspicious.equals(fresh.suspicious)
     assert set(noise.result.suspicious["id"]) <= set(lab[ID].astype(str))  # the team's own ids are listed
+    assert set(noise.result.suspicious["given label"]) <= {POSITIVE, NEGATIVE}  # and their label words, not 0/1
     words = _texts(decision)
     assert words.count("not computed yet") == 1 and noise.result.sentence().split(" (")[0] in words
 

@@ -608,6 +608,8 @@ def label_noise_section(project: Any) -> Any:
     try:
         lab, X, y = _xy(project)
         c = _cols(project)
+        if _task(project) == "binary" and isinstance(_positive(project), str):
+            y = y.map({1: _positive_name(project), 0: _negative_name(project, lab)})  # the list shows the team's words
         return label_noise_panel(X, y, ids=lab[c.id] if c.id in lab.columns else None, cv=3)
     except AipmError as exc:
         return _message(str(exc), "warning")
