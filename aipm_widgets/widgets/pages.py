@@ -553,8 +553,12 @@ def _demo_labeled():
     return demo_results.labeled()
 
 
-def data_page(project: Any) -> W.Widget:
-    """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo)."""
+def data_page(project: Any, *, run: bool = True) -> W.Widget:
+    """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo).
+
+    ``run=False`` loads the data and leaves the checks to ``.run()``: notebook 03 shows the widget (its upload and
+    role controls usable at once) and runs the checks in the next cell, with the widget's progress bar.
+    """
     from .assessment.data_assessment import DataAssessment
 
     if isinstance(project, W.Widget):
@@ -562,7 +566,7 @@ def data_page(project: Any) -> W.Widget:
     path = _record_path(project)
     if _is_fraud_demo(project):
         return DataAssessment(_demo_fraud(), label="is_fraud", id_column="transaction_id", time_column="timestamp",
-                              ignore=("score",), name="fraud_transactions (demo)", record_path=path)
+                              ignore=("score",), name="fraud_transactions (demo)", record_path=path, run=run)
     lacking = _needs(project, sources=("validation",))
     if lacking is not None:
         return W.VBox([lacking, DataAssessment(record_path=path)])
@@ -572,7 +576,7 @@ def data_page(project: Any) -> W.Widget:
     return DataAssessment(val, label=c.label if c.label in val.columns else None,
                           id_column=c.id if c.id in val.columns else None,
                           time_column=c.timestamp if c.timestamp in val.columns else None,
-                          ignore=ignore, name=_source_name(project, "validation"), record_path=path)
+                          ignore=ignore, name=_source_name(project, "validation"), record_path=path, run=run)
 
 
 def _xy(project: Any, max_rows: int | None = None):
