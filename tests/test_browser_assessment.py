@@ -44,9 +44,6 @@ def test_dashboard_upload_and_broken_file(page, voila_server, tmp_path):
     page.set_default_navigation_timeout(300_000)  # Voila runs every cell (label noise, learning curve) before the page
     open_dashboard(page, voila_url, "03_data_assessment.ipynb", ready_selector=".aipm-checklist-datasheet",
                    timeout=240_000)
-    # The checks run in the background (the controls come first): wait for their verdict.
-    page.wait_for_selector(".aipm-readiness :text('ready with warnings')", timeout=240_000)
-    page.wait_for_selector(".aipm-card-check :text('wrong labels (flipped)')", timeout=60_000)
     body = page.inner_text("body")
     assert "ready with warnings" in body
     assert "outside the allowed range 0 to 23" in body  # hour = 27 in the demo data

@@ -266,27 +266,3 @@ def test_data_page_can_show_its_controls_before_the_checks_run(loan_project, mon
     page.run()
     assert page.result is not None and page.result.id_column == ID and page.details.layout.display == "flex"
     assert page.messages.errors == []
-
-
-def test_checks_in_the_background_leave_the_controls_free_and_the_page_follows(loan_project):
-    folder, project = loan_project
-    page = pages.data_page(project, run=False)
-    decision = pages.data_decision(page, None, None, None)
-    page.run_in_background()
-    assert page.assess_button.disabled  # one run at a time while the thread works
-    page.wait(120)
-    assert page.result is not None and not page.assess_button.disabled and page.messages.errors == []
-    assert page.result.readiness in _texts(decision)  # the decision's verdict is the widget's own summary
-    page.save()
-    assert load_record(folder / "decision_record.yaml").data.readiness == page.result.readiness
-
-
-def test_card_check_waits_for_the_demo_checks_then_shows_the_table(demo_assessment):
-    project, assessed = demo_assessment
-    page = pages.data_page(project, run=False)
-    assert page.result is None
-    card = pages.card_check_section(project, page, pages.label_noise_section(project))
-    assert "still running" in _texts(card) and "wrong labels (flipped)" not in _texts(card)
-    page.result = assessed.result  # what run() sets when the checks finish
-    text = _texts(card)
-    assert "still running" not in text and "duplicate rows" in text and "wrong labels (flipped)" in text

@@ -556,9 +556,8 @@ def _demo_labeled():
 def data_page(project: Any, *, run: bool = True) -> W.Widget:
     """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo).
 
-    ``run=False`` loads the data and leaves the checks to ``.run()`` or ``.run_in_background()``: notebook 03 shows
-    the widget (its upload and role controls usable at once), then runs the checks in the background with the
-    widget's progress bar.
+    ``run=False`` loads the data and leaves the checks to ``.run()``: notebook 03 shows the widget (its upload and
+    role controls usable at once) and runs the checks in the next cell, with the widget's progress bar.
     """
     from .assessment.data_assessment import DataAssessment
 
@@ -632,31 +631,24 @@ def _follow(section: Any, show: Any) -> None:
 def card_check_section(project: Any, assessment: Any, noise: Any) -> W.Widget:
     """Demo only: what the checks found against the problems the demo's data card says were planted.
 
-    The table appears when the data checks above have run (they may run in the background) and gains the card's
-    wrong labels once the label-noise panel has its result (said in words until then). The comparison stays with
-    the demo's own assessment even if another table is uploaded above.
+    The wrong labels of the card are scored once the label-noise panel has its result (said in words until then).
+    The comparison stays with the demo's own assessment even if another table is uploaded above.
     """
-    if not _is_fraud_demo(project) or not hasattr(assessment, "result"):
+    if not _is_fraud_demo(project) or getattr(assessment, "result", None) is None:
         return W.HTML("")
     from ..core import demo
     from ..core.assessment.card_check import compare_with_card
 
-    first = {"result": assessment.result}  # the demo's assessment, not a table uploaded later
+    checked = assessment.result  # the demo's assessment, not a table uploaded later
     ids = _demo_labeled()["transaction_id"].to_numpy()
     flipped = demo.demo_card()["fraud"]["injected_quality_problems"]["label_errors"]["rows"]
     box = W.VBox()
     box.add_class("aipm-card-check")
 
     def show() -> None:
-        if first["result"] is None:
-            first["result"] = assessment.result
-        if first["result"] is None:
-            box.children = [W.HTML(_DEMO_NOTES["card_check"]),
-                            W.HTML("<p>The data checks above are still running; the table appears when they finish.</p>")]
-            return
         result = getattr(noise, "result", noise)
         flagged = ids[result.indices] if hasattr(result, "indices") else None
-        table = compare_with_card(first["result"], flagged_ids=flagged)
+        table = compare_with_card(checked, flagged_ids=flagged)
         parts = [W.HTML(_DEMO_NOTES["card_check"]), W.HTML(table._repr_html_())]
         if flagged is None:
             parts.append(W.HTML(
@@ -664,8 +656,6 @@ def card_check_section(project: Any, assessment: Any, noise: Any) -> W.Widget:
                 "not been computed. The table gains their row when it has.</p>"))
         box.children = parts
 
-    if isinstance(assessment, W.Widget) and assessment.has_trait("result"):
-        assessment.observe(lambda _change: show(), names="result")
     _follow(noise, show)
     return box
 

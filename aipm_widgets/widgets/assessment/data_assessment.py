@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import base64
 import copy
-import threading
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
 import numpy as np
 import pandas as pd
-import traitlets
 
 from ...core.assessment.report import READINESS, Assessment, assess, full_report, save_to_record
 from ...core.assessment.checks import SEVERITIES
@@ -71,19 +69,16 @@ class DataAssessment(W.VBox):
         Where the full (evidently) report is written (default: next to the record).
     run : bool
         With ``frame``: run the checks at once (default). ``False`` loads the table and its roles and leaves the
-        checks to :meth:`run` or :meth:`run_in_background` (or the *Assess the data* button).
+        checks to :meth:`run` (or the *Assess the data* button), so a page shows its controls before they finish.
 
     Attributes
     ----------
     result : Assessment or None
-        The current assessment (waivers included); a trait, so other sections follow it with
-        ``observe(handler, names="result")``.
+        The current assessment (waivers included).
     evidence : dict
         Extra fields saved with the decision (``label_noise``, ``representativeness``, ``labels_needed``);
         a value may be a callable returning the dict, called at save time.
     """
-
-    result = traitlets.Any(None, allow_none=True, help="The current Assessment (not synced)")
 
     def __init__(
         self,
@@ -103,8 +98,7 @@ class DataAssessment(W.VBox):
         self.record_path = Path(record_path) if record_path else default_record_path()
         self.report_dir = Path(report_dir) if report_dir else self.record_path.resolve().parent / "reports"
         self.ignore = tuple(ignore)
-        self.result = None
-        self._thread: threading.Thread | None = None
+        self.result: Assessment | None = None
         self.evidence: dict[str, Any] = {}
         self.messages = MessageArea()
         self.loader = DataLoader(max_mb=max_upload_mb)
@@ -234,31 +228,6 @@ class DataAssessment(W.VBox):
             self.messages.clear()
         self.details.layout.display = "flex"
         self._render()
-
-    def run_in_background(self) -> None:
-        """Run the checks in a thread, with the progress bar: the page and its kernel answer while they run.
-
-        In Voila the page's widgets appear only when the kernel is free to send them; a page that shows this
-        widget and then calls this method gets its controls at once. Sections that need the result follow the
-        ``result`` trait; :meth:`wait` blocks until the checks are done.
-        """
-        if self.loader.frame is None or (self._thread is not None and self._thread.is_alive()):
-            return
-        self.assess_button.disabled = True  # one run at a time
-
-        def work() -> None:
-            try:
-                self.run()
-            finally:
-                self.assess_button.disabled = False
-
-        self._thread = threading.Thread(target=work, name="aipm-data-checks", daemon=True)
-        self._thread.start()
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Block until a run started by :meth:`run_in_background` is done."""
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     @guarded()
     def waive(self, key: str | None, note: str) -> None:
