@@ -647,12 +647,17 @@ def _demo_fraud():
 
 
 def _demo_labeled():
-    fraud = _demo_fraud()
-    return fraud[(fraud["timestamp"] < "2025-06-01") & fraud["is_fraud"].notna()].drop_duplicates("transaction_id")
+    from ..core.assessment import demo_results
+
+    return demo_results.labeled()
 
 
-def data_page(project: Any) -> W.Widget:
-    """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo)."""
+def data_page(project: Any, *, run: bool = True) -> W.Widget:
+    """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo).
+
+    ``run=False`` loads the data and leaves the checks to ``.run()``: notebook 03 shows the widget (its upload and
+    role controls usable at once) and runs the checks in the next cell, with the widget's progress bar.
+    """
     from .assessment.data_assessment import DataAssessment
 
     if isinstance(project, W.Widget):
@@ -660,7 +665,7 @@ def data_page(project: Any) -> W.Widget:
     path = _record_path(project)
     if _is_fraud_demo(project):
         return DataAssessment(_demo_fraud(), label="is_fraud", id_column="transaction_id", time_column="timestamp",
-                              ignore=("score",), name="fraud_transactions (demo)", record_path=path)
+                              ignore=("score",), name="fraud_transactions (demo)", record_path=path, run=run)
     lacking = _needs(project, sources=("validation",))
     if lacking is not None:
         return W.VBox([lacking, DataAssessment(record_path=path)])
@@ -670,7 +675,7 @@ def data_page(project: Any) -> W.Widget:
     return DataAssessment(val, label=c.label if c.label in val.columns else None,
                           id_column=c.id if c.id in val.columns else None,
                           time_column=c.timestamp if c.timestamp in val.columns else None,
-                          ignore=ignore, name=_source_name(project, "validation"), record_path=path)
+                          ignore=ignore, name=_source_name(project, "validation"), record_path=path, run=run)
 
 
 def _xy(project: Any, max_rows: int | None = None):
@@ -685,15 +690,19 @@ def _xy(project: Any, max_rows: int | None = None):
 
 
 def label_noise_section(project: Any) -> Any:
-    """Stage 3: rows whose label a cross-validated model finds unlikely (confident learning)."""
-    from ..core.assessment.label_noise import find_label_noise
+    """Stage 3: rows whose label a cross-validated model finds unlikely (confident learning), on demand.
+
+    A panel (:class:`~.assessment.on_demand.OnDemand`): the demo's result is shipped with the package and shown at
+    once; a team's own data gets a button that computes it with a progress bar (then stored for the next load).
+    """
+    from .assessment.on_demand import label_noise_panel
 
     if _is_fraud_demo(project):
-        from ..core import demo
+        from ..core.assessment import demo_results as dr
 
-        labeled = _demo_labeled()
-        return find_label_noise(labeled[demo.FRAUD_FEATURES], labeled["is_fraud"].astype(int),
-                                ids=labeled["transaction_id"], cv=3)
+        X, y, ids = dr.noise_inputs(_demo_labeled())
+        return label_noise_panel(X, y, ids=ids, cv=dr.NOISE["cv"], top=dr.NOISE["top"],
+                                 stored=dr.stored_label_noise(X, y, ids))
     lacking = _needs(project, "label", sources=("validation",))
     if lacking is not None:
         return lacking
@@ -702,20 +711,52 @@ def label_noise_section(project: Any) -> Any:
     try:
         lab, X, y = _xy(project)
         c = _cols(project)
-        return find_label_noise(X, y, ids=lab[c.id] if c.id in lab.columns else None, cv=3)
+        if _task(project) == "binary" and isinstance(_positive(project), str):
+            y = y.map({1: _positive_name(project), 0: _negative_name(project, lab)})  # the list shows the team's words
+        return label_noise_panel(X, y, ids=lab[c.id] if c.id in lab.columns else None, cv=3)
     except AipmError as exc:
         return _message(str(exc), "warning")
 
 
+def _follow(section: Any, show: Any) -> None:
+    """Call ``show()`` now and again whenever the on-demand ``section`` gets its result."""
+    from .assessment.on_demand import OnDemand
+
+    if isinstance(section, OnDemand):
+        section.observe(lambda _change: show(), names="result")
+    show()
+
+
 def card_check_section(project: Any, assessment: Any, noise: Any) -> W.Widget:
-    """Demo only: what the checks found against the problems the demo's data card says were planted."""
-    if not _is_fraud_demo(project) or getattr(assessment, "result", None) is None or not hasattr(noise, "indices"):
+    """Demo only: what the checks found against the problems the demo's data card says were planted.
+
+    The wrong labels of the card are scored once the label-noise panel has its result (said in words until then).
+    The comparison stays with the demo's own assessment even if another table is uploaded above.
+    """
+    if not _is_fraud_demo(project) or getattr(assessment, "result", None) is None:
         return W.HTML("")
+    from ..core import demo
     from ..core.assessment.card_check import compare_with_card
 
-    labeled = _demo_labeled()
-    table = compare_with_card(assessment.result, flagged_ids=labeled["transaction_id"].to_numpy()[noise.indices])
-    return W.VBox([W.HTML(_DEMO_NOTES["card_check"]), W.HTML(table.to_html(index=False))])
+    checked = assessment.result  # the demo's assessment, not a table uploaded later
+    ids = _demo_labeled()["transaction_id"].to_numpy()
+    flipped = demo.demo_card()["fraud"]["injected_quality_problems"]["label_errors"]["rows"]
+    box = W.VBox()
+    box.add_class("aipm-card-check")
+
+    def show() -> None:
+        result = getattr(noise, "result", noise)
+        flagged = ids[result.indices] if hasattr(result, "indices") else None
+        table = compare_with_card(checked, flagged_ids=flagged)
+        parts = [W.HTML(_DEMO_NOTES["card_check"]), W.HTML(table._repr_html_())]
+        if flagged is None:
+            parts.append(W.HTML(
+                f"<p>The card's {fmt.count(flipped)} flipped labels are not checked yet: the label-noise check above has "
+                "not been computed. The table gains their row when it has.</p>"))
+        box.children = parts
+
+    _follow(noise, show)
+    return box
 
 
 def representativeness_section(project: Any) -> W.Widget:
@@ -750,14 +791,20 @@ def representativeness_section(project: Any) -> W.Widget:
 
 
 def labels_needed_section(project: Any) -> Any:
-    """Stage 3: a learning curve; the target is the current model's ROC AUC on the validation data (own data)."""
-    from ..core.assessment.learning_curve import labels_needed
+    """Stage 3: a learning curve, on demand; the target is the current model's ROC AUC on the validation data.
+
+    A panel (:class:`~.assessment.on_demand.OnDemand`, its chart drawn by :func:`learning_curve_chart`): the demo's
+    result is shipped with the package and shown at once; a team's own data gets a button and a progress bar.
+    """
+    from .assessment.on_demand import labels_needed_panel
 
     if _is_fraud_demo(project):
-        from ..core import demo
+        from ..core.assessment import demo_results as dr
 
-        sample = _demo_labeled().sample(8_000, random_state=0)
-        return labels_needed(sample[demo.FRAUD_FEATURES], sample["is_fraud"].astype(int), target=0.92, cv=3, n_boot=100)
+        X, y = dr.curve_inputs(_demo_labeled())
+        c = dr.CURVE
+        return labels_needed_panel(X, y, target=c["target"], metric=c["metric"], cv=c["cv"], n_boot=c["n_boot"],
+                                   task=c["task"], chart=False, stored=dr.stored_labels_needed(X, y))
     lacking = _needs(project, "label", "score", sources=("validation",))
     if lacking is not None:
         return lacking
@@ -767,46 +814,89 @@ def labels_needed_section(project: Any) -> Any:
 
     try:
         lab, X, y = _xy(project, max_rows=8_000)
-        target = float(roc_auc_score(y, pd.to_numeric(lab[_cols(project).score], errors="coerce").fillna(0)))
-        return labels_needed(X, y, target=round(min(target, 0.99), 3), cv=3, n_boot=100)
+        target = round(min(float(roc_auc_score(y, pd.to_numeric(lab[_cols(project).score], errors="coerce").fillna(0))),
+                           0.99), 3)
     except AipmError as exc:
         return _message(str(exc), "warning")
     except ValueError as exc:
         return _message(f"The learning curve could not be measured on these labels: {exc}", "warning")
+    panel = labels_needed_panel(X, y, target=target, cv=3, n_boot=100, chart=False)
+    panel.target = target
+    return panel
 
 
 def labels_needed_target_text(project: Any, curve: Any) -> W.HTML:
-    """Where the learning curve's target comes from, in words."""
-    if _is_fraud_demo(project) or isinstance(curve, W.Widget):
+    """Where the learning curve's target comes from, in words (``curve``: the result, or its panel)."""
+    if _is_fraud_demo(project) or getattr(curve, "target", None) is None:
         return W.HTML("")
-    return W.HTML(f"<div style='font-size:13px'>Target: ROC AUC {fmt.number(getattr(curve, 'target', 0), 3)}, the current "
+    return W.HTML(f"<div style='font-size:13px'>Target: ROC AUC {fmt.number(curve.target, 3)}, the current "
                   f"model's own score (<code>{esc(_cols(project).score)}</code>) on the validation data: how many labels "
                   "a model trained on these features needs to match it.</div>")
 
 
 def learning_curve_chart(project: Any, curve: Any) -> W.Widget:
-    """The learning curve's chart and where its target comes from (nothing when the curve could not be measured)."""
-    if isinstance(curve, W.Widget) or curve is None:
+    """The learning curve's chart and where its target comes from (nothing when the curve could not be measured).
+
+    Given the on-demand panel of :func:`labels_needed_section`, the chart appears when the panel has its result.
+    """
+    from .assessment.on_demand import OnDemand
+
+    if curve is None or (isinstance(curve, W.Widget) and not isinstance(curve, OnDemand)):
         return W.HTML("")
     from .assessment.learning_curve_chart import learning_curve_figure
 
-    return W.VBox([labels_needed_target_text(project, curve), learning_curve_figure(curve)])
+    box = W.VBox()
+    box.add_class("aipm-learning-curve")
+
+    def show() -> None:
+        result = getattr(curve, "result", curve)
+        target = labels_needed_target_text(project, curve)
+        box.children = [target] if result is None else [target, learning_curve_figure(result)]
+
+    _follow(curve, show)
+    return box
+
+
+_EVIDENCE = (("label_noise", "Wrong labels"), ("labels_needed", "Labels needed"))
 
 
 def data_decision(assessment: Any, noise: Any = None, curve: Any = None, representativeness: Any = None) -> W.Widget:
-    """The data stage's save panel with the evidence the sections above measured (those that could be measured)."""
+    """The data stage's save panel with the evidence the sections above measured (those that could be measured).
+
+    The label-noise and learning-curve results join the evidence when they arrive (shown at once for the demo, on a
+    button press for a team's own data); until then the panel says which are not computed yet.
+    """
     if not hasattr(assessment, "decision_panel"):
         return W.HTML("")
-    evidence: dict[str, Any] = {}
-    if hasattr(noise, "to_record"):
-        evidence["label_noise"] = noise.to_record()
-    if hasattr(curve, "to_record"):
-        evidence["labels_needed"] = curve.to_record()
+    from .assessment.on_demand import OnDemand
+
     panel = getattr(representativeness, "panel", representativeness)
     if hasattr(panel, "to_record"):
-        evidence["representativeness"] = panel.to_record
-    assessment.evidence.update(evidence)
-    return assessment.decision_panel()
+        assessment.evidence["representativeness"] = panel.to_record
+    status = W.HTML()
+    status.add_class("aipm-evidence-status")
+    sources = tuple(zip(_EVIDENCE, (noise, curve)))
+
+    def show() -> None:
+        lines = []
+        for (key, what), section in sources:
+            result = getattr(section, "result", section)
+            if hasattr(result, "to_record"):
+                assessment.evidence[key] = result.to_record
+                lines.append(f"<li><b>{what}</b>: {esc(result.sentence())}</li>")
+            else:
+                assessment.evidence[key] = None  # saved as such: no earlier result stays in the record unseen
+                if isinstance(section, OnDemand):
+                    lines.append(f"<li><b>{what}</b>: not computed yet (press <i>{esc(section.button.description)}</i> "
+                                 "above); saving now records the decision without it.</li>")
+        status.value = ("<div style='font-size:13px'>Saved with the decision as evidence:<ul style='margin:2px 0'>"
+                        + "".join(lines) + "</ul></div>") if lines else ""
+
+    for section in (noise, curve):
+        if isinstance(section, OnDemand):
+            section.observe(lambda _change: show(), names="result")
+    show()
+    return W.VBox([status, assessment.decision_panel()])
 
 
 # ---------------------------------------------------------------------------------------------- stage 4

@@ -67,6 +67,9 @@ class DataAssessment(W.VBox):
         Upload cap (default ``$AIPM_MAX_UPLOAD_MB`` or 200).
     report_dir : path, optional
         Where the full (evidently) report is written (default: next to the record).
+    run : bool
+        With ``frame``: run the checks at once (default). ``False`` loads the table and its roles and leaves the
+        checks to :meth:`run` (or the *Assess the data* button), so a page shows its controls before they finish.
 
     Attributes
     ----------
@@ -89,6 +92,7 @@ class DataAssessment(W.VBox):
         record_path: str | Path | None = None,
         max_upload_mb: float | None = None,
         report_dir: str | Path | None = None,
+        run: bool = True,
         **kwargs: Any,
     ) -> None:
         self.record_path = Path(record_path) if record_path else default_record_path()
@@ -176,7 +180,8 @@ class DataAssessment(W.VBox):
                     if v not in d.options:
                         raise InputDataError(f"Column {v!r} not found. The table has: {', '.join(d.options[1:])}.")
                     d.value = v
-            self.run()
+            if run:
+                self.run()
         # Registered after the initial table so that only uploads and paths trigger it.
         self.loader.on_loaded(lambda _: self._loaded())
 

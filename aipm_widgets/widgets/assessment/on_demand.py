@@ -12,6 +12,7 @@ import time
 from typing import Any, Callable
 
 import ipywidgets as W
+import traitlets
 
 from ...core.text.format import count
 from .._base import HelpHTML, MessageArea, esc, guarded
@@ -41,7 +42,15 @@ class OnDemand(W.VBox):
         Called with the result once it is there (e.g. to add it to the stage's evidence).
     note : str
         A sentence under the button saying what the computation does and about how long it takes.
+
+    Attributes
+    ----------
+    result : object or None
+        The result once there (stored or computed); a trait, so other sections follow it with
+        ``panel.observe(handler, names="result")``.
     """
+
+    result = traitlets.Any(None, allow_none=True, help="The result once stored or computed (not synced)")
 
     def __init__(self, title: str, steps: list[tuple[str, Callable[[Any], Any]]], *, stored: Any = None,
                  render: Callable[[Any], W.Widget] | None = None, on_result: Callable[[Any], None] | None = None,
@@ -49,7 +58,6 @@ class OnDemand(W.VBox):
         self.steps = list(steps)
         self.render = render or _html_of
         self.on_result = on_result
-        self.result: Any = None
         self.seconds: float | None = None
         self.button = W.Button(description=title, icon="play", button_style="primary",
                                layout=W.Layout(width="auto"))
@@ -61,7 +69,8 @@ class OnDemand(W.VBox):
         self.messages = MessageArea()
         self.output = W.VBox()
         self.button.on_click(lambda _b: self.run())
-        super().__init__([W.HBox([self.button, self.progress, self.status]), self.note, self.messages, self.output])
+        self.controls = W.HBox([self.button, self.progress, self.status])
+        super().__init__([self.controls, self.note, self.messages, self.output])
         self.add_class("aipm-on-demand")
         if stored is not None:
             self._show(stored, stored=True)
@@ -74,6 +83,7 @@ class OnDemand(W.VBox):
         self.progress.layout.visibility = "visible"
         self.progress.value = 0
         t0 = time.perf_counter()
+        done = False
         try:
             value = None
             for i, (what, fn) in enumerate(self.steps):
@@ -81,8 +91,12 @@ class OnDemand(W.VBox):
                                      f"(step {i + 1} of {len(self.steps)})</span>")
                 value = fn(value)
                 self.progress.value = i + 1
+            done = True
         finally:
             self.button.disabled = False
+            if not done:  # the error is shown in words below; no step is left looking as if it still ran
+                self.progress.layout.visibility = "hidden"
+                self.status.value = ""
         self.seconds = time.perf_counter() - t0
         self._show(value, stored=False)
         return value
@@ -93,6 +107,7 @@ class OnDemand(W.VBox):
         self.progress.layout.visibility = "hidden"
         if stored:
             self.button.layout.display = "none"
+            self.controls.layout.display = "none"  # no empty row above a result that was already there
             self.note.value = ""
             self.status.value = ""
         else:
@@ -104,12 +119,16 @@ class OnDemand(W.VBox):
             self.on_result(result)
 
 
-def label_noise_panel(X: Any, y: Any, *, ids: Any = None, cv: int = 3, top: int = 25,
+def label_noise_panel(X: Any, y: Any, *, ids: Any = None, cv: int = 3, top: int = 25, stored: Any = None,
                       on_result: Callable[[Any], None] | None = None) -> OnDemand:
-    """Rows whose label a cross-validated model finds unlikely: stored result at once, else a button."""
+    """Rows whose label a cross-validated model finds unlikely: stored result at once, else a button.
+
+    ``stored`` is a result at hand (the demo's shipped one); otherwise the cache is asked for one.
+    """
     from ...core.assessment.label_noise import cached_label_noise, find_label_noise
 
-    stored = cached_label_noise(X, y, ids=ids, cv=cv, top=top)
+    if stored is None:
+        stored = cached_label_noise(X, y, ids=ids, cv=cv, top=top)
     return OnDemand(
         "Look for wrong labels",
         [(f"Fitting {cv} models on {count(len(X))} labeled rows",
@@ -121,9 +140,13 @@ def label_noise_panel(X: Any, y: Any, *, ids: Any = None, cv: int = 3, top: int 
 
 
 def labels_needed_panel(X: Any, y: Any, *, target: float, cv: int = 3, n_boot: int = 100, task: str = "binary",
-                        metric: str = "roc_auc", chart: bool = True,
+                        metric: str = "roc_auc", chart: bool = True, stored: Any = None,
                         on_result: Callable[[Any], None] | None = None) -> OnDemand:
-    """The learning curve and the labels needed to reach ``target``: stored result at once, else a button."""
+    """The learning curve and the labels needed to reach ``target``: stored result at once, else a button.
+
+    ``stored`` is a result at hand (the demo's shipped one); otherwise the cache is asked for one. With
+    ``chart=False`` the page draws the chart elsewhere (it follows the panel's ``result``).
+    """
     from ...core.assessment.learning_curve import cached_labels_needed, labels_needed
 
     def render(result: Any) -> W.Widget:
@@ -134,7 +157,8 @@ def labels_needed_panel(X: Any, y: Any, *, target: float, cv: int = 3, n_boot: i
             parts.append(learning_curve_figure(result))
         return W.VBox(parts)
 
-    stored = cached_labels_needed(X, y, target=target, metric=metric, cv=cv, n_boot=n_boot, task=task)
+    if stored is None:
+        stored = cached_labels_needed(X, y, target=target, metric=metric, cv=cv, n_boot=n_boot, task=task)
     return OnDemand(
         "Measure the learning curve",
         [(f"Fitting models on growing shares of {count(len(X))} rows",
