@@ -111,12 +111,13 @@ def noise_json(r: LabelNoise) -> dict[str, Any]:
     """A label-noise result as plain JSON (without the per-row probabilities)."""
     return {"indices": [int(i) for i in r.indices], "n": int(r.n), "rate": r.rate, "low": r.low, "high": r.high,
             "suspicious": _frame_json(r.suspicious), "classes": int(r.pred_probs.shape[1]) if r.pred_probs.ndim == 2 else 2,
-            "cv_auc": r.cv_auc, "method": r.method}
+            "cv_auc": r.cv_auc, "method": r.method, "cv_accuracy": r.cv_accuracy}
 
 
 def noise_from_json(d: dict[str, Any]) -> LabelNoise:
     return LabelNoise(np.asarray(d["indices"], dtype=int), d["n"], d["rate"], d["low"], d["high"],
-                      _frame_from(d["suspicious"]), np.empty((0, d["classes"])), d["cv_auc"], d["method"])
+                      _frame_from(d["suspicious"]), np.empty((0, d["classes"])), d["cv_auc"], d["method"],
+                      cv_accuracy=d.get("cv_accuracy"))
 
 
 def curve_json(r: LabelsNeeded) -> dict[str, Any]:
