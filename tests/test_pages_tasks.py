@@ -70,3 +70,56 @@ def test_a_forecasts_unit_is_its_own_setting_not_the_row_word(tmp_path):
     assert ex.forecast.unit == "CHF thousands"
     assert "CHF thousands" in ex.how_to_read.value and "decisions" not in ex.how_to_read.value
     assert "CHF thousands" in ex.cost_under.description or "CHF thousand" in ex.cost_under.description
+
+
+def test_label_profile_counts_classes_or_profiles_the_target(task_project):
+    import re
+
+    box = pages.label_profile_section(task_project)
+    res = box.result
+    text = re.sub(r"<[^>]+>", " ", box.value)
+    if task_project.task == "multiclass":
+        counts = task_project.validation()["species"].value_counts()
+        for cls, n in counts.items():
+            assert res.table.loc[cls, "rows"] == n
+            assert f"{cls}  {fmt.count(n)}" in " ".join(text.split("  ")) or fmt.count(n) in text
+        assert "willow" in text  # the rarest class is named
+    else:
+        assert res.n == task_project.validation()["price_k"].notna().sum()
+        assert "units" in text  # no target unit set yet: the neutral word, never 'decisions'
+        assert "decisions" not in text
+    for finding in res.findings():
+        assert finding.replace("'", "&#x27;") in box.value or finding in box.value
+
+
+def test_learning_curve_targets_the_current_models_own_score(task_project):
+    from sklearn.metrics import accuracy_score, mean_absolute_error
+
+    panel = pages.labels_needed_section(task_project)
+    val = task_project.validation()
+    if task_project.task == "multiclass":
+        assert panel.metric == "accuracy"
+        assert panel.target == pytest.approx(round(accuracy_score(val["species"], val["guess"]), 3))
+        assert "accuracy " + fmt.percent(panel.target, 1) in pages.labels_needed_target_text(task_project, panel).value
+    else:
+        assert panel.metric == "neg_mean_absolute_error"
+        assert panel.target == pytest.approx(mean_absolute_error(val["price_k"], val["estimate_k"]))
+    guide = pages.guide("data", task_project, "labels_needed", curve=panel).value
+    assert "power law" in guide and "could not be measured" not in guide
+    panel.run()
+    assert panel.result is not None and panel.result.metric == panel.metric
+
+
+def test_the_demos_on_demand_panels_are_described_as_measured(tmp_path, monkeypatch):
+    """The guide around an on-demand panel explains the measurement (it used to say 'could not be measured')."""
+    monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "decision_record.yaml"))
+    project = pages.open_project()
+    curve = pages.labels_needed_section(project)
+    text = pages.guide("data", project, "labels_needed", curve=curve).value
+    assert "power law" in text and "could not be measured" not in text
+    assert "ROC AUC" in text
+
+
+def test_a_yes_no_project_has_no_label_profile(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "decision_record.yaml"))
+    assert pages.label_profile_section(pages.open_project()).value == ""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as W
+import numpy as np
 import pandas as pd
 
 from ..core.text import format as fmt
@@ -689,6 +690,44 @@ def _xy(project: Any, max_rows: int | None = None):
     return lab, X, y
 
 
+def label_profile_section(project: Any) -> W.Widget:
+    """Stage 3, the labels themselves: a router's rows per class (too-rare classes named), a forecast's target
+    distribution and outliers. Nothing for a yes/no model (section 1 counts its positives)."""
+    task = _task(project)
+    if isinstance(project, W.Widget) or task == "binary":
+        return W.HTML("")
+    lacking = _needs(project, "label", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    c = _cols(project)
+    val = project.validation()
+    if c.label not in val.columns:
+        return _message(f"The label column {c.label!r} is not in the validation data. " + HOW_TO_ADD.format(key="columns.label") + ".")
+    try:
+        if task == "multiclass":
+            from ..core.tasks.class_balance import class_balance
+
+            result = class_balance(val[c.label])
+        else:
+            from ..core.assessment.target_profile import profile_target
+
+            result = profile_target(val[c.label], name=c.label, unit=getattr(project, "target_unit", None) or "units")
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    findings = "<ul style='font-size:13px'>" + "".join(f"<li>{esc(f)}</li>" for f in result.findings()) + "</ul>"
+    table = ""
+    if task == "multiclass":
+        t = result.table
+        rows = "".join(f"<tr><td>{esc(k)}</td><td style='text-align:right'>{fmt.count(r['rows'])}</td>"
+                       f"<td style='text-align:right'>{fmt.estimate(r['share'], r['low'], r['high'])}</td></tr>"
+                       for k, r in t.iterrows())
+        table = ("<table class='aipm-class-balance' style='border-collapse:collapse;font-size:13px'><tr><th>class</th>"
+                 f"<th>labeled rows</th><th>share of rows (95% interval)</th></tr>{rows}</table>")
+    box = W.HTML(f"<div class='aipm-label-profile'>{findings}{table}</div>")
+    box.result = result
+    return box
+
+
 def label_noise_section(project: Any) -> Any:
     """Stage 3: rows whose label a cross-validated model finds unlikely (confident learning), on demand.
 
@@ -805,11 +844,12 @@ def labels_needed_section(project: Any) -> Any:
         c = dr.CURVE
         return labels_needed_panel(X, y, target=c["target"], metric=c["metric"], cv=c["cv"], n_boot=c["n_boot"],
                                    task=c["task"], chart=False, stored=dr.stored_labels_needed(X, y))
+    task = _task(project)
+    if task != "binary":
+        return _task_labels_needed(project, task)
     lacking = _needs(project, "label", "score", sources=("validation",))
     if lacking is not None:
         return lacking
-    if _task(project) != "binary":
-        return _message(f"The learning curve measures ROC AUC of yes/no labels; this project's task is {_task(project)}.", "info")
     from sklearn.metrics import roc_auc_score
 
     try:
@@ -825,10 +865,63 @@ def labels_needed_section(project: Any) -> Any:
     return panel
 
 
+def _task_model_output(project: Any, lab: pd.DataFrame) -> pd.Series:
+    """The model's own output on labeled rows: the predicted class (or the most probable one), or the predicted number."""
+    c = _cols(project)
+    if c.prediction and c.prediction in lab.columns:
+        return lab[c.prediction]
+    if _task(project) == "multiclass":
+        from ..core.tasks.routing import routing_inputs
+
+        inp = routing_inputs(lab, label=c.label, proba_columns=c.proba_columns or None, proba_prefix=c.proba_prefix)
+        return pd.Series(np.asarray(inp.classes, dtype=object)[inp.pred], index=lab.index)
+    raise InputDataError("The learning curve's target is the current model's own error: name its prediction column "
+                         "with `aipm project set columns.prediction=COL`.")
+
+
+def _task_labels_needed(project: Any, task: str) -> Any:
+    """The learning curve of a router (accuracy) or a forecast (MAE), its target the current model's own score."""
+    from .assessment.on_demand import labels_needed_panel
+
+    lacking = _needs(project, "label", sources=("validation",))
+    if lacking is not None:
+        return lacking
+    try:
+        lab, X, y = _xy(project, max_rows=8_000)
+        output = _task_model_output(project, lab)
+        if task == "regression":
+            from ..core.tasks.forecast import regression_values
+
+            y = pd.Series(regression_values(y, name="label"), index=lab.index)
+            pred = regression_values(output, name="prediction", role="prediction")
+            target, metric = float(np.mean(np.abs(y.to_numpy() - pred))), "neg_mean_absolute_error"
+            if target <= 0:
+                return _message("The current model's predictions equal every label: there is no error to match.", "info")
+        else:
+            target, metric = float(np.mean(output.astype(str).to_numpy() == y.astype(str).to_numpy())), "accuracy"
+            target = round(min(target, 0.99), 3)
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    panel = labels_needed_panel(X, y, target=target, metric=metric, task=task, cv=3, n_boot=100, chart=False)
+    panel.target = target
+    return panel
+
+
 def labels_needed_target_text(project: Any, curve: Any) -> W.HTML:
     """Where the learning curve's target comes from, in words (``curve``: the result, or its panel)."""
     if _is_fraud_demo(project) or getattr(curve, "target", None) is None:
         return W.HTML("")
+    task = _task(project)
+    if task in ("multiclass", "regression"):
+        c = _cols(project)
+        column = c.prediction or (c.proba_prefix and f"{c.proba_prefix}*") or "the probabilities"
+        if task == "regression":
+            unit = getattr(project, "target_unit", None) or "units"
+            what = f"the typical miss (MAE) {fmt.number(abs(curve.target), 3)} {esc(unit)}"
+        else:
+            what = f"accuracy {fmt.percent(curve.target, 1)}"
+        return W.HTML(f"<div style='font-size:13px'>Target: {what}, the current model's own (<code>{esc(column)}</code>) "
+                      "on the validation data: how many labels a model trained on these features needs to match it.</div>")
     return W.HTML(f"<div style='font-size:13px'>Target: ROC AUC {fmt.number(curve.target, 3)}, the current "
                   f"model's own score (<code>{esc(_cols(project).score)}</code>) on the validation data: how many labels "
                   "a model trained on these features needs to match it.</div>")

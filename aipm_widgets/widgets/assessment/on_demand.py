@@ -159,7 +159,7 @@ def labels_needed_panel(X: Any, y: Any, *, target: float, cv: int = 3, n_boot: i
 
     if stored is None:
         stored = cached_labels_needed(X, y, target=target, metric=metric, cv=cv, n_boot=n_boot, task=task)
-    return OnDemand(
+    panel = OnDemand(
         "Measure the learning curve",
         [(f"Fitting models on growing shares of {count(len(X))} rows",
           lambda _v: labels_needed(X, y, target=target, metric=metric, cv=cv, n_boot=n_boot, task=task))],
@@ -167,3 +167,5 @@ def labels_needed_panel(X: Any, y: Any, *, target: float, cv: int = 3, n_boot: i
         note=("Fits models on growing shares of the labeled rows and extrapolates how many labels reach the target. "
               "The result is stored for the next page load."),
     )
+    panel.metric = metric  # what the curve scores, for the words around it before it is measured
+    return panel

@@ -170,12 +170,13 @@ def _context_values(stage: str, task: str, context: Mapping[str, Any]) -> dict[s
     if stage == "data":
         out["measured"] = task == "binary"
         out["metric_words"] = _metric_words(None)
+        # a result, or an on-demand panel that measures it (it has steps to run): not a message saying why it cannot
         if "curve" in context:
             curve = context["curve"]
-            out["measured"] = hasattr(curve, "to_record")
+            out["measured"] = hasattr(curve, "to_record") or hasattr(curve, "steps")
             out["metric_words"] = _metric_words(getattr(curve, "metric", None))
         if "noise" in context:
-            out["measured"] = hasattr(context["noise"], "to_record")
+            out["measured"] = hasattr(context["noise"], "to_record") or hasattr(context["noise"], "steps")
     return out
 
 
