@@ -64,7 +64,7 @@ def data(tmp_path_factory):
 
 
 KW = dict(features=FEATURES, timestamp="timestamp", window="week", label="outcome", score="score", threshold=0.4,
-          costs=COSTS, label_date="label_date", volume_per_day=5000)
+          costs=COSTS, label_date="label_date", volume_per_day=5000, metric="precision")  # stage 4's decided metric
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +137,18 @@ def assert_same(a, b):
     assert [(x.window, x.kind) for x in a.alerts if x.kind not in skip] == [(x.window, x.kind) for x in b.alerts]
     assert a.fired() == b.fired()
     assert a.concept_drift_from == b.concept_drift_from
+    # The summary speaks of the metric stage 4 decided on, with the same figures.
+    assert b.settings["metric"] == a.settings["metric"]
+    assert _metric_sentence(b) == _metric_sentence(a)
+
+
+def _metric_sentence(res) -> str:
+    from aipm_widgets.core.monitoring.run import METRIC_NAMES
+
+    m = res.settings["metric"]
+    text, name = res.summary(), METRIC_NAMES[m]
+    start = text.index(name[0].upper() + name[1:] + (":" if m == "roc_auc" else " at threshold"))
+    return text[start:text.index("estimated from scores", start)]
 
 
 def test_generated_data_has_what_the_engines_must_find(expected):
@@ -182,6 +194,22 @@ def test_spark_cli(spark, data, tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert code == 1 and doc["alerts"]
     assert doc["windows"][-1]["features"]["x"]["drift"] is True
+
+
+@pytest.mark.parametrize("metric", ["recall", "f1", "roc_auc"])
+def test_duckdb_honours_the_decided_metric_and_the_default_threshold(data, metric):
+    ref, cur, folder = data
+    kw = {**KW, "metric": metric, "threshold": None}
+    a = run_monitoring(ref, cur, **kw)
+    b = run_monitoring(ref, str(folder), engine="duckdb", **kw)
+    assert a.settings["metric"] == b.settings["metric"] == metric
+    assert b.threshold == a.threshold  # the same shortest decimal, said in the same note
+    note = next(n for n in a.notes if n.startswith("No threshold in the record"))
+    assert note in b.notes
+    for kind in ("estimated", "realized"):
+        np.testing.assert_allclose(b.performance[f"{kind}_{metric}"].astype(float),
+                                   a.performance[f"{kind}_{metric}"].astype(float), rtol=0, atol=1e-6)
+    assert _metric_sentence(b) == _metric_sentence(a)
 
 
 def test_cli_engines_read_folders_and_globs(data, tmp_path, capsys):

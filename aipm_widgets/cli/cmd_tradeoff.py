@@ -17,7 +17,9 @@ def register(sub) -> None:
             "--threshold it picks the lowest-cost threshold that meets the constraints (or the best-F1 one without costs)."
         ),
     )
-    p.add_argument("--data", default=None, help="CSV or Parquet file with one row per decision.")
+    p.add_argument("--data", default=None,
+                   help="CSV or Parquet file with one row per decision; with --engine duckdb|spark a Parquet file, "
+                   "folder or glob of any size.")
     p.add_argument("--label", default=None, help="Column with the true outcome.")
     p.add_argument("--score", default=None, help="Column with the model's score (alert when score >= threshold).")
     p.add_argument("--positive", help="The label value to detect, when labels are not 0/1 (e.g. fraud).")
@@ -34,6 +36,14 @@ def register(sub) -> None:
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
     p.add_argument("--rule", help="A one-column rule to compare with, e.g. 'amount > 900'.")
     p.add_argument("--json", action="store_true", help="Print one JSON object.")
+    p.add_argument("--engine", choices=["pandas", "duckdb", "spark"], default=None,
+                   help="Where the curve is counted: pandas (rows in memory, the default), duckdb or spark (Parquet of "
+                   "any size; exact up to 20,000,000 labeled rows, beyond that 65,536 score bins with a stated error bound).")
+    p.add_argument("--max-exact-rows", type=int, default=None, metavar="N",
+                   help="With --engine duckdb|spark: the exact curve up to N labeled rows (default 20,000,000, about "
+                   "300 MB); above it, score bins with the error bound printed.")
+    p.add_argument("--spark-master", default=None, metavar="URL",
+                   help="Spark master for --engine spark (default: local[*], or the active SparkSession).")
     from ._multiclass import add_task_args
 
     add_task_args(p, tradeoff=True)
@@ -72,8 +82,13 @@ def run(args: argparse.Namespace) -> int:
         if not known_currency(args.currency):
             raise AipmError("--currency: " + CURRENCY_INVALID.format(value=args.currency) + ".")
 
+    from ..core.monitoring.engines import check_engine
     from ._multiclass import is_multiclass, run_tradeoff
 
+    engine = check_engine(getattr(args, "engine", None))
+    if engine != "pandas" and (is_multiclass(args) or getattr(args, "task", None) == "regression"):
+        raise AipmError(f"--engine {engine} counts the curve of a yes/no model (one score); for this task use "
+                        "--engine pandas.")
     if is_multiclass(args):
         return run_tradeoff(args)
     if getattr(args, "task", None) == "regression":
@@ -83,15 +98,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.score:
         raise AipmError("--score is required (the model's score per row; with --record FILE the project's columns.score); "
                         "for a model choosing among classes use --task multiclass --proba-prefix PREFIX, for one that predicts a number --task regression --prediction COL.")
-    frame = read_arg_table(args, "data")
-    require_columns(frame, [args.label, args.score, args.value, args.group])
-    t = Tradeoff(
-        frame[args.label], frame[args.score],
-        value=frame[args.value] if args.value else None,
-        groups=frame[args.group] if args.group else None,
-        costs=_costs(args), constraints=args.constraint, volume_per_day=args.volume_per_day, positive=args.positive,
-        label_name=args.label, score_name=args.score, value_name=args.value or "value", group_name=args.group or "group",
-    )
+    if engine != "pandas":
+        t, frame = _from_source(args, engine), None
+    else:
+        frame = read_arg_table(args, "data")
+        require_columns(frame, [args.label, args.score, args.value, args.group])
+        t = Tradeoff(
+            frame[args.label], frame[args.score],
+            value=frame[args.value] if args.value else None,
+            groups=frame[args.group] if args.group else None,
+            costs=_costs(args), constraints=args.constraint, volume_per_day=args.volume_per_day, positive=args.positive,
+            label_name=args.label, score_name=args.score, value_name=args.value or "value", group_name=args.group or "group",
+        )
     if args.threshold is not None:
         threshold, choice = args.threshold, "given with --threshold"
     else:
@@ -105,11 +123,18 @@ def run(args: argparse.Namespace) -> int:
     point = t.at(threshold)
     baseline = t.baseline(args.rule, frame) if args.rule else None
     feas = t.feasibility()
+    binned = not t.curve.exact
     if args.json:
         out = point.to_json()
         out["threshold_choice"] = choice
         out["feasibility"] = feas.to_json()
         out["notes"] = t.notes
+        if engine != "pandas":
+            out["curve"] = {"engine": engine, "exact": not binned, "n": t.n,
+                            "rows_left_out": int(t.curve.rows_left_out)}
+            if binned:
+                out["curve"]["binning"] = {**t.curve.error_bound(), "text": t.curve.describe(),
+                                           "exact_at_threshold": t.curve.exact_at(threshold)}
         if baseline is not None:
             out["baseline"] = baseline.to_json()
         print(json.dumps(out, indent=2, allow_nan=False))
@@ -117,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Threshold {fmt.threshold(threshold)}: {choice}.")
     for note in t.notes:
         print(f"Note: {note}")
+    if binned:
+        print(f"Note: {t.curve.describe()} {t.curve.describe_at(threshold)}")
     print(point)
     if t.constraints:
         print(feas.describe())
@@ -130,3 +157,39 @@ def run(args: argparse.Namespace) -> int:
     if baseline is not None:
         print(baseline.verdict())
     return 0
+
+
+NEEDS_ROWS_FLAGS = ("{flags} need(s) the rows in memory; --engine {engine} counts the curve without them. Drop {flags}, "
+                    "or use --engine pandas on the table (or a sample of it).")
+
+
+def _from_source(args: argparse.Namespace, engine: str):
+    """The trade-off over a curve counted by DuckDB or Spark from Parquet (exact when it fits, else binned)."""
+    from ..core.metrics.tradeoff import Tradeoff
+    from ..core.monitoring.engines.threshold_curve import curve_from_source
+    from ._project_args import project_frame
+
+    if project_frame(args, "data") is not None:
+        raise AipmError(f"The {engine} engine reads Parquet; the demo's table is in memory: give --data "
+                        "FILE|FOLDER|GLOB or use --engine pandas.")
+    flags = [f for f, v in (("--group", args.group), ("--rule", args.rule)) if v]
+    if flags:
+        raise AipmError(NEEDS_ROWS_FLAGS.format(flags=" and ".join(flags), engine=engine))
+    _require_source_columns(args, engine)
+    limit = {} if args.max_exact_rows is None else {"max_rows": args.max_exact_rows}
+    curve = curve_from_source(args.data, label=args.label, score=args.score, positive=args.positive, value=args.value,
+                              engine=engine, spark_master=args.spark_master, **limit)
+    return Tradeoff.from_curve(curve, costs=_costs(args), constraints=args.constraint,
+                               volume_per_day=args.volume_per_day, label_name=args.label, score_name=args.score,
+                               value_name=args.value or "value")
+
+
+def _require_source_columns(args: argparse.Namespace, engine: str) -> None:
+    """Name a missing column in words before an engine's SQL error would (read from the first file's footer)."""
+    from .cmd_monitor import _source_columns
+
+    columns = set(_source_columns(args.data, engine))
+    missing = [c for c in (args.label, args.score, args.value) if c and c not in columns]
+    if missing:
+        shown = ", ".join(sorted(columns)[:12]) + (" ..." if len(columns) > 12 else "")
+        raise AipmError(f"Column(s) {', '.join(repr(m) for m in missing)} not in {args.data} (columns: {shown}).")

@@ -59,6 +59,8 @@ class ThresholdCurve:
 
     exact = True
     """Counts at every threshold are exact (:class:`~aipm_widgets.core.monitoring.engines.threshold_curve.BinnedThresholdCurve` is not)."""
+    rows_left_out = 0
+    """Rows of the source without a label or a finite score (set when the curve is read from Parquet or Spark)."""
 
     def __init__(self, y: np.ndarray, score: np.ndarray, value: np.ndarray | None = None) -> None:
         n = len(score)

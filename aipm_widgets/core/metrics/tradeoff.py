@@ -34,7 +34,7 @@ from .baseline import Rule
 from ..tasks.constraints import Constraint, parse_constraints
 from .costs import DAYS_PER_MONTH, PARTS, Costs, cost_part_samples, cost_samples
 from ..errors import InputDataError
-from ..io.inputs import binary_labels, same_length, scores
+from ..io.inputs import SINGLE_CLASS, TOO_FEW_ROWS, binary_labels, same_length, scores
 from .product_metrics import ProductMapping
 from ..stats.rates import LABELS, Estimate, point_estimates, rates_from_counts, small_count_warnings
 from ..stats.intervals import NaturalFrequencies, natural_frequencies
@@ -53,6 +53,8 @@ NEEDS_VOLUME = ("The constraint {c!r} needs the number of decisions per day: giv
                 "command line, or as the project's volume per day (e.g. 50000).")
 NEEDS_COSTS = "The constraint {c!r} needs costs: give the cost of a false alarm and of a miss (--cost-fp, --cost-fn)."
 NO_FEASIBLE = "no threshold meets the constraints; this is the closest to meeting them all"
+NEEDS_ROWS = ("{what} needs the rows in memory; this trade-off was built from counts ({how}). Use the in-memory "
+              "path (--engine pandas) on the table, or a sample of it.")
 JSON_METRICS = ("precision", "recall", "fpr", "fnr", "f1", "specificity", "accuracy", "alert_rate")
 
 
@@ -361,13 +363,7 @@ class Tradeoff:
                        f"the values {value_name!r}": value, f"the groups {group_name!r}": groups})
         self.y = binary_labels(y_true, positive=positive, name=label_name, min_rows=MIN_ROWS)
         self.score = scores(y_score, name=score_name)
-        if self.score.min() == self.score.max():
-            raise InputDataError(ALL_SCORES_EQUAL.format(n=len(self.score), name=score_name, value=self.score[0]))
-        if self.score.min() < 0 or self.score.max() > 1:
-            self.notes.append(
-                f"Scores in {score_name!r} run from {self.score.min():.4g} to {self.score.max():.4g}, outside [0, 1]: "
-                "treated as raw model scores (thresholds are on the same scale); they are not probabilities."
-            )
+        self._check_score_range(len(self.score), float(self.score.min()), float(self.score.max()), score_name)
         self.value = None
         if value is not None:
             v = scores(value, name=value_name)
@@ -379,6 +375,77 @@ class Tradeoff:
                 )
                 v = np.clip(v, 0, None)
             self.value = v
+        self.has_value = self.value is not None
+        self._settings(costs=costs, constraints=constraints, volume_per_day=volume_per_day, beta=beta,
+                       confidence=confidence, product=product, unit=unit, positive_name=positive_name,
+                       names={"label": label_name, "score": score_name, "value": value_name, "group": group_name})
+        self.curve = ThresholdCurve(self.y, self.score, self.value)
+        self.groups = None
+        if groups is not None:
+            self.groups = GroupCurves(self.y, self.score, groups, tolerance=gap_tolerance, name=group_name)
+        self.n = self.curve.n
+        self.prevalence = self.curve.positives / self.n
+
+    @classmethod
+    def from_curve(
+        cls,
+        curve,
+        *,
+        costs: Any = None,
+        constraints: Iterable[str] | str | None = None,
+        volume_per_day: float | None = None,
+        beta: float = 1.0,
+        confidence: float = 0.95,
+        product: ProductMapping | None = None,
+        label_name: str = "label",
+        score_name: str = "score",
+        value_name: str = "value",
+        unit: str = "cases",
+        positive_name: str = "positive",
+    ) -> "Tradeoff":
+        """The trade-off over confusion counts already made, without the rows.
+
+        ``curve`` is a :class:`ThresholdCurve`, or any object with its lookups (``counts``, ``counts_many``,
+        ``distinct``, ``grid``, ``short_cut(s)``, ``missed_value``, ``n``, ``positives``, ``above_all``), such as
+        the binned curve that DuckDB or Spark build from Parquet of any size
+        (:func:`aipm_widgets.core.monitoring.engines.threshold_curve.curve_from_source`). Everything that reads
+        counts works as with :class:`Tradeoff`; the group table and the rule baseline need the rows and say so.
+        """
+        self = cls.__new__(cls)
+        self.notes = []
+        if curve.n < MIN_ROWS:
+            raise InputDataError(TOO_FEW_ROWS.format(n=curve.n, minimum=MIN_ROWS, purpose="error rates"))
+        if curve.positives in (0, curve.n):
+            raise InputDataError(SINGLE_CLASS.format(name=label_name, value=int(curve.positives > 0), n=curve.n))
+        lowest = float(curve.distinct.thresholds[0])
+        highest = float(np.nextafter(curve.above_all, -np.inf))
+        self._check_score_range(curve.n, lowest, highest, score_name)
+        left_out = int(getattr(curve, "rows_left_out", 0))
+        if left_out:
+            self.notes.append(f"{fmt.count(left_out)} rows without a label in {label_name!r} or a finite score in "
+                              f"{score_name!r} are left out (labels that have not arrived yet belong in monitoring).")
+        self.y = self.score = self.value = None
+        self.has_value = getattr(curve, "value_below", None) is not None
+        self._settings(costs=costs, constraints=constraints, volume_per_day=volume_per_day, beta=beta,
+                       confidence=confidence, product=product, unit=unit, positive_name=positive_name,
+                       names={"label": label_name, "score": score_name, "value": value_name, "group": "group"})
+        self.curve = curve
+        self.groups = None
+        self.n = curve.n
+        self.prevalence = curve.positives / self.n
+        return self
+
+    def _check_score_range(self, n: int, lowest: float, highest: float, score_name: str) -> None:
+        if lowest == highest:
+            raise InputDataError(ALL_SCORES_EQUAL.format(n=n, name=score_name, value=lowest))
+        if lowest < 0 or highest > 1:
+            self.notes.append(
+                f"Scores in {score_name!r} run from {lowest:.4g} to {highest:.4g}, outside [0, 1]: "
+                "treated as raw model scores (thresholds are on the same scale); they are not probabilities."
+            )
+
+    def _settings(self, *, costs, constraints, volume_per_day, beta, confidence, product, unit, positive_name,
+                  names) -> None:
         self.volume_per_day = float(volume_per_day) if volume_per_day else None
         if self.volume_per_day is not None and (not np.isfinite(self.volume_per_day) or self.volume_per_day <= 0):
             raise InputDataError(f"The volume per day must be a positive number, not {volume_per_day!r}.")
@@ -392,19 +459,13 @@ class Tradeoff:
         self.product = product
         self.unit = unit
         self.positive_name = positive_name
-        self.names = {"label": label_name, "score": score_name, "value": value_name, "group": group_name}
-        self.curve = ThresholdCurve(self.y, self.score, self.value)
-        self.groups = None
-        if groups is not None:
-            self.groups = GroupCurves(self.y, self.score, groups, tolerance=gap_tolerance, name=group_name)
-        self.n = self.curve.n
-        self.prevalence = self.curve.positives / self.n
+        self.names = names
 
     # -- changing costs and constraints (the sort is kept) -----------------------------------------
     def set_costs(self, costs: Any) -> None:
         """Replace the cost model (checked first; on an error nothing changes)."""
         new = Costs.from_any(costs)
-        if new is not None and new.fn_cost_from_value and self.value is None:
+        if new is not None and new.fn_cost_from_value and not self.has_value:
             raise InputDataError("The costs say a miss costs the row's value, but no value column was given.")
         old, self.costs = self.costs, new
         self.__dict__.pop("everywhere", None)
@@ -571,7 +632,7 @@ class Tradeoff:
         values = {k: v.value for k, v in metrics.items()}
         if self.has_costs:
             counts = dict(c)
-            if self.value is not None:
+            if self.has_value:
                 counts["fn_value"], counts["fn_value_sq"] = self.curve.missed_value(threshold)
                 counts["tp_value"] = self.curve.total_positive_value - counts["fn_value"]
                 counts["tp_value_sq"] = self.curve.total_positive_value_sq - counts["fn_value_sq"]
@@ -605,7 +666,7 @@ class Tradeoff:
         if groups and self.groups is not None:
             point.groups = self.groups.table(threshold, confidence=self.confidence)
         if self.product is not None:
-            mean_value = self.curve.total_positive_value / self.curve.positives if self.value is not None else None
+            mean_value = self.curve.total_positive_value / self.curve.positives if self.has_value else None
             point.product = self.product.rows(metrics, prevalence=self.prevalence, mean_positive_value=mean_value,
                                               money=point.money, confusion=c, unit=self.unit)
         return point
@@ -642,6 +703,9 @@ class Tradeoff:
     # -- the rule baseline --------------------------------------------------------------------------------
     def baseline(self, rule: str | Rule, frame) -> BaselineResult:
         """Place a one-column rule (``"amount > 900"``) on the model's axes; ``frame`` holds the rule's column."""
+        if self.y is None:
+            raise InputDataError(NEEDS_ROWS.format(what="The rule baseline",
+                                                   how="exact" if self.curve.exact else "binned"))
         rule = Rule.parse(rule) if isinstance(rule, str) else rule
         if len(frame) != self.n:
             raise InputDataError(f"The rule's table has {len(frame)} rows but the labels have {self.n}.")

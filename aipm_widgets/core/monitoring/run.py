@@ -28,11 +28,12 @@ import pandas as pd
 
 from ..text import format as fmt
 from ..assessment.checks import id_like_columns
-from ..metrics.costs import DAYS_PER_MONTH, Costs
+from ..metrics.costs import DAYS_PER_MONTH
 from .drift import DriftTable, compute_drift
 from ..errors import InputDataError
 from ..io.inputs import binary_labels, require_columns
-from .estimation import METRICS, PerformanceEstimator
+from .estimation import METRICS, expected_metrics, realized_metrics
+from .performance import decision_threshold, performance_table, reference_side, window_row
 from .triggers import Trigger, TriggerResult, evaluate_trigger, parse_trigger
 from .windows import Window, assign_windows
 
@@ -430,14 +431,6 @@ def _score_text(x: Any) -> str:
     return fmt.number(v, 3) if v == 0 or abs(v) >= 0.001 else f"{v:.1e}"
 
 
-def _cost_per_1000(tp, fp, fn, missed_value, n, costs: Mapping[str, Any]) -> float:
-    """Cost per 1,000 decisions from stage 4's one money model (:meth:`Costs.parts`), never a copy of it."""
-    if n <= 0:
-        return float("nan")
-    model = Costs.from_any({k: v for k, v in costs.items() if v is not None})
-    return 1000.0 * model.total(tp, fp, n - tp - fp - fn, fn, missed_value) / n
-
-
 def default_features(
     reference: pd.DataFrame, current: pd.DataFrame, *, skip: set, notes: list[str]
 ) -> list[str]:
@@ -702,110 +695,54 @@ def run_monitoring(
     ref_metrics: dict[str, float] = {}
     ref_cost = None
     concept_from = None
-    if score and threshold is None and y_ref is not None and (y_ref >= 0).any():
-        ok = (y_ref >= 0) & ref_score.notna().to_numpy()
-        rate = float(y_ref[ok].mean())
-        threshold = float(np.quantile(ref_score[ok], 1 - rate))
-        # The shortest decimal making the same decisions on the reference, so the note's number is the one used.
-        from ..metrics.threshold_curve import ThresholdCurve
-
-        threshold = ThresholdCurve(y_ref[ok].astype(int), ref_score[ok].to_numpy(float)).short_cut(threshold)
-        notes.append(
-            f"No threshold in the record (stage 4 not decided): using {fmt.threshold(threshold)}, which alerts as many reference "
-            f"rows as there are positives ({rate:.1%}). Decide it in metric selection."
-        )
-    if score and not costs:
-        notes.append("No cost model in the record (stage 4 not decided): cost per 1,000 is not computed.")
+    threshold = decision_threshold(score=score, threshold=threshold, y_ref=y_ref, ref_score=ref_score, costs=costs,
+                                   prediction=prediction, notes=notes)
     pred_ref = pred_cur = None
     if prediction:
-        pred_ref = binary_labels(reference[prediction], name=prediction, allow_missing=True, min_rows=0)
-        pred_cur = binary_labels(current[prediction], name=prediction, allow_missing=True, min_rows=0)
-        if threshold is None:
-            threshold = 0.5  # not used for decisions: the logged predictions are
-        notes.append(f"Decisions taken from the prediction column {prediction!r} (rows without one count as not alerted).")
-        pred_ref, pred_cur = pred_ref == 1, pred_cur == 1
+        pred_ref = binary_labels(reference[prediction], name=prediction, allow_missing=True, min_rows=0) == 1
+        pred_cur = binary_labels(current[prediction], name=prediction, allow_missing=True, min_rows=0) == 1
+    side = None
     if score and label and y_ref is not None and threshold is not None:
-        ok_ref = (y_ref >= 0) & ref_score.notna().to_numpy()
-        if ok_ref.sum() >= 10 and len(set(y_ref[ok_ref])) == 2:
-            est = PerformanceEstimator.fit(y_ref[ok_ref], ref_score.to_numpy()[ok_ref], threshold=threshold,
-                                           predicted=None if pred_ref is None else pred_ref[ok_ref])
-            ref_metrics = {m: est.reference[m] for m in METRICS}
-            value_col = costs.get("value_column")
-            if costs.get("fn_cost_from_value") and (not value_col or value_col not in current.columns):
-                notes.append(f"The cost model takes a miss's cost from {value_col!r}, which is not in the data; "
-                             "cost per 1,000 is not computed.")
-                costs = {}
-            if costs:
-                val_ref = reference[value_col].fillna(0).clip(lower=0).to_numpy() if costs.get("fn_cost_from_value") else None
-                r = est.reference
-                yy, ss = y_ref[ok_ref], ref_score.to_numpy()[ok_ref]
-                not_alerted = ss < threshold if pred_ref is None else ~pred_ref[ok_ref]
-                missed = float(val_ref[ok_ref][(yy == 1) & not_alerted].sum()) if val_ref is not None else 0.0
-                ref_cost = _cost_per_1000(r["tp"], r["fp"], r["fn"], missed, int(ok_ref.sum()), costs)
-            order = np.argsort(codes, kind="stable")
-            cs = cur_score.to_numpy()
-            delay_days = None
-            if label_date and window_rows is None:
-                arrived = pd.to_datetime(current[label_date], errors="coerce")
-                when = pd.to_datetime(current[timestamp], errors="coerce")
-                delay_days = ((arrived - when).dt.total_seconds() / 86400).to_numpy(float)
-            vals = current[costs["value_column"]].fillna(0).clip(lower=0).to_numpy() if costs.get("fn_cost_from_value") else None
-            rows = []
-            for i, lab in enumerate(labels):
-                idx = order[np.searchsorted(codes[order], i, "left"): np.searchsorted(codes[order], i, "right")]
-                idx = idx[~np.isnan(cs[idx])]
-                row: dict[str, Any] = {"window": lab, "n_scored": len(idx)}
-                if len(idx) == 0:
-                    rows.append(row)
-                    continue
-                e = est.estimate(cs[idx], None if pred_cur is None else pred_cur[idx])
-                for m in METRICS:
-                    row[f"estimated_{m}"] = e[m]["value"]
-                    row[f"estimated_{m}_lower"] = e[m]["lower"]
-                    row[f"estimated_{m}_upper"] = e[m]["upper"]
-                lab_idx = idx[y_cur[idx] >= 0]
-                row["n_labeled"] = len(lab_idx)
-                row["label_coverage"] = len(lab_idx) / len(idx)
-                if delay_days is not None:
-                    d = delay_days[lab_idx]
-                    row["label_delay_days"] = float(np.nanmedian(d)) if np.isfinite(d).any() else np.nan
-                rr = (est.realized(y_cur[lab_idx], cs[lab_idx], None if pred_cur is None else pred_cur[lab_idx])
-                      if len(lab_idx) else {})
-                for m in METRICS:
-                    row[f"realized_{m}"] = rr[m]["value"] if rr else np.nan
-                    row[f"realized_{m}_lower"] = rr[m]["lower"] if rr else np.nan
-                    row[f"realized_{m}_upper"] = rr[m]["upper"] if rr else np.nan
-                n_pos = int((y_cur[lab_idx] == 1).sum()) if len(lab_idx) else 0
-                row["concept_drift"] = bool(
-                    rr and row["label_coverage"] >= min_label_coverage and n_pos >= 10 and len(idx) >= MIN_WINDOW_ROWS
-                    and rr["roc_auc"]["upper"] < e["roc_auc"]["lower"]
-                )
-                if costs:
-                    p = est.calibrate(cs[idx])
-                    pred = cs[idx] >= threshold if pred_cur is None else pred_cur[idx]
-                    ec = e["expected_counts"]
-                    missed = float((p[~pred] * vals[idx][~pred]).sum()) if vals is not None else 0.0
-                    row["cost_estimated"] = _cost_per_1000(ec["tp"], ec["fp"], ec["fn"], missed, len(idx), costs)
-                    if rr and row["label_coverage"] >= min_label_coverage:
-                        c = rr["counts"]
-                        yl, sl = y_cur[lab_idx], cs[lab_idx]
-                        not_alerted = sl < threshold if pred_cur is None else ~pred_cur[lab_idx]
-                        missed_r = float(vals[lab_idx][(yl == 1) & not_alerted].sum()) if vals is not None else 0.0
-                        row["cost_realized"] = _cost_per_1000(c["tp"], c["fp"], c["fn"], missed_r, len(lab_idx), costs)
-                rows.append(row)
-            perf = pd.DataFrame(rows).set_index("window")
-            if "concept_drift" in perf:
-                perf["concept_drift"] = perf["concept_drift"].fillna(False).astype(bool)
-                hits = perf.index[perf["concept_drift"]]
-                concept_from = hits[0] if len(hits) else None
-            if costs:
-                cost = perf[[c for c in ("cost_estimated", "cost_realized") if c in perf]].copy()
-                if ref_cost is not None:
-                    cost["reference"] = ref_cost
-            if not costs and "cost_estimated" in perf:
-                perf = perf.drop(columns=["cost_estimated"])
-        else:
-            notes.append("The reference has too few labeled rows of both classes to calibrate scores: no estimated performance.")
+        side = reference_side(reference, y_ref, ref_score, threshold=threshold, costs=costs, pred_ref=pred_ref,
+                              production_columns=list(current.columns), notes=notes)
+    if side is not None:
+        est, costs, ref_metrics, ref_cost = side.estimator, side.costs, side.metrics, side.cost_per_1000
+        order = np.argsort(codes, kind="stable")
+        cs = cur_score.to_numpy()
+        delay_days = None
+        if label_date and window_rows is None:
+            arrived = pd.to_datetime(current[label_date], errors="coerce")
+            when = pd.to_datetime(current[timestamp], errors="coerce")
+            delay_days = ((arrived - when).dt.total_seconds() / 86400).to_numpy(float)
+        vals = current[costs["value_column"]].fillna(0).clip(lower=0).to_numpy() if costs.get("fn_cost_from_value") else None
+        rows = []
+        for i, lab in enumerate(labels):
+            idx = order[np.searchsorted(codes[order], i, "left"): np.searchsorted(codes[order], i, "right")]
+            idx = idx[~np.isnan(cs[idx])]
+            if len(idx) == 0:
+                rows.append(window_row(est, lab, 0, None, None, costs=costs, min_label_coverage=min_label_coverage,
+                                       min_window_rows=MIN_WINDOW_ROWS))
+                continue
+            s_w, pred_w = cs[idx], None if pred_cur is None else pred_cur[idx]
+            p = est.calibrate(s_w)
+            alerted = s_w >= threshold if pred_w is None else pred_w
+            expected = expected_metrics(p, s_w, threshold, pred_w)
+            lab_idx = idx[y_cur[idx] >= 0]
+            y_l = y_cur[lab_idx]
+            realized = (realized_metrics(y_l, cs[lab_idx], threshold, None if pred_cur is None else pred_cur[lab_idx])
+                        if len(set(y_l)) == 2 else None)
+            delay = None
+            if delay_days is not None:
+                d = delay_days[lab_idx]
+                delay = float(np.nanmedian(d)) if np.isfinite(d).any() else np.nan
+            missed_e = missed_r = 0.0
+            if vals is not None:
+                missed_e = float((p[~alerted] * vals[idx][~alerted]).sum())
+                missed_r = float(vals[idx][(y_cur[idx] == 1) & ~alerted].sum())
+            rows.append(window_row(est, lab, len(idx), expected, realized, n_labeled=len(lab_idx), delay_days=delay,
+                                   missed_expected=missed_e, missed_realized=missed_r, costs=costs,
+                                   min_label_coverage=min_label_coverage, min_window_rows=MIN_WINDOW_ROWS))
+        perf, cost, concept_from = performance_table(rows, labels, costs=costs, ref_cost=ref_cost)
     elif score and not label:
         notes.append("No label column: realized performance and calibration are not available.")
 

@@ -93,6 +93,21 @@ def count(x: Any) -> str:
     return NA if v is None else f"{round(v):,d}"
 
 
+def bound(x: Any, significant: int = 2) -> str:
+    """An error bound (a share, as a decimal) rounded **up** to ``significant`` digits: ``0.000312`` -> ``0.00032``.
+
+    Rounding a bound down would promise more precision than the counts give.
+    """
+    v = as_number(x)
+    if v is None:
+        return NA
+    if v <= 0:
+        return "0"
+    places = max(0, significant - 1 - math.floor(math.log10(v)))
+    up = math.ceil(round(v * 10**places, 9)) / 10**places
+    return f"{up:.{places}f}"
+
+
 def money(x: Any, currency: str | None = None, digits: int = 0) -> str:
     """An amount of money with its currency code (ISO 4217) in front; no code when none is known."""
     v = as_number(x)

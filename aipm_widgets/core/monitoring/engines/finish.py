@@ -229,59 +229,38 @@ def _display_counts(edges: np.ndarray, rc: np.ndarray, cc: np.ndarray, labels: l
 
 
 def performance_rows(est, sums: pd.DataFrame, labels: list[str], *, costs: Mapping[str, Any], delay: bool,
-                     min_label_coverage: float, min_window_rows: int, cost_fn) -> list[dict[str, Any]]:
-    """Per-window performance rows (the pandas loop's columns) from the engine's sums per window."""
-    from ..estimation import METRICS, ratios
+                     min_label_coverage: float, min_window_rows: int) -> list[dict[str, Any]]:
+    """Per-window performance rows from the engine's sums per window, by the pandas path's
+    :func:`aipm_widgets.core.monitoring.performance.window_row`."""
+    from ..estimation import ratios
+    from ..performance import window_row
 
     rows = []
     by_w = sums.set_index("w")
+    by_value = bool(costs.get("fn_cost_from_value"))
     for i, lab in enumerate(labels):
-        row: dict[str, Any] = {"window": lab, "n_scored": 0}
         if i not in by_w.index or by_w.loc[i, "n"] == 0:
-            rows.append(row)
+            rows.append(window_row(est, lab, 0, None, None, costs=costs, min_label_coverage=min_label_coverage,
+                                   min_window_rows=min_window_rows))
             continue
         g = by_w.loc[i]
-        nn = int(g["n"])
-        row["n_scored"] = nn
         ps, qs = float(g["ps"]), float(g["qs"])
         e = {"tp": float(g["tp_e"]), "fp": float(g["fp_e"])}
         e.update(fn=ps - e["tp"], tn=qs - e["fp"])
         e.update(ratios(e["tp"], e["fp"], e["fn"]))
         e["roc_auc"] = float(g["auc_e"]) / (ps * qs) if ps > 0 and qs > 0 else float("nan")
-        est_w = est.estimate_from_expected(e, nn)
-        for m in METRICS:
-            row[f"estimated_{m}"] = est_w[m]["value"]
-            row[f"estimated_{m}_lower"] = est_w[m]["lower"]
-            row[f"estimated_{m}_upper"] = est_w[m]["upper"]
         y1, y0 = int(g["y1"]), int(g["y0"])
-        nl = y1 + y0
-        row["n_labeled"] = nl
-        row["label_coverage"] = nl / nn
-        if delay:
-            row["label_delay_days"] = float(g["delay_median"]) if pd.notna(g.get("delay_median")) else np.nan
-        rr = {}
-        if nl:
+        r = None
+        if y1 and y0:
             r = {"tp": int(g["tp_r"]), "fp": int(g["fp_r"])}
             r.update(fn=y1 - r["tp"], tn=y0 - r["fp"])
             r.update(ratios(r["tp"], r["fp"], r["fn"]))
-            r["roc_auc"] = float(g["auc_r"]) / (y1 * y0) if y1 > 0 and y0 > 0 else float("nan")
-            rr = est.realized_from_counts(r)
-        for m in METRICS:
-            row[f"realized_{m}"] = rr[m]["value"] if rr else np.nan
-            row[f"realized_{m}_lower"] = rr[m]["lower"] if rr else np.nan
-            row[f"realized_{m}_upper"] = rr[m]["upper"] if rr else np.nan
-        row["concept_drift"] = bool(
-            rr and row["label_coverage"] >= min_label_coverage and y1 >= 10 and nn >= min_window_rows
-            and rr["roc_auc"]["upper"] < est_w["roc_auc"]["lower"]
-        )
-        if costs:
-            by_value = bool(costs.get("fn_cost_from_value"))
-            ec = est_w["expected_counts"]
-            row["cost_estimated"] = cost_fn(ec["tp"], ec["fp"], ec["fn"], float(g["miss_e"]) if by_value else 0.0, nn,
-                                            costs)
-            if rr and row["label_coverage"] >= min_label_coverage:
-                c = rr["counts"]
-                row["cost_realized"] = cost_fn(c["tp"], c["fp"], c["fn"], float(g["miss_r"]) if by_value else 0.0, nl,
-                                               costs)
-        rows.append(row)
+            r["roc_auc"] = float(g["auc_r"]) / (y1 * y0)
+        delay_days = None
+        if delay:
+            delay_days = float(g["delay_median"]) if pd.notna(g.get("delay_median")) else np.nan
+        rows.append(window_row(est, lab, int(g["n"]), e, r, n_labeled=y1 + y0, delay_days=delay_days,
+                               missed_expected=float(g["miss_e"]) if by_value else 0.0,
+                               missed_realized=float(g["miss_r"]) if by_value else 0.0, costs=costs,
+                               min_label_coverage=min_label_coverage, min_window_rows=min_window_rows))
     return rows

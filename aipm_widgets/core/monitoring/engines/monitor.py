@@ -17,6 +17,7 @@ from ...errors import InputDataError
 from ...io.inputs import binary_labels, require_columns
 from ..windows import WINDOW_KINDS, Window
 from . import sql
+from ..performance import decision_threshold, performance_table, reference_side
 from .finish import drift_from_counts, performance_rows
 from .plan import plan_columns
 
@@ -63,10 +64,11 @@ def monitor_with_engine(
     threshold: float | None = None, costs: Mapping[str, Any] | None = None, triggers=None, method: str | None = None,
     per_column_method: Mapping[str, str] | None = None, drift_threshold: float | None = None,
     threshold_mode: str = "fixed", id_column: str | None = None, min_label_coverage: float = 0.3,
-    volume_per_day: float | None = None, progress: Callable[[str, float], None] | None = None, **_: Any,
+    volume_per_day: float | None = None, metric: str | None = None,
+    progress: Callable[[str, float], None] | None = None, **_: Any,
 ):
     from .. import run as mon
-    from ..estimation import METRICS, PerformanceEstimator
+    from ..estimation import METRICS
     from . import NO_ROW_WINDOWS
 
     def step(what: str, share: float) -> None:
@@ -203,81 +205,43 @@ def monitor_with_engine(
             for lab in small:
                 label_drift.loc[lab, "drift"] = False
 
-    # Threshold, performance and cost (the reference side as in run_monitoring) --------------------------------
+    # Threshold, performance and cost (the reference side and the rows: monitoring.performance, as pandas) -------
     costs = dict(costs or {})
     perf = pd.DataFrame(index=pd.Index(labels, name="window"))
     cost = pd.DataFrame(index=pd.Index(labels, name="window"))
     ref_metrics: dict[str, float] = {}
     ref_cost = None
     concept_from = None
-    if score and threshold is None and y_ref is not None and (y_ref >= 0).any():
-        ok = (y_ref >= 0) & ref_score.notna().to_numpy()
-        rate = float(y_ref[ok].mean())
-        threshold = float(np.quantile(ref_score[ok], 1 - rate))
-        notes.append(f"No threshold in the record (stage 4 not decided): using {threshold:.3g}, which alerts as many "
-                     f"reference rows as there are positives ({rate:.1%}). Decide it in metric selection.")
-    if score and not costs:
-        notes.append("No cost model in the record (stage 4 not decided): cost per 1,000 is not computed.")
+    threshold = decision_threshold(score=score, threshold=threshold, y_ref=y_ref, ref_score=ref_score, costs=costs,
+                                   prediction=prediction, notes=notes)
     pred_ref = None
     if prediction:
         pred_ref = binary_labels(reference[prediction], name=prediction, allow_missing=True, min_rows=0) == 1
-        if threshold is None:
-            threshold = 0.5
-        notes.append(f"Decisions taken from the prediction column {prediction!r} (rows without one count as not alerted).")
     step("performance sums per window", 0.65)
+    side = None
     if score and label and y_ref is not None and threshold is not None:
-        ok_ref = (y_ref >= 0) & ref_score.notna().to_numpy()
-        if ok_ref.sum() >= 10 and len(set(y_ref[ok_ref])) == 2:
-            est = PerformanceEstimator.fit(y_ref[ok_ref], ref_score.to_numpy()[ok_ref], threshold=threshold,
-                                           predicted=None if pred_ref is None else pred_ref[ok_ref])
-            ref_metrics = {m: est.reference[m] for m in METRICS}
-            value_col = costs.get("value_column")
-            if costs.get("fn_cost_from_value") and (not value_col or value_col not in col_types):
-                notes.append(f"The cost model takes a miss's cost from {value_col!r}, which is not in the data; "
-                             "cost per 1,000 is not computed.")
-                costs = {}
-            if costs:
-                val_ref = (reference[value_col].fillna(0).clip(lower=0).to_numpy() if costs.get("fn_cost_from_value")
-                           else None)
-                r = est.reference
-                yy, ss = y_ref[ok_ref], ref_score.to_numpy()[ok_ref]
-                not_alerted = ss < threshold if pred_ref is None else ~pred_ref[ok_ref]
-                missed = float(val_ref[ok_ref][(yy == 1) & not_alerted].sum()) if val_ref is not None else 0.0
-                ref_cost = mon._cost_per_1000(r["tp"], r["fp"], r["fn"], missed, int(ok_ref.sum()), costs)
-            q = eng.quote
-            pred_sql = (f"coalesce(TRY_CAST({q(prediction)} AS DOUBLE) = 1, false)" if prediction
-                        else f"({sql.number(q, score, sentinels=False)} >= {float(threshold)!r})")
-            val_sql = "0.0"
-            if costs.get("fn_cost_from_value"):
-                v = f"TRY_CAST({q(costs['value_column'])} AS DOUBLE)"
-                val_sql = f"CASE WHEN {v} IS NULL OR isnan({v}) THEN 0.0 ELSE greatest({v}, 0.0) END"
-            delay_sql = None
-            if label_date:
-                delay_sql = (f"({eng.seconds(f'TRY_CAST({q(label_date)} AS TIMESTAMP)')} - "
-                             f"{eng.seconds(f'TRY_CAST({q(timestamp)} AS TIMESTAMP)')}) / 86400.0")
-            from .sql import calibration_rows
-
-            sums = eng.performance(timestamp=timestamp, window=window, score=score, pred=pred_sql, y=y_sql,
-                                   val=val_sql, delay=delay_sql, calibration=calibration_rows(est.calibrator))
-            sums["w"] = _window_index(sums["w"], index, window)
-            step("performance per window", 0.9)
-            perf_rows = performance_rows(est, sums, labels, costs=costs, delay=bool(label_date),
-                                         min_label_coverage=min_label_coverage, min_window_rows=mon.MIN_WINDOW_ROWS,
-                                         cost_fn=mon._cost_per_1000)
-            perf = pd.DataFrame(perf_rows).set_index("window")
-            if "concept_drift" in perf:
-                perf["concept_drift"] = perf["concept_drift"].fillna(False).astype(bool)
-                hits = perf.index[perf["concept_drift"]]
-                concept_from = hits[0] if len(hits) else None
-            if costs:
-                cost = perf[[c for c in ("cost_estimated", "cost_realized") if c in perf]].copy()
-                if ref_cost is not None:
-                    cost["reference"] = ref_cost
-            if not costs and "cost_estimated" in perf:
-                perf = perf.drop(columns=["cost_estimated"])
-        else:
-            notes.append("The reference has too few labeled rows of both classes to calibrate scores: no estimated "
-                         "performance.")
+        side = reference_side(reference, y_ref, ref_score, threshold=threshold, costs=costs, pred_ref=pred_ref,
+                              production_columns=list(col_types), notes=notes)
+    if side is not None:
+        est, costs, ref_metrics, ref_cost = side.estimator, side.costs, side.metrics, side.cost_per_1000
+        q = eng.quote
+        pred_sql = (f"coalesce(TRY_CAST({q(prediction)} AS DOUBLE) = 1, false)" if prediction
+                    else f"({sql.number(q, score, sentinels=False)} >= {float(threshold)!r})")
+        val_sql = "0.0"
+        if costs.get("fn_cost_from_value"):
+            v = f"TRY_CAST({q(costs['value_column'])} AS DOUBLE)"
+            val_sql = f"CASE WHEN {v} IS NULL OR isnan({v}) THEN 0.0 ELSE greatest({v}, 0.0) END"
+        delay_sql = None
+        if label_date:
+            delay_sql = (f"({eng.seconds(f'TRY_CAST({q(label_date)} AS TIMESTAMP)')} - "
+                         f"{eng.seconds(f'TRY_CAST({q(timestamp)} AS TIMESTAMP)')}) / 86400.0")
+        sums = eng.performance(timestamp=timestamp, window=window, score=score, pred=pred_sql, y=y_sql,
+                               val=val_sql, delay=delay_sql, calibration=sql.calibration_rows(est.calibrator))
+        sums["w"] = _window_index(sums["w"], index, window)
+        step("performance per window", 0.9)
+        rows = performance_rows(est, sums, labels, costs=costs, delay=bool(label_date),
+                                min_label_coverage=min_label_coverage, min_window_rows=mon.MIN_WINDOW_ROWS)
+        perf, cost, concept_from = performance_table(rows, labels, costs=costs, ref_cost=ref_cost)
     elif score and not label:
         notes.append("No label column: realized performance and calibration are not available.")
 
@@ -286,7 +250,8 @@ def monitor_with_engine(
     step("done", 1.0)
     settings = {"n_reference": len(reference), "false_alarm_rate": false_alarm, "volume_per_day": volume_per_day,
                 "features": features, "threshold_mode": threshold_mode, "window": window, "costs": costs,
-                "codes": None, "reference_frame": reference, "current_frame": None, "engine": eng.name}
+                "codes": None, "reference_frame": reference, "current_frame": None, "engine": eng.name,
+                "metric": metric if metric in METRICS else "roc_auc"}
     return mon.MonitoringResult(
         windows=wins, window_kind=window, drift=table, score_drift=score_drift, label_drift=label_drift,
         performance=perf, cost=cost, triggers=results, alerts=alerts, notes=notes, threshold=threshold,

@@ -13,6 +13,11 @@ the same lookups:
   rows of that one bin, so recall is off by at most ``max_bin_positives / positives`` and the false-positive
   rate by at most ``max_bin_negatives / negatives`` (:meth:`BinnedThresholdCurve.error_bound`, also in
   :meth:`BinnedThresholdCurve.to_json`).
+
+The thresholds it proposes (:meth:`BinnedThresholdCurve.short_cut`) lie between one bin's highest score and the
+next bin's lowest, where the counts are exact, so a chosen threshold's counts are exact; only thresholds typed in
+between carry the bound. ``aipm tradeoff --engine duckdb|spark`` builds its trade-off on this curve
+(:meth:`aipm_widgets.core.metrics.tradeoff.Tradeoff.from_curve`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from . import check_engine, open_engine
 from . import sql as _sql
 from ...errors import InputDataError
 from ...metrics.threshold_curve import DistinctThresholds, ThresholdCurve
+from ...text import format as fmt
 
 __all__ = ["BinnedThresholdCurve", "curve_from_source", "BINS", "MAX_ROWS"]
 
@@ -33,8 +39,8 @@ BINS = 2**16
 MAX_ROWS = 20_000_000
 SAMPLE_ROWS = 1_000_000
 BOUND_TEXT = (
-    "Curve from {n:,} rows in {bins:,} score bins ({engine} engine): exact at each bin's lowest score; between "
-    "them recall is within {recall:.2g} and the false-positive rate within {fpr:.2g} of the exact curve."
+    "Curve from {n} rows in {bins} score bins ({engine} engine): exact at each bin's lowest score; between "
+    "them recall is within ±{recall} and the false-positive rate within ±{fpr} of the exact curve."
 )
 
 
@@ -42,11 +48,17 @@ class BinnedThresholdCurve:
     """Confusion counts per score bin; the same lookups as :class:`ThresholdCurve` (see the module docstring)."""
 
     exact = False
+    rows_left_out = 0
 
     def __init__(self, lowest: np.ndarray, pos: np.ndarray, neg: np.ndarray, value: np.ndarray | None = None,
-                 value_sq: np.ndarray | None = None, *, highest: float, engine: str = "duckdb") -> None:
+                 value_sq: np.ndarray | None = None, *, highest: float, top: np.ndarray | None = None,
+                 engine: str = "duckdb") -> None:
         order = np.argsort(lowest)
         self.lowest = np.asarray(lowest, float)[order]
+        # Each bin's highest score (the previous bin's lowest when unknown): thresholds in (top[k-1], lowest[k]]
+        # make exactly the decisions of lowest[k].
+        self.top = (np.asarray(top, float)[order] if top is not None
+                    else np.concatenate([self.lowest[1:], [float(highest)]]))
         self.pos = np.asarray(pos, np.int64)[order]
         self.neg = np.asarray(neg, np.int64)[order]
         self.positives, self.negatives = int(self.pos.sum()), int(self.neg.sum())
@@ -92,6 +104,40 @@ class BinnedThresholdCurve:
         return float(np.nextafter(self.highest, np.inf))
 
     @property
+    def total_positive_value(self) -> float:
+        return float(self.value_below[-1]) if self.value_below is not None else 0.0
+
+    @property
+    def total_positive_value_sq(self) -> float:
+        return float(self.value_sq_below[-1]) if self.value_sq_below is not None else 0.0
+
+    def short_cut(self, threshold: float) -> float:
+        """The shortest decimal with exactly the counts shown at ``threshold``: between the highest score of the bin
+        below and the lowest score of the bin at or above (where the binned counts are exact)."""
+        return float(self.short_cuts([threshold])[0])
+
+    def short_cuts(self, thresholds) -> np.ndarray:
+        """:meth:`short_cut` for each threshold."""
+        k = self.rank(np.asarray(thresholds, dtype=float))
+        m = len(self.lowest)
+        lo = np.where(k > 0, self.top[np.clip(k - 1, 0, m - 1)], -np.inf).tolist()
+        hi = np.where(k < m, self.lowest[np.clip(k, 0, m - 1)], np.inf).tolist()
+        return np.array([fmt.shortest_decimal_between(a, b) for a, b in zip(lo, hi)], dtype=float)
+
+    def exact_at(self, threshold: float) -> bool:
+        """Whether the counts at ``threshold`` are exact: it lies between one bin's highest score and the next one's
+        lowest (no row's decision depends on where in a bin the threshold falls)."""
+        k = int(self.rank(float(threshold)))  # threshold <= lowest[k] by the rank's definition
+        return bool(k == 0 or self.top[k - 1] < float(threshold))
+
+    def describe_at(self, threshold: float) -> str:
+        """One sentence on whether the counts at ``threshold`` are exact or carry the bound."""
+        if self.exact_at(threshold):
+            return f"The counts at threshold {fmt.threshold(threshold)} are exact (it falls between two score bins)."
+        return (f"Threshold {fmt.threshold(threshold)} falls inside a score bin: its counts are within the bound above; "
+                f"{fmt.threshold(self.short_cut(threshold))} gives the same counts exactly.")
+
+    @property
     def distinct(self) -> DistinctThresholds:
         """Counts at every bin's lowest score (exact there) and just above the highest score."""
         k = np.arange(len(self.lowest) + 1)
@@ -112,12 +158,13 @@ class BinnedThresholdCurve:
         return {"bins": int(len(self.lowest)), "exact_at": "each bin's lowest score",
                 "max_bin_positives": mp, "max_bin_negatives": mn,
                 "recall": mp / self.positives if self.positives else None,
-                "false_positive_rate": mn / self.negatives if self.negatives else None}
+                "false_positive_rate": mn / self.negatives if self.negatives else None,
+                "engine": self.engine}
 
     def describe(self) -> str:
         b = self.error_bound()
-        return BOUND_TEXT.format(n=self.n, bins=b["bins"], engine=self.engine, recall=b["recall"] or 0.0,
-                                 fpr=b["false_positive_rate"] or 0.0)
+        return BOUND_TEXT.format(n=fmt.count(self.n), bins=fmt.count(b["bins"]), engine=self.engine,
+                                 recall=fmt.bound(b["recall"] or 0.0), fpr=fmt.bound(b["false_positive_rate"] or 0.0))
 
     def to_json(self, max_points: int = 200) -> dict[str, Any]:
         t = self.grid(max_points)
@@ -128,13 +175,15 @@ class BinnedThresholdCurve:
 
 
 def curve_from_source(source, *, label: str, score: str, positive=None, value: str | None = None,
-                      engine: str = "duckdb", spark_master: str | None = None, max_rows: int = MAX_ROWS,
-                      bins: int = BINS) -> ThresholdCurve | BinnedThresholdCurve:
+                      engine: str = "duckdb", spark_master: str | None = None, max_rows: int | None = None,
+                      bins: int | None = None) -> ThresholdCurve | BinnedThresholdCurve:
     """The threshold curve of the labeled, scored rows of a Parquet source or Spark DataFrame.
 
-    Exact (a :class:`ThresholdCurve`) up to ``max_rows`` rows, else a :class:`BinnedThresholdCurve` with its
-    error bound. Rows without a label or a finite score are left out.
+    Exact (a :class:`ThresholdCurve`) up to ``max_rows`` rows (default :data:`MAX_ROWS`), else a :class:`BinnedThresholdCurve` with its
+    error bound. Rows without a label or a finite score are left out; the curve's ``rows_left_out`` counts them.
     """
+    max_rows = MAX_ROWS if max_rows is None else int(max_rows)
+    bins = BINS if bins is None else int(bins)
     name = check_engine(engine)
     if name == "pandas":
         raise InputDataError("curve_from_source aggregates with duckdb or spark; for a table in memory use "
@@ -145,18 +194,28 @@ def curve_from_source(source, *, label: str, score: str, positive=None, value: s
         numeric = eng.columns().get(label) in {"numeric", "bool"}
         if positive is None and not numeric:
             raise InputDataError(f"The label column {label!r} is text: give its positive value.")
+        if positive is not None and numeric:
+            try:
+                float(positive)
+            except (TypeError, ValueError):
+                raise InputDataError(f"The label column {label!r} holds numbers; the positive value {positive!r} "
+                                     "is not one (give e.g. 1).") from None
         y = _sql.label_01(q, label, positive, numeric=numeric, dialect=eng.dialect)
         s = _sql.number(q, score, sentinels=False)
         v = f"greatest(coalesce({_sql.number(q, value, sentinels=False)}, 0.0), 0.0)" if value else "0.0"
         rows = f"SELECT {y} AS y, {s} AS s, {v} AS v FROM {{src}}"
         where = "WHERE y IS NOT NULL AND s IS NOT NULL"
-        n = int(_run(eng, f"SELECT count(*) AS n FROM ({rows}) t {where}")["n"].iloc[0])
+        counted = _run(eng, f"SELECT count(*) AS total, sum(CASE WHEN y IS NOT NULL AND s IS NOT NULL THEN 1 ELSE 0 "
+                            f"END) AS n FROM ({rows}) t")
+        total, n = int(counted["total"].iloc[0]), int(counted["n"].fillna(0).iloc[0])
         if n == 0:
             raise InputDataError(f"No row has both a label in {label!r} and a score in {score!r}.")
         if n <= max_rows:
             frame = _run(eng, f"SELECT y, s, v FROM ({rows}) t {where}")
-            return ThresholdCurve(frame["y"].to_numpy(np.int64), frame["s"].to_numpy(float),
-                                  frame["v"].to_numpy(float).copy() if value else None)
+            curve = ThresholdCurve(frame["y"].to_numpy(np.int64), frame["s"].to_numpy(float),
+                                   frame["v"].to_numpy(float).copy() if value else None)
+            curve.rows_left_out = total - n
+            return curve
         share = min(1.0, SAMPLE_ROWS / n)
         sample = _run(eng, f"SELECT s FROM ({rows}) t {where} AND {{rand}} < {share!r}")["s"].to_numpy(float)
         edges = np.unique(np.quantile(sample, np.linspace(0, 1, bins + 1)[1:-1]))
@@ -164,8 +223,10 @@ def curve_from_source(source, *, label: str, score: str, positive=None, value: s
         highest = float(hist["hi"].max())
         vv = hist["vpos"].to_numpy(float) if value else None
         vsq = hist["vsq"].to_numpy(float) if value else None
-        return BinnedThresholdCurve(hist["lo"].to_numpy(float), hist["pos"].to_numpy(), hist["neg"].to_numpy(), vv, vsq,
-                                    highest=highest, engine=name)
+        curve = BinnedThresholdCurve(hist["lo"].to_numpy(float), hist["pos"].to_numpy(), hist["neg"].to_numpy(), vv,
+                                     vsq, highest=highest, top=hist["hi"].to_numpy(float), engine=name)
+        curve.rows_left_out = total - n
+        return curve
     finally:
         eng.close()
 
