@@ -151,3 +151,30 @@ def test_integer_labels_match_string_class_names():
     frame["truth"] = frame["truth"].map(codes).astype(float)  # 0.0, 1.0 ... as a CSV might give them
     r = Routing(frame["truth"], frame.filter(like="score__").to_numpy(), classes=list(range(len(classes))))
     assert r.at(0.0).n_automated == 300
+
+
+def test_macro_f1_interval_is_not_lifted_by_a_class_a_resample_misses():
+    """A rare class with 3 automated rows, all misrouted and none routed to it: resamples that miss it score it F1 0
+    (fixed classes), so the interval stays around the estimate (it once read 0.78 with interval 0.77 to 0.91)."""
+    import numpy as np
+
+    from aipm_widgets.core.tasks.routing import Routing
+
+    rng = np.random.default_rng(4)
+    n_common, n_rare = 3000, 30
+    y = np.r_[rng.choice(3, n_common), np.full(n_rare, 3)]
+    p = np.full((len(y), 4), 0.02)
+    p[np.arange(n_common), y[:n_common]] = 0.94
+    wrong = rng.random(n_common) < 0.08  # some common rows confidently misrouted
+    p[np.flatnonzero(wrong), (y[:n_common][wrong] + 1) % 3] = 0.94
+    p[np.flatnonzero(wrong), y[:n_common][wrong]] = 0.02
+    p[n_common:, :] = [0.3, 0.3, 0.1, 0.3]  # the rare class: never confident ...
+    p[n_common:n_common + 3, :] = [0.94, 0.02, 0.02, 0.02]  # ... except 3 rows, confidently routed to the first class
+    p /= p.sum(1, keepdims=True)
+    names = np.array(["lawn", "hedge", "pond", "orchard"], dtype=object)
+    r = Routing(names[y], p, classes=list(names))
+    point = r.at(0.5, reps=400)
+    assert point.matrix[3].sum() == 3 and point.matrix[:, 3].sum() == 0
+    m = point.metrics["macro_f1"]
+    assert m.low <= m.value <= m.high
+    assert m.high - m.value < 0.05 and m.value - m.low < 0.05

@@ -718,11 +718,13 @@ def label_profile_section(project: Any) -> W.Widget:
     table = ""
     if task == "multiclass":
         t = result.table
-        rows = "".join(f"<tr><td>{esc(k)}</td><td style='text-align:right'>{fmt.count(r['rows'])}</td>"
-                       f"<td style='text-align:right'>{fmt.estimate(r['share'], r['low'], r['high'])}</td></tr>"
+        pad = "padding:2px 12px"
+        rows = "".join(f"<tr><td style='{pad}'>{esc(k)}</td><td style='{pad};text-align:right'>{fmt.count(r['rows'])}</td>"
+                       f"<td style='{pad};text-align:right'>{fmt.estimate(r['share'], r['low'], r['high'])}</td></tr>"
                        for k, r in t.iterrows())
-        table = ("<table class='aipm-class-balance' style='border-collapse:collapse;font-size:13px'><tr><th>class</th>"
-                 f"<th>labeled rows</th><th>share of rows (95% interval)</th></tr>{rows}</table>")
+        table = ("<table class='aipm-class-balance' style='border-collapse:collapse;font-size:13px'><tr>"
+                 f"<th style='{pad}'>class</th><th style='{pad}'>labeled rows</th>"
+                 f"<th style='{pad}'>share of rows (95% interval)</th></tr>{rows}</table>")
     box = W.HTML(f"<div class='aipm-label-profile'>{findings}{table}</div>")
     box.result = result
     return box

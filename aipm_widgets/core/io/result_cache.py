@@ -35,12 +35,17 @@ def cache_dir() -> Path | None:
     return Path(root) / "results"
 
 
+RESULT_FORMAT = 2
+"""Bumped when a stored result's class gains or changes a field (2: label noise's cross-validated accuracy), so a
+result stored by an earlier build is computed again rather than shown without it."""
+
+
 def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     from ... import __version__
 
-    parts = [f"aipm_widgets={__version__}"]
+    parts = [f"aipm_widgets={__version__}", f"results={RESULT_FORMAT}"]
     for dist in ("scikit-learn", "cleanlab", "numpy", "pandas"):
         try:
             parts.append(f"{dist}={version(dist)}")

@@ -743,6 +743,9 @@ class Routing:
         if n_auto > 0 and reps:
             draws = rng.multinomial(n_auto, mat.ravel() / n_auto, size=reps).reshape(reps, self.k, self.k)
             _, _, bf1, bsup = _f1s(draws)
+            # the classes of the point estimate in every draw: a class a draw happens to miss counts as F1 0 (as
+            # scikit-learn's zero_division=0 with fixed labels), it does not leave the average and lift it
+            bf1 = np.where(np.isfinite(f1), np.nan_to_num(bf1), np.nan)
             bm, bw = _macro_weighted(bf1, bsup)
             macro_lo, macro_hi = (float(x) for x in np.nanpercentile(bm, [2.5, 97.5]))
             w_lo, w_hi = (float(x) for x in np.nanpercentile(bw, [2.5, 97.5]))
