@@ -123,3 +123,18 @@ def test_the_demos_on_demand_panels_are_described_as_measured(tmp_path, monkeypa
 def test_a_yes_no_project_has_no_label_profile(tmp_path, monkeypatch):
     monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "decision_record.yaml"))
     assert pages.label_profile_section(pages.open_project()).value == ""
+
+
+def test_ticket_demo_stage5_watches_the_cost_and_threshold_stage4_opens_at(tmp_path):
+    from aipm_widgets.cli import main
+    from aipm_widgets.core.project import load_project
+    from aipm_widgets.widgets.metrics.routing_explorer import RoutingExplorer
+    from aipm_widgets.widgets.monitoring.routing_monitor import RoutingMonitor
+
+    main(["init", str(tmp_path / "p"), "--demo", "tickets"])
+    project = load_project(tmp_path / "p" / "decision_record.yaml")
+    explorer, monitor = RoutingExplorer.from_project(project), RoutingMonitor.from_project(project)
+    assert monitor.result.threshold == explorer.result.threshold
+    assert monitor.result.reference_cost_per_1000 == pytest.approx(explorer.result.cost_per_1000.value, rel=1e-9)
+    assert fmt.money(monitor.result.reference_cost_per_1000, "EUR") in monitor.summary.value
+    assert monitor.cost_figure is not None

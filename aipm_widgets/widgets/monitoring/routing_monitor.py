@@ -97,6 +97,20 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                     threshold, costs = m.threshold, m.routing_costs
         except AipmError:
             threshold = costs = None
+        if costs is None and getattr(project, "is_demo", False) and getattr(project, "example", None) == "tickets":
+            from ...core.demo.tickets import TICKET_COSTS
+
+            costs = TICKET_COSTS  # until stage 4 decides, the demo's own costs and the threshold its stage 4 opens at
+            if threshold is None:
+                try:
+                    from ...core.tasks.routing import Routing
+
+                    r = Routing.from_frame(reference, label=c.label, prediction=c.prediction,
+                                           proba_columns=c.proba_columns or None, proba_prefix=c.proba_prefix,
+                                           costs=costs)
+                    threshold = r.recommended_threshold(r.grid())[0]
+                except AipmError:
+                    threshold = None
         if costs and not costs.get("currency"):
             costs = {**costs, "currency": getattr(project, "currency", None)}
         return cls(reference, production, label=c.label, prediction=c.prediction, proba_columns=c.proba_columns or None,
