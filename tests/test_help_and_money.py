@@ -296,3 +296,44 @@ def test_stage3_results_shown_as_html_carry_help(loans):
     assert "interval" in helped_terms(page) and page.startswith(HELP_STYLE)
     missing = [k for k in terms_in(_readable(page)) if k not in set(helped_terms(page))]
     assert not missing, missing
+
+
+def _main_outputs_unhelped(widget, attrs):
+    """Glossary terms without help in the named HTML outputs of a widget (its words, not its labels or inputs)."""
+    missing = []
+    for name in attrs:
+        w = getattr(widget, name)
+        missing += _unhelped(w)
+    return missing
+
+
+def test_routing_and_forecast_widgets_terms_have_help(tmp_path):
+    """Stage 4 and 5 for a router and a forecast (generated projects, not the demos) carry the glossary help too."""
+    from own_tasks import forecast_project, routing_project
+
+    from aipm_widgets.widgets.metrics.forecast_explorer import ForecastExplorer
+    from aipm_widgets.widgets.metrics.routing_explorer import RoutingExplorer
+    from aipm_widgets.widgets.monitoring.forecast_monitor import ForecastMonitor
+    from aipm_widgets.widgets.monitoring.routing_monitor import RoutingMonitor
+
+    routing = routing_project(tmp_path / "r")
+    forecast = forecast_project(tmp_path / "f")
+    rex = RoutingExplorer.from_project(routing)
+    fex = ForecastExplorer.from_project(forecast)
+    assert not _main_outputs_unhelped(rex, ["headline", "cards", "class_table", "baseline_box"])
+    assert not _main_outputs_unhelped(fex, ["headline", "cards", "baseline_box", "group_table"])
+    assert helped_terms(rex.cards.value) and helped_terms(fex.cards.value)
+    for mon in (RoutingMonitor.from_project(routing), ForecastMonitor.from_project(forecast)):
+        assert mon.result is not None
+        assert not _main_outputs_unhelped(mon, ["summary", "alerts"])
+
+
+def test_stage1_and_stage2_widgets_terms_have_help(tmp_path, monkeypatch):
+    from aipm_widgets.widgets.expectations.one_pager import ExpectationsOnePager
+    from aipm_widgets.widgets.scoping.canvas import ScopingCanvas
+
+    monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "decision_record.yaml"))
+    pager = ExpectationsOnePager(record_path=tmp_path / "decision_record.yaml")
+    assert not _main_outputs_unhelped(pager, ["preview"]) and helped_terms(pager.preview.value)
+    canvas = ScopingCanvas(record_path=tmp_path / "decision_record.yaml")
+    assert not _main_outputs_unhelped(canvas, ["table", "verdict_view"])

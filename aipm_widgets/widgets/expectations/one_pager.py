@@ -10,7 +10,7 @@ import ipywidgets as W
 from ...core.errors import AipmError
 from ...core.expectations.one_pager import OnePager
 from ...core.record import update_section
-from .._base import MessageArea, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded
 
 __all__ = ["ExpectationsOnePager"]
 
@@ -89,7 +89,7 @@ class ExpectationsOnePager(W.VBox):
         if not getattr(pager, "has_icon_array", True):
             self.per.layout.display = "none"
         above_label, below_label = pager.editor_labels()
-        self.preview = W.HTML()
+        self.preview = HelpHTML()
         self.export_html_button = W.Button(description="Export HTML", icon="download")
         self.export_md_button = W.Button(description="Export Markdown", icon="download")
         self.save_button = W.Button(description="Save one-pager to record", button_style="primary", icon="save",

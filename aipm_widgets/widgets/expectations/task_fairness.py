@@ -19,7 +19,7 @@ import pandas as pd
 from ...core.errors import AipmError, InputDataError
 from ...core.expectations.fairness_routing import usable_groups
 from ...core.text import format as fmt
-from .._base import MessageArea, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded
 
 __all__ = ["RoutingFairnessAudit", "ForecastFairnessAudit", "MAX_RESPONSE_CHARS"]
 
@@ -65,8 +65,8 @@ class _TaskFairnessAudit(W.VBox):
         self.group_picker = W.Dropdown(options=options, value=group if group in options else options[0],
                                        description="Group by", style=wide)
         self.reference_picker = W.Dropdown(options=[], description="Compared with", style=wide)
-        self.table = W.HTML()
-        self.findings_box = W.HTML()
+        self.table = HelpHTML()
+        self.findings_box = HelpHTML()
         self.response = W.Textarea(placeholder="What will the team do about these findings, and who owns it?",
                                    layout=W.Layout(width="100%", height="80px"))
         self.save_button = W.Button(description="Save audit to record", icon="save", button_style="primary",

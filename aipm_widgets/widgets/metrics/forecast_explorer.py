@@ -16,7 +16,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.tasks.forecast import Forecast, ForecastPoint
 from ...core.record import update_section
-from .._base import MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
 from ..guides import how_to_read_html
 
 __all__ = ["ForecastExplorer"]
@@ -75,10 +75,10 @@ class ForecastExplorer(W.VBox):
         self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
         self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
                                     layout=W.Layout(width="240px"))
-        self.headline = W.HTML()
-        self.cards = W.HTML()
-        self.baseline_box = W.HTML()
-        self.group_table = W.HTML()
+        self.headline = HelpHTML()
+        self.cards = HelpHTML()
+        self.baseline_box = HelpHTML()
+        self.group_table = HelpHTML()
         self.notes = W.HTML("".join(f"<div style='color:#7a4d00;font-size:12px'>Note: {esc(n)}</div>" for n in f.notes))
         self.how_to_read = W.HTML(how_to_read_html("metrics", "regression", unit=f.unit, currency=f.currency or "EUR"))
         self._offsets = np.linspace(self.slider.min, self.slider.max, 241)

@@ -18,7 +18,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.record import update_section
 from ...core.tasks.routing import Routing, RoutingBaseline, RoutingPoint
-from .._base import MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
 from ..guides import how_to_read_html
 
 __all__ = ["RoutingExplorer"]
@@ -94,12 +94,12 @@ class RoutingExplorer(W.VBox):
         self.who = W.Text(description="Your name", placeholder="who decides", layout=W.Layout(width="300px"))
         self.save_button = W.Button(description="Save to decision record", icon="save", button_style="primary",
                                     layout=W.Layout(width="240px"))
-        self.headline = W.HTML()
+        self.headline = HelpHTML()
         self.headline.add_class("aipm-routing-headline")
-        self.cards = W.HTML()
-        self.class_table = W.HTML()
-        self.constraint_status = W.HTML()
-        self.baseline_box = W.HTML()
+        self.cards = HelpHTML()
+        self.class_table = HelpHTML()
+        self.constraint_status = HelpHTML()
+        self.baseline_box = HelpHTML()
         self.notes = W.HTML("".join(f"<div>{esc(n)}</div>" for n in routing.notes))
         self.how_to_read = W.HTML(how_to_read_html("metrics", "multiclass", unit=routing.unit, rows=routing.unit,
                                                    currency=routing.currency or "EUR"))

@@ -15,7 +15,7 @@ import ipywidgets as W
 from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.regression import DEFAULT_REGRESSION_TRIGGERS, RegressionMonitoringResult, run_regression_monitoring
-from .._base import MessageArea, default_record_path, esc
+from .._base import HelpHTML, MessageArea, default_record_path, esc
 from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
@@ -38,8 +38,8 @@ class ForecastMonitor(TaskMonitorMixin, W.VBox):
         self.result: RegressionMonitoringResult | None = None
         self._args = dict(reference=reference, current=current, label=label, prediction=prediction, features=features,
                           timestamp=timestamp, window=window, id_column=id_column, unit=unit)
-        self.summary = W.HTML()
-        self.alerts = W.HTML()
+        self.summary = HelpHTML()
+        self.alerts = HelpHTML()
         self.triggers_box = W.Textarea(value="\n".join(triggers or DEFAULT_REGRESSION_TRIGGERS), description="Triggers",
                                        layout=W.Layout(width="640px", height="80px"), style={"description_width": "80px"})
         self.save_button = W.Button(description="Save monitoring decision", icon="save", button_style="primary",

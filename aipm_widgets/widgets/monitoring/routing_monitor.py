@@ -15,7 +15,7 @@ import ipywidgets as W
 
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.multiclass import DEFAULT_MC_TRIGGERS, MulticlassMonitoringResult, run_monitoring_multiclass
-from .._base import MessageArea, default_record_path, esc
+from .._base import HelpHTML, MessageArea, default_record_path, esc
 from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
@@ -43,8 +43,8 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
                           proba_columns=proba_columns, proba_prefix=proba_prefix, features=features, timestamp=timestamp,
                           window=window, id_column=id_column, threshold=threshold, costs=costs,
                           volume_per_day=volume_per_day)
-        self.summary = W.HTML()
-        self.alerts = W.HTML()
+        self.summary = HelpHTML()
+        self.alerts = HelpHTML()
         self.triggers_box = W.Textarea(value="\n".join(triggers or DEFAULT_MC_TRIGGERS), description="Triggers",
                                        layout=W.Layout(width="640px", height="80px"), style={"description_width": "80px"})
         self.save_button = W.Button(description="Save monitoring decision", icon="save", button_style="primary",

@@ -30,7 +30,7 @@ import ipywidgets as W
 from ...core.errors import AipmError
 from ...core.text.format import percent
 from ...core.scoping.use_cases import CRITERIA, VERDICTS, Assessment, Candidate, ScopingComparison, compare, parse_value_unit
-from .._base import MessageArea, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded
 
 __all__ = ["ScopingCanvas", "VERDICT_COLORS"]
 
@@ -108,7 +108,7 @@ class ScopingCanvas(W.VBox):
         first = chosen if chosen in self.candidates else self.result.ranked[0].candidate.id
 
         self.chart = self._make_chart()
-        self.table = W.HTML()
+        self.table = HelpHTML()
         self.table.add_class("aipm-scoping-table")
         self.candidate = W.Dropdown(
             description="Use case", options=[(c.name, c.id) for c in cands], value=first,
@@ -138,7 +138,7 @@ class ScopingCanvas(W.VBox):
         self.value_unit = W.Text(placeholder="currency and period, e.g. USD per year", layout=W.Layout(width="300px"))
         for w in (self.value_low, self.value_high, self.value_unit):
             w.observe(self._on_value, names="value")
-        self.verdict_view = W.HTML()
+        self.verdict_view = HelpHTML()
         self.verdict_view.add_class("aipm-scoping-verdict")
         self.new_name = W.Text(placeholder="Name of another candidate use case", layout=W.Layout(width="380px"))
         self.new_name.add_class("aipm-new-candidate")
