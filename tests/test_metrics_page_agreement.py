@@ -11,7 +11,8 @@ from aipm_widgets.widgets import pages
 
 
 def _text(widget):
-    return re.sub(r"<[^>]+>", " ", widget.value)
+    """The words a reader sees (tags gone, the glossary's marks included), spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", widget.value).split()) + " "
 
 
 def test_accuracy_table_quotes_the_explorers_threshold(tmp_path, monkeypatch):
@@ -44,3 +45,12 @@ def test_the_guides_constraint_examples_are_the_demos_own(tmp_path, monkeypatch)
     text = pages.guide("metrics", project, "constraints").value
     assert f"alerts_per_day&lt;={demo.FRAUD_REVIEW_CAPACITY_PER_DAY}" in text
     assert demo.FRAUD_CONSTRAINT.replace("<", "&lt;") in text
+
+
+def test_page_text_written_by_the_pages_module_carries_the_glossary_help(tmp_path, monkeypatch):
+    from aipm_widgets.core.text.glossary import helped_terms
+
+    monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "decision_record.yaml"))
+    project = pages.open_project()
+    assert "recall" in helped_terms(pages.accuracy_section(project).value)
+    assert "threshold" in helped_terms(pages.about("start", project).value)

@@ -29,7 +29,7 @@ import pandas as pd
 from ..core.text import format as fmt
 from ..core.errors import AipmError, InputDataError
 from ..core.io.paths import STAGE_NOTEBOOKS
-from ._base import MessageArea, default_record_path, esc
+from ._base import HelpHTML, MessageArea, default_record_path, esc
 from .guides import guide  # the task's words for a page (metrics, monitoring, data), from aipm_widgets/widgets/guides
 
 __all__ = [
@@ -279,13 +279,13 @@ def about(stage: str, project: Any) -> W.HTML:
                             constraint=esc(demo.FRAUD_CONSTRAINT), miss_rate=fmt.percent(limit.bound, 0), rule=esc(_DEMO_RULE))
         if not body:
             return W.HTML("")
-        return W.HTML(
+        return HelpHTML(
             "<div class='aipm-about aipm-about-demo' style='border-left:4px solid #b36b00;background:#fff8ec;"
             "padding:6px 12px;margin:6px 0'><b>The example (demo project).</b> " + body +
             " <span style='color:#555'>Your own product: start a workbook with <code>aipm init DIR --name ... "
             "--validation FILE ...</code>, or set its data in the start page's Your product panel.</span></div>"
         )
-    return W.HTML(
+    return HelpHTML(
         "<div class='aipm-about' style='border-left:4px solid #3b6fb6;background:#f4f8fd;padding:6px 12px;margin:6px 0'>"
         + _own_facts(stage, project) + "</div>"
     )
@@ -359,7 +359,7 @@ def demo_notes(key: str, project: Any) -> W.HTML:
     """Prose about the demo's own facts, shown only in the demo project and marked as the example."""
     if isinstance(project, W.Widget) or not _is_fraud_demo(project):
         return W.HTML("")
-    return W.HTML(_DEMO_NOTES.get(key, ""))
+    return HelpHTML(_DEMO_NOTES.get(key, ""))
 
 
 def _own_facts(stage: str, project: Any) -> str:
@@ -725,7 +725,7 @@ def label_profile_section(project: Any) -> W.Widget:
         table = ("<table class='aipm-class-balance' style='border-collapse:collapse;font-size:13px'><tr>"
                  f"<th style='{pad}'>class</th><th style='{pad}'>labeled rows</th>"
                  f"<th style='{pad}'>share of rows (95% interval)</th></tr>{rows}</table>")
-    box = W.HTML(f"<div class='aipm-label-profile'>{findings}{table}</div>")
+    box = HelpHTML(f"<div class='aipm-label-profile'>{findings}{table}</div>")
     box.result = result
     return box
 
@@ -922,9 +922,9 @@ def labels_needed_target_text(project: Any, curve: Any) -> W.HTML:
             what = f"the typical miss (MAE) {fmt.number(abs(curve.target), 3)} {esc(unit)}"
         else:
             what = f"accuracy {fmt.percent(curve.target, 1)}"
-        return W.HTML(f"<div style='font-size:13px'>Target: {what}, the current model's own (<code>{esc(column)}</code>) "
+        return HelpHTML(f"<div style='font-size:13px'>Target: {what}, the current model's own (<code>{esc(column)}</code>) "
                       "on the validation data: how many labels a model trained on these features needs to match it.</div>")
-    return W.HTML(f"<div style='font-size:13px'>Target: ROC AUC {fmt.number(curve.target, 3)}, the current "
+    return HelpHTML(f"<div style='font-size:13px'>Target: ROC AUC {fmt.number(curve.target, 3)}, the current "
                   f"model's own score (<code>{esc(_cols(project).score)}</code>) on the validation data: how many labels "
                   "a model trained on these features needs to match it.</div>")
 
@@ -1111,7 +1111,7 @@ def accuracy_section(project: Any) -> W.Widget:
         f"<tr><td>the model at threshold {fmt.threshold(t)}</td><td><b>{fmt.percent(model.metrics['accuracy'].value)}</b></td>"
         f"<td>{esc(model.metrics['recall'].text('{:.0%}'))}</td><td>{fmt.count(model.confusion['fp'])}</td></tr></table>"
     )
-    return W.HTML(head + rows)
+    return HelpHTML(head + rows)
 
 
 def metrics_page(project: Any) -> W.Widget:
