@@ -257,6 +257,17 @@ h1{font-size:22px}h2{font-size:16px;margin-top:20px;border-bottom:1px solid #ddd
 """
 
 
+def text_changes(changes: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    """The team's text changes checked against ``allowed``; list fields typed as one item per line become lists."""
+    unknown = set(changes) - allowed
+    if unknown:
+        raise AipmError(f"Cannot change {', '.join(sorted(unknown))}; text fields are {', '.join(sorted(allowed))}.")
+    for key in ("does", "does_not", "failure_modes"):
+        if isinstance(changes.get(key), str):
+            changes[key] = [line.strip() for line in changes[key].splitlines() if line.strip()]
+    return changes
+
+
 @dataclass
 class OnePager:
     """The one-pager's content and the measured numbers behind it.
@@ -400,13 +411,7 @@ class OnePager:
         """A copy with the team's text changed (lists given as lists or as one item per line)."""
         allowed = {"title", "does", "does_not", "failure_modes", "above_threshold", "below_threshold", "source",
                    "positive_name", "negative_name", "unit"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise AipmError(f"Cannot change {', '.join(sorted(unknown))}; text fields are {', '.join(sorted(allowed))}.")
-        for key in ("does", "does_not", "failure_modes"):
-            if isinstance(changes.get(key), str):
-                changes[key] = [line.strip() for line in changes[key].splitlines() if line.strip()]
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **text_changes(changes, allowed))
 
     # ----- numbers ------------------------------------------------------------------------------
     @property

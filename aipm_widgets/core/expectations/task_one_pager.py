@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import AipmError
 from ..text import format as fmt
-from .one_pager import frequency_phrase, markdown_escape
+from .one_pager import frequency_phrase, markdown_escape, text_changes
 
 __all__ = ["Measure", "TaskOnePager", "TEXT_FIELDS", "share_sentence"]
 
@@ -134,14 +134,7 @@ class TaskOnePager:
 
     def with_text(self, **changes: Any) -> "TaskOnePager":
         """A copy with the team's text changed (lists given as lists or as one item per line)."""
-        allowed = {*TEXT_FIELDS, "source"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise AipmError(f"Cannot change {', '.join(sorted(unknown))}; text fields are {', '.join(sorted(allowed))}.")
-        for key in ("does", "does_not", "failure_modes"):
-            if isinstance(changes.get(key), str):
-                changes[key] = [line.strip() for line in changes[key].splitlines() if line.strip()]
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **text_changes(changes, {*TEXT_FIELDS, "source"}))
 
     # ----- what a subclass supplies ---------------------------------------------------------------
     decision_heading = "The decision, and what happens on each side of it"

@@ -373,14 +373,20 @@ class FairnessAudit(W.VBox):
     @guarded()
     def save(self) -> None:
         """Save the findings and the team's response to the record's ``ethics`` section."""
-        values = self.to_record()
-        what = "Saved the fairness audit" + (" and the team's response" if values["team_response"] else " (no response yet)")
-        from ...core.record import update_section
+        save_audit(self)
 
-        update_section(self.record_path, "ethics", values, what=what)
-        kind = "success" if values["team_response"] else "warning"
-        extra = "" if values["team_response"] else " Write the team's response and save again to mark the stage decided."
-        self.messages.show(f"Saved to {self.record_path} (ethics section).{extra}", kind)
+
+def save_audit(audit: Any) -> None:
+    """Write an audit's ``to_record()`` (findings and the team's response) to the record's ``ethics`` section and say
+    so in its message area; any task's audit (yes/no, routing, forecast) saves this way."""
+    from ...core.record import update_section
+
+    values = audit.to_record()
+    what = "Saved the fairness audit" + (" and the team's response" if values["team_response"] else " (no response yet)")
+    update_section(audit.record_path, "ethics", values, what=what)
+    kind = "success" if values["team_response"] else "warning"
+    extra = "" if values["team_response"] else " Write the team's response and save again to mark the stage decided."
+    audit.messages.show(f"Saved to {audit.record_path} (ethics section).{extra}", kind)
 
 
 def _nz(x: float) -> float:

@@ -162,14 +162,9 @@ class _TaskFairnessAudit(W.VBox):
     @guarded()
     def save(self) -> None:
         """Save the findings and the team's response to the record's ``ethics`` section."""
-        from ...core.record import update_section
+        from .fairness_audit import save_audit
 
-        values = self.to_record()
-        what = "Saved the fairness audit" + (" and the team's response" if values["team_response"] else " (no response yet)")
-        update_section(self.record_path, "ethics", values, what=what)
-        kind = "success" if values["team_response"] else "warning"
-        extra = "" if values["team_response"] else " Write the team's response and save again to mark the stage decided."
-        self.messages.show(f"Saved to {self.record_path} (ethics section).{extra}", kind)
+        save_audit(self)
 
 
 class RoutingFairnessAudit(_TaskFairnessAudit):
