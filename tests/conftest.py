@@ -7,6 +7,7 @@ Chromium is a failure; elsewhere those tests skip with a one-line reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -113,6 +114,29 @@ def _server_env(tmp: Path) -> dict[str, str]:
     env["AIPM_RECORD"] = str(tmp / "decision_record.yaml")
     env.setdefault("JUPYTER_PLATFORM_DIRS", "1")
     return env
+
+
+@contextlib.contextmanager
+def serve_voila(folder: Path, **env_overrides: str):
+    """Voila on 127.0.0.1 over ``folder`` (its record ``folder/decision_record.yaml``); yields the base URL and stops
+    the server afterwards. For a test's own notebooks; ``voila_server`` serves the workbook's."""
+    from aipm_widgets.cli.cmd_project import voila_command
+
+    port = free_port()
+    env = {**_server_env(folder), **env_overrides}
+    with open(folder / "voila.log", "w") as log:
+        proc = subprocess.Popen(voila_command(folder, port=port), cwd=folder, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_http(base + "/", proc)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 @pytest.fixture(scope="session")

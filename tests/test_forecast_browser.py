@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import _server_env, assert_no_error_output, free_port, open_dashboard, wait_http
+from conftest import assert_no_error_output, open_dashboard, serve_voila
 
 pytestmark = pytest.mark.browser
 
@@ -35,27 +34,11 @@ def _keep(path: Path) -> None:
 def forecast_voila(tmp_path, chromium_path):
     import nbformat
 
-    from aipm_widgets.cli.cmd_project import voila_command
-
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# If your model predicts a number"), nbformat.v4.new_code_cell(CELL)]
     nbformat.write(nb, tmp_path / "forecast.ipynb")
-    port = free_port()
-    env = _server_env(tmp_path)
-    env["OMP_NUM_THREADS"] = "1"
-    with open(tmp_path / "voila.log", "w") as log:
-        proc = subprocess.Popen(voila_command(tmp_path, port=port), cwd=tmp_path, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_http(base + "/", proc)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serve_voila(tmp_path, OMP_NUM_THREADS="1") as base:
+        yield base
 
 
 def test_offset_slider_by_keyboard_changes_numbers(page, forecast_voila, tmp_path):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import _server_env, assert_no_error_output, free_port, open_dashboard, wait_http
+from conftest import assert_no_error_output, open_dashboard, serve_voila
 
 pytestmark = pytest.mark.browser
 
@@ -24,26 +23,11 @@ RoutingExplorer.from_frame(load_tickets("validation"), label="queue", prediction
 
 @pytest.fixture
 def routing_page_server(tmp_path, chromium_path):
-    from aipm_widgets.cli.cmd_project import voila_command
-
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Routing"), nbformat.v4.new_code_cell(CODE)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "routing.ipynb")
-    port = free_port()
-    log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(tmp_path, port=port), cwd=tmp_path, env=_server_env(tmp_path), stdout=log,
-                            stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(base + "/", proc)
+    with serve_voila(tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def test_confidence_slider_by_keyboard(page, routing_page_server, tmp_path):

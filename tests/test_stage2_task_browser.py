@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import NOTEBOOKS, _server_env, assert_no_error_output, free_port, open_dashboard, wait_http
+from conftest import NOTEBOOKS, assert_no_error_output, open_dashboard, serve_voila
 
 pytestmark = pytest.mark.browser
 
@@ -19,27 +18,12 @@ NOTEBOOK = "02_expectations_and_ethics.ipynb"
 
 @pytest.fixture
 def tickets_voila(tmp_path, chromium_path):
-    from aipm_widgets.cli.cmd_project import voila_command
     from aipm_widgets.core.project import set_project
 
     shutil.copy(NOTEBOOKS / NOTEBOOK, tmp_path / NOTEBOOK)
     set_project(tmp_path / "decision_record.yaml", {"example": "tickets"})
-    port = free_port()
-    env = _server_env(tmp_path)
-    env["OMP_NUM_THREADS"] = "1"
-    with open(tmp_path / "voila.log", "w") as log:
-        proc = subprocess.Popen(voila_command(tmp_path, port=port), cwd=tmp_path, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_http(base + "/", proc)
-            yield base, tmp_path / "decision_record.yaml"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serve_voila(tmp_path, OMP_NUM_THREADS="1") as base:
+        yield base, tmp_path / "decision_record.yaml"
 
 
 def test_tickets_stage_2_in_voila(page, tickets_voila, tmp_path):

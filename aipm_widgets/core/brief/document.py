@@ -572,15 +572,20 @@ def _task_fairness(s: BriefSection, sec: Any, f: Any) -> BriefSection:
     s.facts.append(("Team's response", sec.team_response or "none recorded yet"))
     if rows:
         s.tables.append(Table(head, rows))
+    _findings_lists(s, f, "Flagged groups")
+    return s
+
+
+def _findings_lists(s: BriefSection, f: Any, flagged_title: str) -> None:
+    """A fairness section's findings, flagged groups and warnings as lists (the warnings only once)."""
     warned = set(f.warnings)
     findings = [x for x in f.findings if x not in warned]
     if findings:
         s.lists.append(("Findings", findings))
     if f.flagged_groups:
-        s.lists.append(("Flagged groups", list(f.flagged_groups)))
+        s.lists.append((flagged_title, list(f.flagged_groups)))
     if f.warnings:
         s.lists.append(("Warnings", list(f.warnings)))
-    return s
 
 
 def _fairness(record: Any) -> BriefSection:
@@ -634,14 +639,7 @@ def _fairness(record: Any) -> BriefSection:
         s.tables.append(Table(["Group", "Rows", "Positives", "Selected", "Selected 95% interval", "True-positive rate",
                                "TPR 95% interval", "False-positive rate", "FPR 95% interval", "False-negative rate"], rows))
         s.chart = "fairness"
-    warned = set(f.warnings)
-    findings = [x for x in f.findings if x not in warned]  # the warnings have their own list below
-    if findings:
-        s.lists.append(("Findings", findings))
-    if f.flagged_groups:
-        s.lists.append(("Groups failing the four-fifths rule", list(f.flagged_groups)))
-    if f.warnings:
-        s.lists.append(("Warnings", list(f.warnings)))
+    _findings_lists(s, f, "Groups failing the four-fifths rule")
     known = set(type(f).model_fields) | {"reference_reason", "equalized_odds_source", "demographic_parity_source"}
     extra = {k: v for k, v in f.model_dump(mode="json").items() if k not in known and v not in (None, "", [], {})}
     s.extra = [(k.replace("_", " "), plain(v)) for k, v in extra.items()]
