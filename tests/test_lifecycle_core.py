@@ -53,8 +53,16 @@ def test_upstream_change_after_decision_needs_review(tmp_path):
     assert "4. Metric selection changed" in st["expectations"].reasons[0]
     assert st["monitoring"].state == "needs_review"
     assert st["scoping"].state == st["data"].state == st["metrics"].state == "decided"
-    # Re-deciding the dependent clears it.
-    update_section(path, "expectations", {"status": "decided"}, what="Updated the one-pager")
+    # Re-deciding without re-measuring the one-pager still says what differs: it quotes another threshold.
+    quoted = load_record(path).expectations.one_pager.threshold
+    assert quoted != 0.2
+    update_section(path, "expectations", {"status": "decided"}, what="Marked decided again")
+    reasons = {s.key: s for s in lifecycle(load_record(path))}["expectations"].reasons
+    assert reasons == [f"The one-pager quotes threshold {quoted:g}; stage 4 (metric selection) decided 0.2: save the one-pager again."]
+    # Re-deciding the dependent at the decided threshold clears it.
+    op = load_record(path).expectations.one_pager.model_dump(mode="json", exclude_unset=True)
+    update_section(path, "expectations", {"status": "decided", "one_pager": {**op, "threshold": 0.2}},
+                   what="Updated the one-pager")
     update_section(path, "monitoring", {"status": "decided"}, what="Monitoring decision")
     assert set(states(path).values()) == {"decided"}
 

@@ -19,6 +19,7 @@ metrics_page, candidates_section, monitoring_page, monitoring_card_check, brief_
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -473,7 +474,11 @@ def expectations_page(project: Any) -> W.Widget:
     if _task(project) in ("multiclass", "regression"):
         return _task_one_pager(project, path)
     if project.is_demo:
-        return ExpectationsOnePager(record_path=path)
+        rec = load_record(path, create=True)
+        # Before stage 4 decides, the one-pager is measured (provisionally) at the threshold stage 4 opens at.
+        opening = _demo_opening_threshold(project) if _decided_threshold(project) is None else None
+        pager = OnePager.from_record(rec, provisional_threshold=opening)
+        return ExpectationsOnePager(pager, record_path=path, notice=pager.review_note(rec.expectations.one_pager) or "")
     lacking = _needs(project, "label", "score", sources=("validation",))
     if lacking is not None:
         return lacking
@@ -512,10 +517,10 @@ def expectations_page(project: Any) -> W.Widget:
             pager = OnePager.from_predictions(
                 lab[c.label], lab[c.score], threshold=t, positive=_positive(project),
                 source=f"measured on the {_source_name(project, 'validation')} ({fmt.count(len(lab))} labeled rows) at {where}",
-                **{**text, **saved}, **words)
+                provisional=rec.metrics.threshold is None, **{**text, **saved}, **words)
     except AipmError as exc:
         return _message(str(exc), "warning")
-    return ExpectationsOnePager(pager, record_path=path)
+    return ExpectationsOnePager(pager, record_path=path, notice=pager.review_note(rec.expectations.one_pager) or "")
 
 
 def _forecast_settings(project: Any, rec: Any) -> dict[str, Any]:
@@ -1051,6 +1056,16 @@ def _demo_tradeoff_kwargs(project: Any, validation: pd.DataFrame) -> dict[str, A
                 constraints=[demo.FRAUD_CONSTRAINT], volume_per_day=demo.FRAUD_VOLUME_PER_DAY)
 
 
+def _demo_opening_threshold(project: Any) -> float:
+    """The threshold the fraud demo's stage 4 opens at before it is decided (the explorer's recommended one), so
+    stage 2's provisional one-pager and stage 4's explorer quote one number."""
+    from ..core.metrics.tradeoff import Tradeoff
+
+    validation = _demo_validation()
+    return Tradeoff(validation.is_fraud, validation.score,
+                    **_demo_tradeoff_kwargs(project, validation)).recommended_threshold()[0]
+
+
 def _decided_threshold(project: Any) -> float | None:
     """Stage 4's saved threshold of a yes/no decision, or None."""
     m = _saved_metrics(project)
@@ -1411,4 +1426,31 @@ def next_links(stage: str) -> W.HTML:
     if stage != "start":
         parts.append(f"<a class='aipm-start-link' style='{_LINK}' href='{esc(_notebook('start'))}'>"
                      f"Back to {esc(_TITLES['start'])}</a>")
-    return W.HTML("<div class='aipm-nav' style='margin:12px 0;font-size:15px'>" + " &nbsp;|&nbsp; ".join(parts) + "</div>")
+    return W.HTML(words_on_this_page(stage)
+                  + "<div class='aipm-nav' style='margin:12px 0;font-size:15px'>" + " &nbsp;|&nbsp; ".join(parts) + "</div>")
+
+
+def _notebook_prose(stage: str) -> str:
+    """The Markdown of the stage's notebook: the copy beside the running kernel (JupyterLab and Voila run a
+    notebook in its own folder), else the package's own. Empty when neither can be read."""
+    import json
+
+    name = _notebook(stage)
+    for folder in (Path.cwd(), Path(__file__).resolve().parents[2] / "notebooks"):
+        try:
+            cells = json.loads((folder / name).read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            continue
+        return "\n".join("".join(c.get("source", "")) for c in cells if c.get("cell_type") == "markdown")
+    return ""
+
+
+def words_on_this_page(stage: str) -> str:
+    """HTML: a collapsed list, at the end of a page, of every glossary term its prose uses, defined in plain words
+    (the glossary's own sentences, the same as the hover help on the widgets and the brief's glossary)."""
+    from ..core.text.glossary import glossary_html, terms_in
+
+    prose = _notebook_prose(stage)
+    # Code spans are literal (a column name, a command), not words to explain.
+    prose = re.sub(r"`[^`]*`", " ", prose)
+    return glossary_html(terms_in(prose), title="Words on this page")

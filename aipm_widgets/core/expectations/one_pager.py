@@ -231,6 +231,7 @@ def icon_array_svg(nf: NaturalFrequencies, *, columns: int | None = None, size: 
 _BODY_TEMPLATE = """<div class="aipm-one-pager">
 <h1>{{ p.title }}</h1>
 <p class="muted">Numbers {{ p.source }}. Every rate carries its 95% interval: the true rate is very likely inside it.</p>
+{% if provisional %}<p class="aipm-provisional" style="background:#fff4d6;border-left:4px solid #e6a100;padding:4px 8px"><b>Provisional:</b> {{ provisional }}</p>{% endif %}
 <h2>What it does</h2><ul>{% for item in p.does %}<li>{{ item }}</li>{% endfor %}</ul>
 <h2>What it does not do</h2><ul>{% for item in p.does_not %}<li>{{ item }}</li>{% endfor %}</ul>
 <h2>The threshold, and what happens on each side of it</h2>
@@ -292,6 +293,7 @@ class OnePager:
     negative_name: str = "legitimate payments"
     unit: str = "payments"
     interval_overrides: dict[str, tuple[float, float, str]] = field(default_factory=dict)
+    provisional: bool = False  # measured at a threshold stage 4 (metric selection) has not decided yet
 
     def __post_init__(self) -> None:
         counts = [self.tp, self.fp, self.tn, self.fn]
@@ -346,11 +348,13 @@ class OnePager:
         return cls.from_predictions(df["is_fraud"].astype(int), df["score"], threshold=t, **text)
 
     @classmethod
-    def from_record(cls, record: Any = None, **text: Any) -> "OnePager":
+    def from_record(cls, record: Any = None, *, provisional_threshold: float | None = None, **text: Any) -> "OnePager":
         """Stage 4's numbers from the decision record when saved, else the demo's; the team's saved text is reused.
 
         ``record`` is a :class:`~aipm_widgets.core.record.DecisionRecord`, a path, or None (no record).
-        Saved text in ``expectations.one_pager`` fills any field not given in ``text``.
+        Saved text in ``expectations.one_pager`` fills any field not given in ``text``. Before stage 4 decides,
+        the demo's numbers are measured at ``provisional_threshold`` (the page passes the threshold stage 4 will
+        open at, so both pages quote one number; default the demo's ``CARD_THRESHOLD``) and marked provisional.
         """
         from ..record import DecisionRecord, load_record
 
@@ -387,13 +391,12 @@ class OnePager:
             return cls.from_counts(tp=c.tp, fp=c.fp, tn=c.tn, fn=c.fn, threshold=metrics.threshold,
                                    interval_overrides=overrides, **merged)
         threshold = metrics.threshold if metrics is not None else None
-        pager = cls.from_demo(threshold, **merged)
         if threshold is not None:
+            pager = cls.from_demo(threshold, **merged)
             pager.source += " (the threshold saved by stage 4; its confusion counts were not saved)"
-        else:
-            # Before stage 4 decides, the threshold (and so every rate here) is provisional.
-            pager.source += "; provisional: stage 4 (metric selection) has not decided the threshold yet"
-        return pager
+            return pager
+        # Before stage 4 decides, the threshold (and so every rate here) is provisional.
+        return cls.from_demo(provisional_threshold, provisional=True, **merged)
 
     task = "binary"
     has_icon_array = True
@@ -405,7 +408,8 @@ class OnePager:
 
     def summary(self) -> str:
         """One sentence for the record's section summary."""
-        return f"One-pager agreed: threshold {fmt_threshold(self.threshold)}; " + self.rates["precision"].sentence
+        state = " (provisional: stage 4 has not decided the threshold yet)" if self.provisional else ""
+        return f"One-pager agreed{state}: threshold {fmt_threshold(self.threshold)}; " + self.rates["precision"].sentence
 
     def with_text(self, **changes: Any) -> "OnePager":
         """A copy with the team's text changed (lists given as lists or as one item per line)."""
@@ -474,7 +478,37 @@ class OnePager:
                 "false_alarms": nf.false_alarms, "sentence": nf.sentence(),
             },
             "source": self.source,
+            "task": "binary",
+            "provisional": bool(self.provisional),
         }
+
+    def provisional_sentence(self) -> str | None:
+        """Why these numbers may change, in words (None once stage 4 has decided the threshold)."""
+        if not self.provisional:
+            return None
+        return (f"stage 4 (metric selection) has not decided the threshold yet; these numbers are at "
+                f"{fmt_threshold(self.threshold)} and will change when it does.")
+
+    def review_note(self, saved: Any) -> str | None:
+        """A sentence when the one-pager saved in the record (``expectations.one_pager``) no longer quotes these
+        numbers: saved while provisional, or at another threshold than this one (stage 4's decided one), with the
+        difference in the rates stakeholders were told. None when it is current, or when this one is provisional."""
+        if saved is None or (getattr(saved, "task", None) or "binary") != "binary" or self.provisional:
+            return None
+        was = getattr(saved, "threshold", None)
+        same = was is not None and fmt_threshold(float(was)) == fmt_threshold(self.threshold)
+        if same and not getattr(saved, "provisional", None):
+            return None
+        told = []
+        for key in ("precision", "recall"):
+            er = (getattr(saved, "error_rates", None) or {}).get(key) or {}
+            if er.get("value") is not None:
+                told.append(f"{self.rates[key].label} {er['value']:.0%} (now {self.rates[key].value:.0%})")
+        at = f"at threshold {fmt_threshold(float(was))}" if was is not None else "with no threshold"
+        return (f"The one-pager saved in the record was written {at}{' while it was provisional' if getattr(saved, 'provisional', None) else ''}"
+                f"; stage 4 (metric selection) has decided threshold {fmt_threshold(self.threshold)}"
+                + (f". Stakeholders were told {', '.join(told)}" if told else "")
+                + ". Save it again so they see the decided numbers.")
 
     def to_html_fragment(self, *, per: int = 1000) -> str:
         """The one-pager as an HTML fragment (for a widget or a notebook); every text autoescaped by jinja2."""
@@ -486,6 +520,7 @@ class OnePager:
         rates = self.rates
         return env.from_string(_BODY_TEMPLATE).render(
             p=self,
+            provisional=self.provisional_sentence(),
             threshold=fmt_threshold(self.threshold),
             rates=[rates[k] for k in ("precision", "recall", "fpr", "alert_rate")],
             nf={"per": f"{nf.per:,}"},
@@ -516,6 +551,7 @@ class OnePager:
             "",
             f"_Numbers {m(self.source)}. Every rate carries its 95% interval: the true rate is very likely inside it._",
             "",
+            *([f"**Provisional:** {m(self.provisional_sentence())}", ""] if self.provisional else []),
             "## What it does",
             *[f"- {m(x)}" for x in self.does],
             "",

@@ -158,6 +158,23 @@ def _decision_positions(history: list[Any]) -> dict[str, int]:
     return last
 
 
+def _one_pager_threshold_reasons(record: Any) -> list[str]:
+    """The one-pager quotes another threshold than stage 4 decided (or one stage 4 had not decided yet): say both."""
+    from ..text.format import threshold as fmt_threshold
+
+    op, m = record.expectations.one_pager, record.metrics
+    if op is None or m.threshold is None or op.threshold is None:
+        return []
+    if (op.task or "binary") != (m.task or "binary") or (m.task or "binary") == "regression":
+        return []
+    if fmt_threshold(op.threshold) != fmt_threshold(m.threshold):
+        return [f"The one-pager quotes threshold {fmt_threshold(op.threshold)}; stage 4 (metric selection) decided "
+                f"{fmt_threshold(m.threshold)}: save the one-pager again."]
+    if op.provisional:
+        return ["The one-pager was saved while its numbers were provisional: save it again now that stage 4 has decided."]
+    return []
+
+
 def stage_state(record: Any, key: str, *, _positions: dict[str, int] | None = None) -> StageState:
     """The state of one stage (see the module docstring for the rules)."""
     titles = {k: (t, q) for k, t, q in STAGES}
@@ -178,6 +195,8 @@ def stage_state(record: Any, key: str, *, _positions: dict[str, int] | None = No
             theirs = positions.get(dep)
             if theirs is not None and (mine is None or theirs > mine):
                 reasons.append(f"{titles[dep][0]} changed after this was decided.")
+        if key == "expectations":
+            reasons += _one_pager_threshold_reasons(record)
         if key in ITERATION_SECTIONS and last is not None and last.iteration < record.project.iteration:
             reasons.append(f"Decided for iteration {last.iteration}; the project is on iteration {record.project.iteration}.")
         if reasons:
