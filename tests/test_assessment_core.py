@@ -267,3 +267,23 @@ def test_population_shares_from_a_reference_column():
     assert rep.most_under_represented() == ["a"] and rep.table.loc[rep.table.group == "b", "ratio"].item() == pytest.approx(2.0)
     rep = compare_shares(["a"] * 10, {"a": 0.5, "c": 0.5})
     assert rep.most_under_represented() == ["c"]  # a group absent from the data is the worst case
+
+
+def test_leakage_auc_counts_ties_as_scikit_learn_does_and_text_nulls_match_the_plain_loop():
+    """Stage 3 computes its single-feature AUC and its null-marker test without scikit-learn's import (issue 13):
+    both must give what the plain definitions give, ties and odd values included."""
+    from sklearn.metrics import roc_auc_score
+
+    from aipm_widgets.core.assessment.checks import _tied_auc
+    from aipm_widgets.core.assessment.spec import TEXT_NULL_MARKERS, _is_text_null
+
+    rng = np.random.default_rng(7)
+    for n, levels in ((50, 2), (1_000, 7), (20_000, 40)):
+        y = rng.integers(0, 2, n)
+        score = rng.integers(0, levels, n) / levels + 0.2 * y * rng.integers(0, 2, n)
+        assert _tied_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    values = np.array(["a", " N/A ", "null", 1, 2.5, None, np.nan, "?", "x", "NaN", b"na", True, "MISSING "] * 20,
+                      dtype=object)
+    plain = np.fromiter((isinstance(v, str) and v.strip().lower() in TEXT_NULL_MARKERS for v in values), dtype=bool)
+    assert (_is_text_null(values) == plain).all() and plain.sum() == 5 * 20
+    assert not _is_text_null(np.arange(100).astype(object)).any()

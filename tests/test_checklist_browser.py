@@ -46,9 +46,11 @@ def test_checklist_hostile_note_save_reload_in_voila(page, voila_server, tmp_pat
     _shot(page, tmp_path, "01_initial.png")
 
     item = ".aipm-checklist .aipm-item-problem_statement"
-    # Checklists start collapsed (issue 12): the progress shows, the items open with one click.
-    assert not page.is_visible(item)
-    page.click(".aipm-checklist:has(.aipm-item-problem_statement) .aipm-checklist-toggle")
+    # Checklists start collapsed (issue 12): the progress shows, the items open with one click (and their
+    # controls are only built then, issue 13: nothing of them is on the page before).
+    assert page.locator(item).count() == 0
+    page.click(".aipm-checklist-use_case_scoping .aipm-checklist-toggle")
+    page.wait_for_selector(item)
     page.fill(f"{item} .aipm-note input", HOSTILE)
     page.fill(f"{item} .aipm-owner input", "Ana <b>PM</b>")
     page.select_option(f"{item} .aipm-state select", label="Done")
@@ -71,6 +73,8 @@ def test_checklist_hostile_note_save_reload_in_voila(page, voila_server, tmp_pat
 
     page.reload(wait_until="domcontentloaded")
     _open(page, base)
+    page.click(".aipm-checklist-use_case_scoping .aipm-checklist-toggle")
+    page.wait_for_selector(item)
     assert page.input_value(f"{item} .aipm-note input") == HOSTILE
     assert page.input_value(f"{item} .aipm-owner input") == "Ana <b>PM</b>"
     assert page.eval_on_selector(f"{item} .aipm-state select", SELECTED) == "Done"

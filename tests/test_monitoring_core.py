@@ -177,3 +177,23 @@ def test_default_features_leave_out_ids_dates_and_constants():
     assert "order_id" in note and "shipped_date" in note and "source" in note
     for alert in result.alerts:  # chance may flag 'amount' in a week (p < 0.05), never an id or a date
         assert not any(col in alert.message for col in ("order_id", "shipped_date", "source"))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_isotonic_calibration_is_scikit_learns(seed):
+    """Stage 5 calibrates with scipy's pool-adjacent-violators fit instead of importing scikit-learn (issue 13):
+    the thresholds kept, and the calibrated values inside, outside and between them, must be scikit-learn's."""
+    from sklearn.isotonic import IsotonicRegression
+
+    from aipm_widgets.core.stats.isotonic import IsotonicCalibration
+
+    rng = np.random.default_rng(seed)
+    n = [40, 2_000, 30_000][seed]
+    score = np.round(rng.beta(2, 5, n), 2 if seed == 1 else 6)  # seed 1: many tied scores
+    y = (rng.random(n) < score ** 0.7).astype(int)
+    ours = IsotonicCalibration().fit(score, y)
+    ref = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(score, y)
+    np.testing.assert_allclose(ours.X_thresholds_, ref.X_thresholds_, atol=1e-12)
+    np.testing.assert_allclose(ours.y_thresholds_, ref.y_thresholds_, atol=1e-12)
+    probe = np.concatenate([[-1.0, 0.0, 2.0], rng.random(500), score[:100]])
+    np.testing.assert_allclose(ours.predict(probe), ref.predict(probe), atol=1e-12)

@@ -164,20 +164,7 @@ class Checklist(W.VBox):
         )
         self.progress_view = W.HTML()
         self.progress_view.add_class("aipm-checklist-progress")
-        self.items: dict[str, ItemControls] = {}
-        blocks: list[W.Widget] = []
-        for cat in self.definition.categories:
-            blocks.append(W.HTML(f"<h4 style='margin:10px 0 2px 0'>{esc(cat)}</h4>"))
-            for item in self.definition.items:
-                if item.category != cat:
-                    continue
-                ctl = ItemControls(item.id, item.text, item.help, item.required)
-                self.items[item.id] = ctl
-                for name in ("state", "owner", "note", "evidence"):
-                    getattr(ctl, name).observe(
-                        lambda change, i=item.id, f=name: self._on_change(i, f, change["new"]), names="value"
-                    )
-                blocks.append(ctl)
+        self._items: dict[str, ItemControls] | None = None
         self.retired_view = W.HTML()
         self.retired_view.add_class("aipm-checklist-retired")
         self.notes_view = W.HTML()
@@ -192,8 +179,10 @@ class Checklist(W.VBox):
         self.download_link.add_class("aipm-checklist-download")
         self.saved_view = W.HTML()
         self.saved_view.add_class("aipm-checklist-saved")
-        # Collapsed by default (long pages stay navigable); the progress above says how far the team is.
-        self.items_box = W.VBox(blocks, layout=W.Layout(display=None if expanded else "none"))
+        # Collapsed by default (long pages stay navigable); the progress above says how far the team is. The items'
+        # controls (about 20 widget models each) are built when first shown or used, so a page with three
+        # checklists does not send hundreds of hidden widgets to the browser before its first control appears.
+        self.items_box = W.VBox([], layout=W.Layout(display=None if expanded else "none"))
         self.items_box.add_class("aipm-checklist-items")
         self.toggle_button = W.ToggleButton(value=expanded, layout=W.Layout(width="auto"))
         self.toggle_button.add_class("aipm-checklist-toggle")
@@ -216,7 +205,8 @@ class Checklist(W.VBox):
         )
         self.add_class("aipm-checklist")
         self.add_class(f"aipm-checklist-{self.key}")
-        self._sync_controls()
+        if expanded:
+            self._build_items()
         self._render()
         if load_error:
             self.messages.show(load_error + " The checklist starts empty; saving is refused until the record is fixed.", "error")
@@ -231,11 +221,39 @@ class Checklist(W.VBox):
                 )
 
     # ------------------------------------------------------------------ state <-> controls
+    @property
+    def items(self) -> dict[str, ItemControls]:
+        """The controls per item id, built on first use (showing the items, or a script reaching for one)."""
+        if self._items is None:
+            self._build_items()
+        return self._items  # type: ignore[return-value]
+
+    def _build_items(self) -> None:
+        items: dict[str, ItemControls] = {}
+        blocks: list[W.Widget] = []
+        for cat in self.definition.categories:
+            blocks.append(W.HTML(f"<h4 style='margin:10px 0 2px 0'>{esc(cat)}</h4>"))
+            for item in self.definition.items:
+                if item.category != cat:
+                    continue
+                ctl = ItemControls(item.id, item.text, item.help, item.required)
+                items[item.id] = ctl
+                for name in ("state", "owner", "note", "evidence"):
+                    getattr(ctl, name).observe(
+                        lambda change, i=item.id, f=name: self._on_change(i, f, change["new"]), names="value"
+                    )
+                blocks.append(ctl)
+        self._items = items
+        self._sync_controls()
+        self.items_box.children = blocks
+
     def _sync_controls(self) -> None:
         """Put the result's state into the controls (without firing change handlers)."""
+        if self._items is None:  # not built yet: they take the state when they are
+            return
         self._loading = True
         try:
-            for item_id, ctl in self.items.items():
+            for item_id, ctl in self._items.items():
                 entry = self.result.entry(item_id)
                 ctl.state.value = entry.state
                 ctl.owner.value = entry.owner or ""
@@ -323,6 +341,8 @@ class Checklist(W.VBox):
         )
 
     def _on_toggle(self, change: dict) -> None:
+        if change["new"] and self._items is None:
+            self._build_items()
         self.items_box.layout.display = None if change["new"] else "none"
         self._label_toggle()
 

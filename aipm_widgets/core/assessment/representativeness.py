@@ -173,8 +173,11 @@ def compare_shares(groups: Any, population: dict[str, float], *, column: str = "
     if len(tested) < 2 or observed.sum() == 0:
         chi2, p_value = 0.0, 1.0
     else:
-        from scipy import stats as st  # imported here: scipy.stats costs about a second
+        # Pearson's chi-square and its upper tail from scipy.special (0.07 s to import) rather than
+        # scipy.stats.chisquare (0.4 to 1 s, on every stage 3 page load); the same numbers, checked in
+        # tests/test_assessment_core.py against scipy.stats.chisquare.
+        from scipy.special import chdtrc
 
-        res = st.chisquare(observed, expected)
-        chi2, p_value = float(res.statistic), float(res.pvalue)
+        chi2 = float(((observed - expected) ** 2 / expected).sum())
+        p_value = float(chdtrc(len(tested) - 1, chi2))
     return Representativeness(table, chi2, p_value, max(len(tested) - 1, 0), column)

@@ -75,6 +75,13 @@ MAX_CATEGORIES = 50
 
 
 def _is_text_null(values: Iterable[Any]) -> np.ndarray:
+    """True where a value is a null marker string ("N/A", " null "); vectorised over a Series (a column of
+    hundreds of thousands of values is checked on every page load of stage 3)."""
+    if isinstance(values, (pd.Series, np.ndarray)) and len(values) > 64:
+        try:  # .str gives NaN for what is not text, and NaN is no marker
+            return pd.Series(values, dtype=object, copy=False).str.strip().str.lower().isin(TEXT_NULL_MARKERS).to_numpy(dtype=bool)
+        except (AttributeError, TypeError):  # no text at all in the values
+            pass
     return np.fromiter(
         (isinstance(v, str) and v.strip().lower() in TEXT_NULL_MARKERS for v in values), dtype=bool
     )

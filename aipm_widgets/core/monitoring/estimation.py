@@ -115,11 +115,11 @@ class PerformanceEstimator:
 
         ``predicted`` (0/1 decisions) replaces ``score >= threshold`` when the model's decisions are logged.
         """
-        from sklearn.isotonic import IsotonicRegression
+        from ..stats.isotonic import IsotonicCalibration  # scikit-learn's isotonic fit, without its import
 
         y = np.asarray(y).astype(int)
         score = np.asarray(score, float)
-        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(score, y)
+        iso = IsotonicCalibration().fit(score, y)
         pred = None if predicted is None else np.asarray(predicted).astype(bool)
         reference = realized_metrics(y, score, threshold, pred)
         rng = np.random.default_rng(seed)

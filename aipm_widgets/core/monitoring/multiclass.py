@@ -78,11 +78,11 @@ class MulticlassEstimator:
     @classmethod
     def fit(cls, y: np.ndarray, proba: np.ndarray, pred: np.ndarray, classes: Sequence[str], *, threshold: float | None = None,
             base_n: int = 2000, n_samples: int = 60, seed: int = 0) -> "MulticlassEstimator":
-        from sklearn.isotonic import IsotonicRegression
+        from ..stats.isotonic import IsotonicCalibration  # scikit-learn's isotonic fit, without its import
 
         y, proba, pred = np.asarray(y), np.asarray(proba, float), np.asarray(pred)
         k = len(classes)
-        cals = [IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(proba[:, c], (y == c).astype(float))
+        cals = [IsotonicCalibration().fit(proba[:, c], (y == c).astype(float))
                 for c in range(k)]
         est = cls(list(classes), cals, threshold, {}, int(min(base_n, len(y))), {}, len(y))
         est.reference = est._realized_values(y, proba, pred)
