@@ -167,3 +167,15 @@ def test_trigger_parser_never_crashes(text):
     except AipmError:
         return
     assert t.op in {"<", "<=", ">", ">="} and t.consecutive >= 1
+
+
+def test_jensen_shannon_is_scipys_without_importing_scipy_spatial():
+    from scipy.spatial.distance import jensenshannon
+
+    from aipm_widgets.core.monitoring.drift import jensenshannon_counts
+
+    rng = np.random.default_rng(3)
+    for k in (2, 5, 40):
+        ref, cur = rng.integers(0, 500, k), rng.integers(0, 500, k)
+        ref[0] = 0  # an empty cell on one side
+        assert jensenshannon_counts(ref, cur) == pytest.approx(float(jensenshannon(ref / ref.sum(), cur / cur.sum())), abs=1e-12)

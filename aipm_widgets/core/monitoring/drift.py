@@ -193,9 +193,14 @@ def _fill_zeroes(p: np.ndarray) -> np.ndarray:
 def jensenshannon_counts(ref_counts, cur_counts) -> float:
     """Jensen-Shannon distance (natural log, as ``scipy.spatial.distance.jensenshannon``) of two count vectors."""
     r, c = _shares(ref_counts, cur_counts)
-    from scipy.spatial import distance as _dist
+    # scipy.spatial.distance.jensenshannon's own formula on scipy.special.rel_entr: importing scipy.spatial costs
+    # 0.3 s of every stage 5 page load (tests/test_monitoring_drift.py compares the two).
+    from scipy.special import rel_entr
 
-    return float(_dist.jensenshannon(r, c))
+    r, c = r / r.sum(), c / c.sum()
+    m = (r + c) / 2.0
+    js = (rel_entr(r, m).sum() + rel_entr(c, m).sum()) / 2.0
+    return float(np.sqrt(max(js, 0.0)))
 
 
 def psi_counts(ref_counts, cur_counts) -> float:
