@@ -145,3 +145,30 @@ def test_full_report_download(widget, tmp_path):
     assert path.exists() and path.parent == tmp_path / "reports"
     assert "data:text/html;base64," in widget.report_link.value and "Download it" in widget.report_link.value
     assert load_record(tmp_path / "rec.yaml").data.report_path == str(path)
+
+
+def test_accepted_issues_come_back_from_the_record_and_are_not_dropped_by_the_next_save(tmp_path):
+    """Reopening page 03 on the same data shows the issues the team accepted as accepted (with their notes), so the
+    page's counts agree with the record and the start page, and saving again keeps them (a team's loan data)."""
+    from own_product import generate_loans
+
+    val, _ = generate_loans(n_validation=600, n_production=10)
+    val.loc[val.index[:60], "income_k"] = np.nan  # 10% missing: a warning the team accepts
+    rec = tmp_path / "rec.yaml"
+    first = DataAssessment(val, label="approved", id_column="applicant_ref", time_column="decided_at", record_path=rec)
+    key = next(i.key for i in first.result.issues if i.column == "income_k")
+    first.waive(key, "Income is optional for <b>existing</b> customers; imputed with a flag.")
+    first.save()
+    warnings_open = first.result.counts()["warning"]
+
+    again = DataAssessment(val, label="approved", id_column="applicant_ref", time_column="decided_at", record_path=rec)
+    assert again.result.waivers == {key: "Income is optional for <b>existing</b> customers; imputed with a flag."}
+    assert again.result.counts()["warning"] == warnings_open
+    assert "marked accepted again" in again.messages.messages[0][1]
+    again.save()
+    assert [w.key for w in load_record(rec).data.waivers] == [key]
+
+    # The issue is gone from the data (income filled in): nothing to accept, nothing carried over.
+    third = DataAssessment(val.assign(income_k=val["income_k"].fillna(50.0)), label="approved",
+                           id_column="applicant_ref", time_column="decided_at", record_path=rec)
+    assert third.result.waivers == {}

@@ -7,6 +7,7 @@ say in words what is not computed yet. Own-data tests run on a generated loan bo
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -78,10 +79,17 @@ def test_shipped_demo_results_equal_a_fresh_computation():
     assert stored_noise.suspicious.equals(noise.suspicious)
     assert stored_noise.sentence() == noise.sentence() and stored_noise.to_record() == noise.to_record()
     assert np.array_equal(stored_curve.sizes, curve.sizes) and np.array_equal(stored_curve.scores, curve.scores)
-    assert stored_curve.fit == curve.fit and stored_curve.warnings == curve.warnings
+    # The power law is fitted by scipy's least squares (MINPACK): its last digits differ between CPUs (seen: 1e-6
+    # relative on two machines of the same kind), so the fit agrees to 1e-4 and what is shown and saved (4 digits)
+    # is equal up to the last digit.
+    assert dataclasses.astuple(stored_curve.fit) == pytest.approx(dataclasses.astuple(curve.fit), rel=1e-4)
+    assert stored_curve.warnings == curve.warnings
     assert (stored_curve.target, stored_curve.needed, stored_curve.low, stored_curve.high) == (
         curve.target, curve.needed, curve.low, curve.high)
-    assert stored_curve.sentence() == curve.sentence() and stored_curve.to_record() == curve.to_record()
+    assert stored_curve.sentence() == curve.sentence()
+    saved, fresh = stored_curve.to_record(), curve.to_record()
+    assert saved.pop("power_law") == pytest.approx(fresh.pop("power_law"), abs=2e-4)  # 4 digits, see above
+    assert saved == fresh
 
 
 def test_shipped_results_are_refused_for_other_data_or_settings(monkeypatch):

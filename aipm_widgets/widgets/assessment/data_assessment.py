@@ -205,7 +205,11 @@ class DataAssessment(W.VBox):
         picked = [v for v in roles.values() if v]
         if len(set(picked)) < len(picked):
             raise InputDataError("The label, id and timestamp must be different columns.")
-        waivers = dict(self.result.waivers) if self.result is not None else {}
+        restored: dict[str, str] = {}
+        if self.result is not None:
+            waivers = dict(self.result.waivers)
+        else:
+            waivers = restored = self._saved_waivers()
         self.progress.layout.visibility = "visible"
         self.progress.value = 0
 
@@ -222,12 +226,31 @@ class DataAssessment(W.VBox):
         self.progress_label.value = (
             f"<span style='font-size:12px;color:#555'>done in {self.result.seconds:.1f} s</span>"
         )
+        # An accepted issue the data no longer has is not carried over (there is nothing to accept).
+        kept = {k: v for k, v in restored.items() if k in {i.key for i in self.result.issues}}
+        self.result.waivers = {k: v for k, v in self.result.waivers.items() if k not in restored or k in kept}
         if roles["label"] is None:
             self.messages.show("No label column chosen: the label checks (imbalance, leakage, conflicts) were skipped.", "warning")
+        elif kept:
+            self.messages.show(f"{len(kept)} issue(s) the team accepted earlier are marked accepted again, with their "
+                               "notes from the decision record (same data).", "info")
         else:
             self.messages.clear()
         self.details.layout.display = "flex"
         self._render()
+
+    def _saved_waivers(self) -> dict[str, str]:
+        """The accepted issues and notes saved in the record for this same data source (else none): a page reload
+        must not show them as open again, nor drop them at the next save."""
+        from ...core.record import load_record
+
+        try:
+            data = load_record(self.record_path).data
+        except AipmError:
+            return {}
+        if not data.waivers or not data.source or data.source != self.loader.source:
+            return {}
+        return {w.key: w.note for w in data.waivers}
 
     @guarded()
     def waive(self, key: str | None, note: str) -> None:
