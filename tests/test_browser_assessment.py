@@ -44,6 +44,9 @@ def test_dashboard_upload_and_broken_file(page, voila_server, tmp_path):
     page.set_default_navigation_timeout(300_000)  # Voila runs every cell (label noise, learning curve) before the page
     open_dashboard(page, voila_url, "03_data_assessment.ipynb", ready_selector=".aipm-checklist-datasheet",
                    timeout=240_000)
+    # Widgets render one by one once the page is in: the light (collapsed) checklist can be drawn before the
+    # issue table, so wait for the table too.
+    page.wait_for_selector(".aipm-issue-warning", timeout=60_000)
     body = page.inner_text("body")
     assert "ready with warnings" in body
     assert "outside the allowed range 0 to 23" in body  # hour = 27 in the demo data
