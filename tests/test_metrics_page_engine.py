@@ -97,6 +97,11 @@ def test_project_engine_duckdb_builds_the_explorer_from_the_engines_exact_curve(
     refunds = int(((frame[VALUE] < 0) & frame[LABEL].notna()).sum())
     assert any(n.startswith(f"{fmt.count(refunds)} rows have a negative {VALUE!r}") for n in box.explorer.tradeoff.notes)
     assert "NOK" in box.explorer.cards.value + box.explorer.headline.value
+    box.explorer.save("Ingrid")  # the decision goes to the record as from the in-memory page
+    from aipm_widgets.core.record import load_record
+
+    saved = load_record(folder / "rec_duckdb.yaml").metrics
+    assert saved.threshold == t and saved.confusion.tp == box.result.confusion["tp"]
 
 
 def test_too_big_for_the_page_counts_with_duckdb_and_states_the_bound(turbines, monkeypatch):

@@ -1189,7 +1189,7 @@ ROUTE_SIZE = ("The validation data would take about {size} in memory (read from 
               "limit of {limit} (AIPM_PAGE_MAX_MB): DuckDB counts the threshold curve where the data is ({files}) "
               "instead of reading its rows into the page.")
 ROUTE_NEEDS_ROWS = ("Counted without the rows, the page shows the confusion matrix, rates, costs and constraints at "
-                    "every threshold; {what} need the rows in memory and are not shown here (upload a sample in the "
+                    "every threshold; {what} {need} the rows in memory and {are} not shown here (upload a sample in the "
                     "panel below, or run `aipm tradeoff --engine pandas` on a sample).")
 ROUTE_EXACT = ("Exact curve: {engine} counted {n} labeled, scored rows (exact up to {limit} rows; beyond that, "
                "{bins} score bins with a stated error bound).")
@@ -1310,7 +1310,9 @@ def _engine_metrics_page(project: Any, engine: str, why: str, files: list[str], 
                if volume else None)
     rows_needed = [f"the table by {c.groups[0]!r}"] if c.groups else []
     rows_needed.append("the rule baseline (\"do we need ML at all?\")")
-    notes = [why, ROUTE_NEEDS_ROWS.format(what=" and ".join(rows_needed)), _costs_note(project, costs)]
+    plural = len(rows_needed) > 1
+    notes = [why, ROUTE_NEEDS_ROWS.format(what=" and ".join(rows_needed), need="need" if plural else "needs",
+                                          are="are" if plural else "is"), _costs_note(project, costs)]
     if not volume:
         notes.append("No volume per day in the project, so rates are not turned into counts a day: "
                      + HOW_TO_ADD.format(key="volume_per_day") + ".")
