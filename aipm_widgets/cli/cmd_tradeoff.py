@@ -31,7 +31,7 @@ def register(sub) -> None:
     p.add_argument("--volume-per-day", type=float, help="Decisions a day (for alerts per day and cost per month).")
     p.add_argument("--currency", default=None, metavar="CODE", help="ISO 4217 code of the costs and values (e.g. GBP); none is assumed.")
     p.add_argument("--record", default=None, metavar="FILE",
-                   help="Decision record: missing flags come from its project (data, columns, currency, volume).")
+                   help="Decision record: missing flags come from its project (data, columns, currency, volume, engine).")
     p.add_argument("--constraint", action="extend", nargs="+", default=[], metavar="EXPR",
                    help="e.g. 'fnr<=0.05' 'precision>=0.2' 'alerts_per_day<=300'.")
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
