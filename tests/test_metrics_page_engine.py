@@ -93,7 +93,7 @@ def test_project_engine_duckdb_builds_the_explorer_from_the_engines_exact_curve(
     text = _text(box)
     assert "The project's engine is duckdb" in text and "validation, 3 files" in text
     assert f"the table by {GROUP!r}" in text and "rule baseline" in text and "need the rows in memory" in text
-    assert f"Exact curve: duckdb counted {fmt.count(box.curve.n)} labeled, scored rows" in text
+    assert f"Exact curve: DuckDB counted {fmt.count(box.curve.n)} labeled, scored rows" in text
     refunds = int(((frame[VALUE] < 0) & frame[LABEL].notna()).sum())
     assert any(n.startswith(f"{fmt.count(refunds)} rows have a negative {VALUE!r}") for n in box.explorer.tradeoff.notes)
     assert "NOK" in box.explorer.cards.value + box.explorer.headline.value

@@ -1183,7 +1183,8 @@ def metrics_page(project: Any) -> W.Widget:
     return box
 
 
-ROUTE_ENGINE = ("The project's engine is {engine}: {engine} counts the threshold curve where the validation data is "
+ENGINE_NAMES = {"duckdb": "DuckDB", "spark": "Spark"}
+ROUTE_ENGINE = ("The project's engine is {engine}: {name} counts the threshold curve where the validation data is "
                 "({files}), without reading its rows into this page.")
 ROUTE_SIZE = ("The validation data would take about {size} in memory (read from its Parquet footers), over this page's "
               "limit of {limit} (AIPM_PAGE_MAX_MB): DuckDB counts the threshold curve where the data is ({files}) "
@@ -1237,7 +1238,7 @@ def _curve_engine_route(project: Any) -> tuple[str, str, list[str]] | None:
     shown = Path(path).name + (f", {fmt.count(len(files))} files" if len(files) > 1 else "")
     engine = project.project.engine
     if engine in ("duckdb", "spark"):
-        return engine, ROUTE_ENGINE.format(engine=engine, files=shown), files
+        return engine, ROUTE_ENGINE.format(engine=engine, name=ENGINE_NAMES[engine], files=shown), files
     size, limit = _parquet_memory_bytes(files), _page_max_bytes()
     if size > limit:
         import importlib.util
@@ -1345,7 +1346,7 @@ def _engine_metrics_page(project: Any, engine: str, why: str, files: list[str], 
             threshold = _decided_threshold(project)
             threshold = _curve_default_threshold(curve) if threshold is None else threshold
             if curve.exact:
-                said = ROUTE_EXACT.format(engine=engine, n=fmt.count(curve.n), limit=fmt.count(MAX_ROWS),
+                said = ROUTE_EXACT.format(engine=ENGINE_NAMES[engine], n=fmt.count(curve.n), limit=fmt.count(MAX_ROWS),
                                           bins=fmt.count(BINS))
             else:
                 said = ROUTE_BINNED.format(describe=curve.describe()) + " " + curve.describe_at(threshold)
