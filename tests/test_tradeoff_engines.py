@@ -86,7 +86,8 @@ def test_exact_curve_equals_sklearn_and_the_pandas_path(capsys, churn, engine):
     assert code == 0, err
     pandas = json.loads(out)
     info = ours.pop("curve")
-    assert info == {"engine": engine, "exact": True, "n": len(churn["labeled"]), "rows_left_out": churn["left_out"]}
+    assert info == {"engine": engine, "exact": True, "n": len(churn["labeled"]), "rows_left_out": churn["left_out"],
+                    "values_counted_as_0": {"negative": 0, "missing": 0}}
     left_out_note = ours["notes"].pop(0)
     assert fmt.count(churn["left_out"]) in left_out_note and LABEL in left_out_note
     assert ours == pandas  # the same threshold, counts, intervals, money, constraints and words
@@ -163,3 +164,125 @@ def test_a_trade_off_from_counts_says_what_needs_rows(churn):
                                      (0.0499, "0.050"), (0.12, "0.12"), (0, "0"), (None, "n/a")])
 def test_a_bound_is_rounded_up_never_down(x, text):
     assert fmt.bound(x) == text
+
+
+# A parts supplier's defect model (nothing of the churn data above): a 0/1 label, the repair cost of a defect in JPY,
+# where credit notes from the supplier make some costs negative and a few costs were never entered.
+DEFECT = ("--label", "defective", "--score", "defect_prob", "--value", "repair_cost", "--cost-fp", 800,
+          "--currency", "JPY")
+
+
+@pytest.fixture(scope="module")
+def defects(tmp_path_factory):
+    rng = np.random.default_rng(77)
+    n = 6_000
+    p = rng.beta(1.5, 9, n).round(4)
+    cost = rng.gamma(2.0, 9_000, n).round(0)
+    cost[rng.random(n) < 0.04] *= -0.2  # credit notes: negative repair costs
+    frame = pd.DataFrame({"lot": rng.integers(0, 400, n), "defect_prob": p,
+                          "defective": (rng.random(n) < p).astype(int), "repair_cost": cost})
+    folder = tmp_path_factory.mktemp("defects")
+    frame.to_parquet(folder / "scored.parquet")
+    gaps = frame.copy()
+    gaps.loc[gaps.index[3::250], "repair_cost"] = np.nan  # never entered
+    gaps.to_parquet(folder / "gaps.parquet")
+    gaps.fillna({"repair_cost": 0.0}).to_parquet(folder / "gaps_as_0.parquet")
+    return {"folder": folder, "frame": frame, "gaps": gaps}
+
+
+def test_negative_values_count_as_0_and_are_said_as_in_memory(capsys, defects, engine):
+    """The engine path clipped negative values without a word where the in-memory path says so: same note now."""
+    f, frame = defects["folder"], defects["frame"]
+    negative = int((frame["repair_cost"] < 0).sum())
+    assert negative > 100
+    code, out, err = _run(capsys, "--data", f / "scored.parquet", *DEFECT, "--engine", engine, "--json")
+    assert code == 0, err
+    ours = json.loads(out)
+    code, out, err = _run(capsys, "--data", f / "scored.parquet", *DEFECT, "--json")
+    assert code == 0, err
+    pandas = json.loads(out)
+    assert ours.pop("curve")["values_counted_as_0"] == {"negative": negative, "missing": 0}
+    note = f"{fmt.count(negative)} rows have a negative 'repair_cost' (lowest {frame['repair_cost'].min():g})"
+    assert any(n.startswith(note) for n in pandas["notes"])
+    assert ours == pandas  # the same note, and the same money: negatives count as 0 on both paths
+
+    code, out, err = _run(capsys, "--data", f / "scored.parquet", *DEFECT, "--engine", engine)
+    assert code == 0 and f"Note: {note}" in out
+
+
+def test_missing_values_count_as_0_and_say_the_in_memory_path_refuses_them(capsys, defects, engine):
+    f, gaps = defects["folder"], defects["gaps"]
+    missing = int(gaps["repair_cost"].isna().sum())
+    code, _, err = _run(capsys, "--data", f / "gaps.parquet", *DEFECT, "--json")
+    assert code == 2 and "repair_cost" in err  # in memory: refused
+    code, out, err = _run(capsys, "--data", f / "gaps.parquet", *DEFECT, "--engine", engine, "--json")
+    assert code == 0, err
+    ours = json.loads(out)
+    assert ours.pop("curve")["values_counted_as_0"]["missing"] == missing
+    said = [n for n in ours["notes"] if "'repair_cost' (empty or not a finite number)" in n]
+    assert len(said) == 1 and said[0].startswith(f"{fmt.count(missing)} rows have no 'repair_cost'")
+    ours["notes"].remove(said[0])
+    code, out, err = _run(capsys, "--data", f / "gaps_as_0.parquet", *DEFECT, "--json")
+    assert code == 0, err
+    assert ours == json.loads(out)  # otherwise what the in-memory path gives with those costs filled as 0
+
+
+def test_a_numeric_label_that_is_not_yes_no_is_refused_as_in_memory(capsys, defects, tmp_path):
+    frame = defects["frame"].assign(defective=lambda d: d["lot"] % 3)  # 0, 1, 2: not a yes/no outcome
+    frame.to_parquet(tmp_path / "three.parquet")
+    for extra in ((), ("--engine", "duckdb")):
+        code, _, err = _run(capsys, "--data", tmp_path / "three.parquet", *DEFECT, *extra)
+        assert code == 2 and "'defective' has 3 different values (0, 1, 2)" in err, err
+    code, out, err = _run(capsys, "--data", tmp_path / "three.parquet", *DEFECT, "--positive", 2, "--engine", "duckdb")
+    assert code == 0, err  # one class against the rest, as in memory with a positive value
+
+
+def _defect_project(folder, *, engine, source="scored.parquet", task=None):
+    from aipm_widgets.core.record import update_section
+
+    rec = folder / f"record_{engine}_{source.split('.')[0]}.yaml"
+    project = {"name": "Press line 4 defects", "example": None, "engine": engine, "currency": "JPY",
+               "sources": {"validation": source},
+               "columns": {"label": "defective", "score": "defect_prob", "value": "repair_cost"}}
+    if task:
+        project["task"] = task
+    update_section(rec, "project", project, what="test project")
+    return rec
+
+
+def test_tradeoff_takes_its_engine_from_the_project(capsys, defects, engine):
+    f = defects["folder"]
+    rec = _defect_project(f, engine=engine)
+    code, out, err = _run(capsys, "--record", rec, "--cost-fp", 800, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["curve"]["engine"] == engine and doc["currency"] == "JPY"
+    code, out, err = _run(capsys, "--record", rec, "--cost-fp", 800, "--engine", "pandas", "--json")
+    assert code == 0 and "curve" not in json.loads(out)  # the flag wins
+    doc.pop("curve")
+    assert doc == json.loads(out)
+    code, out, err = _run(capsys, "--record", rec, "--cost-fp", 800)
+    assert code == 0 and f"Engine {engine} (the project's engine setting" in err
+
+
+def test_the_projects_engine_is_left_where_it_cannot_count(capsys, defects):
+    f = defects["folder"]
+    defects["frame"].to_csv(f / "scored.csv", index=False)
+    rec = _defect_project(f, engine="duckdb", source="scored.csv")
+    code, out, err = _run(capsys, "--record", rec, "--cost-fp", 800, "--json")
+    assert code == 0, err
+    assert "curve" not in json.loads(out)  # a CSV validation file: in memory, as before
+
+
+def test_progress_bar_on_a_terminal(capsys, defects, monkeypatch):
+    """tqdm on stderr (a terminal only) while DuckDB counts, as aipm monitor shows."""
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    code, out, err = _run(capsys, "--data", defects["folder"] / "scored.parquet", *DEFECT, "--engine", "duckdb")
+    assert code == 0 and "threshold curve (duckdb)" in err and "curve ready" in err
+    steps = []
+    tc.curve_from_source(str(defects["folder"] / "scored.parquet"), label="defective", score="defect_prob",
+                         engine="duckdb", max_rows=1000, bins=64, progress=lambda s, x: steps.append((s, x)))
+    assert [x for _, x in steps] == sorted(x for _, x in steps) and steps[-1] == ("curve ready", 1.0)
+    assert any("score bins" in s for s, _ in steps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ..core.errors import AipmError
 
@@ -30,7 +31,7 @@ def register(sub) -> None:
     p.add_argument("--volume-per-day", type=float, help="Decisions a day (for alerts per day and cost per month).")
     p.add_argument("--currency", default=None, metavar="CODE", help="ISO 4217 code of the costs and values (e.g. GBP); none is assumed.")
     p.add_argument("--record", default=None, metavar="FILE",
-                   help="Decision record: missing flags come from its project (data, columns, currency, volume).")
+                   help="Decision record: missing flags come from its project (data, columns, currency, volume, engine).")
     p.add_argument("--constraint", action="extend", nargs="+", default=[], metavar="EXPR",
                    help="e.g. 'fnr<=0.05' 'precision>=0.2' 'alerts_per_day<=300'.")
     p.add_argument("--threshold", type=float, help="Evaluate at this threshold instead of choosing one.")
@@ -71,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
     fill_from_project(args, {"data": "sources.validation", "label": "columns.label", "score": "columns.score",
                              "prediction": "columns.prediction", "positive": "columns.positive", "value": "columns.value",
                              "group": "columns.groups[0]", "volume_per_day": "volume_per_day", "currency": "currency",
-                             "task": "task",
-                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix"})
+                             "proba_columns": "columns.proba_columns", "proba_prefix": "columns.proba_prefix",
+                             "engine": "engine"})
+    _engine_from_project(args)
     require_args(args, {"data": "--data", "label": "--label"},
                  project_hint={"data": "sources.validation", "label": "columns.label"})
     if args.currency:
@@ -132,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
         if engine != "pandas":
             out["curve"] = {"engine": engine, "exact": not binned, "n": t.n,
                             "rows_left_out": int(t.curve.rows_left_out)}
+            if args.value:  # what the in-memory path would clip (negative) or refuse (missing), counted as 0
+                out["curve"]["values_counted_as_0"] = {"negative": int(t.curve.negative_values),
+                                                       "missing": int(t.curve.missing_values)}
             if binned:
                 out["curve"]["binning"] = {**t.curve.error_bound(), "text": t.curve.describe(),
                                            "exact_at_threshold": t.curve.exact_at(threshold)}
@@ -159,6 +164,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+ENGINE_FROM_PROJECT = "Engine {engine} (the project's engine setting; --engine pandas to count in memory)."
+
+
+def _engine_from_project(args: argparse.Namespace) -> None:
+    """Take the project's engine only where it applies, and the project's task without reading every row.
+
+    The project's engine counts a yes/no model's curve from Parquet; for the demo's table, a CSV file or a routing
+    or forecast project the in-memory path runs as before. On the engine path the task is not inferred from the
+    rows (that would read them all into memory): the engine checks that the label holds two values instead.
+    """
+    from ._project_args import FILLED_ATTR, fill_from_project, project_frame
+
+    filled = list(getattr(args, FILLED_ATTR, []))
+    from_project = "engine" in filled
+    if from_project and args.engine != "pandas":
+        from .cmd_monitor import _is_parquet_source
+
+        routing = bool(getattr(args, "proba_columns", None) or getattr(args, "proba_prefix", None)
+                       or getattr(args, "task", None) in ("multiclass", "regression"))
+        if project_frame(args, "data") is not None or not args.data or not _is_parquet_source(str(args.data)) or routing:
+            args.engine = None
+            filled.remove("engine")
+            from_project = False
+    if getattr(args, "task", None) is None and args.record:
+        if args.engine in (None, "pandas"):
+            fill_from_project(args, {"task": "task"})
+        else:
+            from pathlib import Path
+
+            from ..core.project import load_project
+
+            if Path(args.record).exists():
+                args.task = load_project(args.record).project.task  # as set; None: a yes/no curve, checked by the engine
+        filled += [a for a in getattr(args, FILLED_ATTR, []) if a not in filled]
+    setattr(args, FILLED_ATTR, filled)
+    if from_project and args.engine not in (None, "pandas") and not args.json:
+        print(ENGINE_FROM_PROJECT.format(engine=args.engine), file=sys.stderr)
+
+
 NEEDS_ROWS_FLAGS = ("{flags} need(s) the rows in memory; --engine {engine} counts the curve without them. Drop {flags}, "
                     "or use --engine pandas on the table (or a sample of it).")
 
@@ -177,8 +221,22 @@ def _from_source(args: argparse.Namespace, engine: str):
         raise AipmError(NEEDS_ROWS_FLAGS.format(flags=" and ".join(flags), engine=engine))
     _require_source_columns(args, engine)
     limit = {} if args.max_exact_rows is None else {"max_rows": args.max_exact_rows}
-    curve = curve_from_source(args.data, label=args.label, score=args.score, positive=args.positive, value=args.value,
-                              engine=engine, spark_master=args.spark_master, **limit)
+    progress, bar = None, None
+    if not args.json and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=100, desc=f"threshold curve ({engine})", file=sys.stderr, leave=False, unit="%")
+
+        def progress(step, share):
+            bar.set_postfix_str(step)
+            bar.update(max(0, round(100 * share) - bar.n))
+    try:
+        curve = curve_from_source(args.data, label=args.label, score=args.score, positive=args.positive,
+                                  value=args.value, engine=engine, spark_master=args.spark_master, progress=progress,
+                                  **limit)
+    finally:
+        if bar is not None:
+            bar.close()
     return Tradeoff.from_curve(curve, costs=_costs(args), constraints=args.constraint,
                                volume_per_day=args.volume_per_day, label_name=args.label, score_name=args.score,
                                value_name=args.value or "value")

@@ -1136,6 +1136,9 @@ def metrics_page(project: Any) -> W.Widget:
     if isinstance(project, W.Widget):
         return project
     path = _record_path(project)
+    route = _curve_engine_route(project)
+    if route is not None:
+        return _engine_metrics_page(project, *route)
     task = _task(project)
     if task == "multiclass":
         return _dispatch(project, "metrics.routing_explorer", "RoutingExplorer", "the multiclass routing explorer")
@@ -1192,6 +1195,201 @@ def metrics_page(project: Any) -> W.Widget:
     box = W.VBox([info, explorer])
     box.explorer = explorer  # tests and notebooks reach the explorer and its result through the page
     box.result = explorer.result
+    return box
+
+
+ENGINE_NAMES = {"duckdb": "DuckDB", "spark": "Spark"}
+ROUTE_ENGINE = ("The project's engine is {engine}: {name} counts the threshold curve where the validation data is "
+                "({files}), without reading its rows into this page.")
+ROUTE_SIZE = ("The validation data would take about {size} in memory (read from its Parquet footers), over this page's "
+              "limit of {limit} (AIPM_PAGE_MAX_MB): DuckDB counts the threshold curve where the data is ({files}) "
+              "instead of reading its rows into the page.")
+ROUTE_NEEDS_ROWS = ("Counted without the rows, the page shows the confusion matrix, rates, costs and constraints at "
+                    "every threshold; {what} {need} the rows in memory and {are} not shown here (upload a sample in the "
+                    "panel below, or run `aipm tradeoff --engine pandas` on a sample).")
+ROUTE_EXACT = ("Exact curve: {engine} counted {n} labeled, scored rows (exact up to {limit} rows; beyond that, "
+               "{bins} score bins with a stated error bound).")
+ROUTE_BINNED = ("{describe} The slider offers only thresholds between two bins, where the counts are exact.")
+
+
+def _page_max_bytes() -> int:
+    import os
+
+    return int(float(os.environ.get("AIPM_PAGE_MAX_MB", "1024")) * 2**20)
+
+
+def _parquet_memory_bytes(files: list[str]) -> int:
+    """The uncompressed size of the Parquet files' rows, summed from their footers (no rows read)."""
+    import pyarrow.parquet as pq
+
+    total = 0
+    for f in files:
+        meta = pq.ParquetFile(f).metadata
+        total += sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    return total
+
+
+def _curve_engine_route(project: Any) -> tuple[str, str, list[str]] | None:
+    """``(engine, why in words, files)`` when stage 4's curve of a team's yes/no model is counted by an engine.
+
+    The rule: the validation source is Parquet (a file or a folder of them) and either the project's engine is
+    duckdb or spark, or its rows would take more than ``AIPM_PAGE_MAX_MB`` (default 1,024 MB) in memory, read
+    from the Parquet footers (then DuckDB). Otherwise None: the page reads the rows as before. The task is taken
+    as set in the project, else inferred from the label of the first row group only (never every row).
+    """
+    if getattr(project, "is_demo", True) or getattr(project, "project", None) is None:
+        return None
+    try:
+        path = project.source_path("validation")
+        if path is None or not (path.is_dir() or path.suffix.lower() in (".parquet", ".pq")):
+            return None
+        from ..core.monitoring.engines import _checked_parquet
+
+        files = _checked_parquet(str(path), "duckdb")
+    except (AipmError, OSError):
+        return None  # the usual path reads the file and says what is wrong
+    if (project.project.task or _sampled_task(project, files[0])) != "binary":
+        return None
+    shown = Path(path).name + (f", {fmt.count(len(files))} files" if len(files) > 1 else "")
+    engine = project.project.engine
+    if engine in ("duckdb", "spark"):
+        return engine, ROUTE_ENGINE.format(engine=engine, name=ENGINE_NAMES[engine], files=shown), files
+    size, limit = _parquet_memory_bytes(files), _page_max_bytes()
+    if size > limit:
+        import importlib.util
+
+        if importlib.util.find_spec("duckdb") is not None:
+            return "duckdb", ROUTE_SIZE.format(size=fmt.data_size(size), limit=fmt.data_size(limit), files=shown), files
+    return None
+
+
+def _sampled_task(project: Any, first_file: str) -> str | None:
+    """The task inferred from the label column of the file's first row group (None: binary is assumed)."""
+    import pyarrow.parquet as pq
+
+    from ..core.project import infer_task
+
+    c = _cols(project)
+    pf = pq.ParquetFile(first_file)
+    label = c.label if c.label in pf.schema_arrow.names else None
+    sample = pf.read_row_group(0, columns=[label]).to_pandas() if label and pf.num_row_groups else None
+    return infer_task(sample, c)[0] or "binary"
+
+
+def _curve_default_threshold(curve: Any) -> float:
+    """As :func:`default_threshold`, from counts: the highest threshold alerting at least as many rows as positives."""
+    d = curve.distinct
+    alerts = np.asarray(d.tp) + np.asarray(d.fp)
+    k = max(int(curve.positives), 1)
+    i = int(np.flatnonzero(alerts >= k).max(initial=0))
+    return float(d.thresholds[i])
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _engine_metrics_page(project: Any, engine: str, why: str, files: list[str], *,
+                         background: bool | None = None) -> W.Widget:
+    """Stage 4 for a yes/no model whose validation data an engine counts: the explorer over the engine's curve.
+
+    In a kernel (a notebook, Voila) the curve is counted in a thread and a progress bar moves meanwhile; the
+    explorer replaces the bar when it is ready (``box.wait()`` waits for it). Elsewhere it is built at once.
+    """
+    from ..core.metrics.product_metrics import ProductMapping
+
+    try:
+        project.require("label", "score")
+    except AipmError as exc:
+        return _message(str(exc), "warning")
+    import pyarrow.parquet as pq
+
+    c = _cols(project)
+    columns = set(pq.read_schema(files[0]).names)
+    missing = [col for col in (c.label, c.score) if col not in columns]
+    if missing:
+        return _message(f"Column(s) {', '.join(map(repr, missing))} not in the validation data (its columns: "
+                        f"{', '.join(sorted(columns)[:20])}).", "warning")
+    value = c.value if c.value and c.value in columns else None
+    costs = _costs(project)
+    if value is None:
+        costs = {k: v for k, v in costs.items() if k not in ("fn_cost_from_value", "value_column")}
+        costs.setdefault("cost_fn", 10.0)
+    saved = _saved_metrics(project)
+    volume = project.volume_per_day
+    product = (ProductMapping(volume_per_day=volume, currency=project.currency, positive_name=_positive_name(project))
+               if volume else None)
+    rows_needed = [f"the table by {c.groups[0]!r}"] if c.groups else []
+    rows_needed.append("the rule baseline (\"do we need ML at all?\")")
+    plural = len(rows_needed) > 1
+    notes = [why, ROUTE_NEEDS_ROWS.format(what=" and ".join(rows_needed), need="need" if plural else "needs",
+                                          are="are" if plural else "is"), _costs_note(project, costs)]
+    if not volume:
+        notes.append("No volume per day in the project, so rates are not turned into counts a day: "
+                     + HOW_TO_ADD.format(key="volume_per_day") + ".")
+    info = W.HTML("".join(f"<div class='aipm-page-note' style='font-size:13px;color:#333;margin:2px 0'>{esc(n)}</div>"
+                          for n in notes if n))
+    bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="Counting", bar_style="info",
+                          layout=W.Layout(width="420px"))
+    step = W.HTML(f"<span style='font-size:13px'>starting the {esc(engine)} engine</span>")
+    box = W.VBox([info, W.HBox([bar, step])])
+    box.add_class("aipm-engine-metrics")
+    box.explorer = box.result = box.curve = None
+    box.engine, box.route = engine, why
+
+    def show(what: str, share: float) -> None:
+        bar.value = float(min(max(share, 0.0), 1.0))
+        step.value = f"<span style='font-size:13px'>{esc(what)}</span>"
+
+    def build() -> None:
+        from ..core.metrics.tradeoff import Tradeoff
+        from ..core.monitoring.engines.threshold_curve import BINS, MAX_ROWS, curve_from_source
+        from .metrics.threshold_explorer import ThresholdExplorer
+
+        try:
+            curve = curve_from_source(files, label=c.label, score=c.score, positive=_positive(project), value=value,
+                                      engine=engine, progress=show)
+            t = Tradeoff.from_curve(curve, costs=costs, volume_per_day=volume, product=product,
+                                    constraints=list(getattr(saved, "constraints_text", None) or []) or None,
+                                    label_name=c.label, score_name=c.score, value_name=value or "value", unit="cases",
+                                    positive_name=_positive_name(project))
+            threshold = _decided_threshold(project)
+            threshold = _curve_default_threshold(curve) if threshold is None else threshold
+            if curve.exact:
+                said = ROUTE_EXACT.format(engine=ENGINE_NAMES[engine], n=fmt.count(curve.n), limit=fmt.count(MAX_ROWS),
+                                          bins=fmt.count(BINS))
+            else:
+                said = ROUTE_BINNED.format(describe=curve.describe()) + " " + curve.describe_at(threshold)
+            explorer = ThresholdExplorer(t, threshold=threshold, record_path=_record_path(project),
+                                         data_source=_source_name(project, "validation"))
+        except AipmError as exc:
+            box.children = [info, _message(str(exc), "warning")]
+            return
+        except Exception as exc:  # in a thread nothing else would show it
+            box.children = [info, _message(f"The {engine} engine could not count the curve: "
+                                            f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}", "error")]
+            return
+        box.curve, box.explorer, box.result = curve, explorer, explorer.result
+        bound = W.HTML(f"<div class='aipm-curve-bound' style='font-size:13px;margin:4px 0'><b>How exact:</b> "
+                       f"{esc(said)}</div>")
+        box.children = [info, bound, explorer]
+
+    if background is None:
+        background = _in_kernel()
+    if background:
+        import threading
+
+        box._thread = threading.Thread(target=build, name="aipm-curve", daemon=True)
+        box._thread.start()
+    else:
+        box._thread = None
+        build()
+    box.wait = lambda timeout=None: box._thread.join(timeout) if box._thread is not None else None
     return box
 
 

@@ -55,6 +55,10 @@ NEEDS_COSTS = "The constraint {c!r} needs costs: give the cost of a false alarm 
 NO_FEASIBLE = "no threshold meets the constraints; this is the closest to meeting them all"
 NEEDS_ROWS = ("{what} needs the rows in memory; this trade-off was built from counts ({how}). Use the in-memory "
               "path (--engine pandas) on the table, or a sample of it.")
+NEGATIVE_VALUES = ("{n} rows have a negative {name!r} (lowest {lowest:g}); a loss cannot be negative, so those rows "
+                   "count as 0.")
+MISSING_VALUES = ("{n} rows have no {name!r} (empty or not a finite number); they count as 0. The in-memory path "
+                  "refuses such rows: fill them, or drop the rows, to make both paths agree.")
 JSON_METRICS = ("precision", "recall", "fpr", "fnr", "f1", "specificity", "accuracy", "alert_rate")
 
 
@@ -369,10 +373,7 @@ class Tradeoff:
             v = scores(value, name=value_name)
             negative = int((v < 0).sum())
             if negative:
-                self.notes.append(
-                    f"{negative} rows have a negative {value_name!r} (e.g. {v[v < 0][0]:g}); a loss cannot be negative, "
-                    "so those rows count as 0."
-                )
+                self.notes.append(NEGATIVE_VALUES.format(n=fmt.count(negative), name=value_name, lowest=float(v.min())))
                 v = np.clip(v, 0, None)
             self.value = v
         self.has_value = self.value is not None
@@ -424,6 +425,14 @@ class Tradeoff:
         if left_out:
             self.notes.append(f"{fmt.count(left_out)} rows without a label in {label_name!r} or a finite score in "
                               f"{score_name!r} are left out (labels that have not arrived yet belong in monitoring).")
+        # The same words as the in-memory path for values it would clip (and for those it would refuse).
+        negative = int(getattr(curve, "negative_values", 0))
+        if negative:
+            self.notes.append(NEGATIVE_VALUES.format(n=fmt.count(negative), name=value_name,
+                                                     lowest=float(curve.lowest_value)))
+        missing = int(getattr(curve, "missing_values", 0))
+        if missing:
+            self.notes.append(MISSING_VALUES.format(n=fmt.count(missing), name=value_name))
         self.y = self.score = self.value = None
         self.has_value = getattr(curve, "value_below", None) is not None
         self._settings(costs=costs, constraints=constraints, volume_per_day=volume_per_day, beta=beta,

@@ -41,6 +41,7 @@ from typing import Any, Callable
 __all__ = [
     "as_number",
     "count",
+    "data_size",
     "estimate",
     "interval",
     "money",
@@ -91,6 +92,22 @@ def count(x: Any) -> str:
     """A whole number of things (rows, cases, alerts) with thousands separators."""
     v = as_number(x)
     return NA if v is None else f"{round(v):,d}"
+
+
+def data_size(n_bytes: Any) -> str:
+    """An amount of data in the largest unit that keeps a number of at least 1: ``1.5 GB``, ``340 MB``, ``12 kB``.
+
+    >>> data_size(1_610_612_736), data_size(356_515_840), data_size(999)
+    ('1.5 GB', '340 MB', '999 bytes')
+    """
+    v = as_number(n_bytes)
+    if v is None:
+        return NA
+    for unit, size in (("TB", 2**40), ("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if v >= size:
+            x = v / size
+            return f"{x:,.1f} {unit}" if x < 10 else f"{x:,.0f} {unit}"
+    return f"{round(v):,d} bytes"
 
 
 def bound(x: Any, significant: int = 2) -> str:

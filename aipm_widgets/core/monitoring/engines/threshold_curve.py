@@ -22,7 +22,7 @@ between carry the bound. ``aipm tradeoff --engine duckdb|spark`` builds its trad
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -176,18 +176,26 @@ class BinnedThresholdCurve:
 
 def curve_from_source(source, *, label: str, score: str, positive=None, value: str | None = None,
                       engine: str = "duckdb", spark_master: str | None = None, max_rows: int | None = None,
-                      bins: int | None = None) -> ThresholdCurve | BinnedThresholdCurve:
+                      bins: int | None = None, progress: Callable[[str, float], None] | None = None
+                      ) -> ThresholdCurve | BinnedThresholdCurve:
     """The threshold curve of the labeled, scored rows of a Parquet source or Spark DataFrame.
 
     Exact (a :class:`ThresholdCurve`) up to ``max_rows`` rows (default :data:`MAX_ROWS`), else a :class:`BinnedThresholdCurve` with its
     error bound. Rows without a label or a finite score are left out; the curve's ``rows_left_out`` counts them.
+
+    A negative ``value`` counts as 0, as in :class:`~aipm_widgets.core.metrics.tradeoff.Tradeoff` (the curve's
+    ``negative_values`` and ``lowest_value`` say how many and how low, for the same note); a missing one counts as 0
+    too (``missing_values``; the in-memory path refuses it). A numeric label without ``positive`` must hold 0/1 (or
+    -1/1), as in memory. ``progress(step, share)`` is called as the passes finish.
     """
+    step = progress or (lambda _step, _share: None)
     max_rows = MAX_ROWS if max_rows is None else int(max_rows)
     bins = BINS if bins is None else int(bins)
     name = check_engine(engine)
     if name == "pandas":
         raise InputDataError("curve_from_source aggregates with duckdb or spark; for a table in memory use "
                              "ThresholdCurve (or Tradeoff) directly.")
+    step(f"starting the {name} engine", 0.0)
     eng = open_engine(name, source, spark_master=spark_master)
     try:
         q = eng.quote
@@ -202,33 +210,73 @@ def curve_from_source(source, *, label: str, score: str, positive=None, value: s
                                      "is not one (give e.g. 1).") from None
         y = _sql.label_01(q, label, positive, numeric=numeric, dialect=eng.dialect)
         s = _sql.number(q, score, sentinels=False)
-        v = f"greatest(coalesce({_sql.number(q, value, sentinels=False)}, 0.0), 0.0)" if value else "0.0"
-        rows = f"SELECT {y} AS y, {s} AS s, {v} AS v FROM {{src}}"
+        raw = _sql.number(q, value, sentinels=False) if value else "CAST(NULL AS DOUBLE)"
+        v = f"greatest(coalesce({raw}, 0.0), 0.0)" if value else "0.0"
+        lab = f"TRY_CAST({q(label)} AS DOUBLE)" if numeric else "CAST(NULL AS DOUBLE)"
+        rows = f"SELECT {y} AS y, {s} AS s, {v} AS v, {raw} AS vr, {lab} AS lab FROM {{src}}"
         where = "WHERE y IS NOT NULL AND s IS NOT NULL"
-        counted = _run(eng, f"SELECT count(*) AS total, sum(CASE WHEN y IS NOT NULL AND s IS NOT NULL THEN 1 ELSE 0 "
-                            f"END) AS n FROM ({rows}) t")
-        total, n = int(counted["total"].iloc[0]), int(counted["n"].fillna(0).iloc[0])
+        ok = "y IS NOT NULL AND s IS NOT NULL"
+        step("counting labeled, scored rows", 0.05)
+        counted = _run(eng, f"SELECT count(*) AS total, sum(CASE WHEN {ok} THEN 1 ELSE 0 END) AS n, "
+                            f"sum(CASE WHEN {ok} AND vr < 0 THEN 1 ELSE 0 END) AS negative, "
+                            f"min(CASE WHEN {ok} THEN vr END) AS lowest, "
+                            f"sum(CASE WHEN {ok} AND vr IS NULL THEN 1 ELSE 0 END) AS missing, "
+                            f"count(DISTINCT CASE WHEN {ok} THEN lab END) AS k, min(CASE WHEN {ok} THEN lab END) AS "
+                            f"lab_min, max(CASE WHEN {ok} THEN lab END) AS lab_max FROM ({rows}) t").iloc[0]
+        total, n = int(counted["total"]), int(_num(counted["n"]))
         if n == 0:
             raise InputDataError(f"No row has both a label in {label!r} and a score in {score!r}.")
+        if numeric and positive is None:
+            _check_01(eng, rows, label, int(counted["k"]), _num(counted["lab_min"]), _num(counted["lab_max"]))
+        found = {"negative_values": int(_num(counted["negative"])) if value else 0,
+                 "lowest_value": _num(counted["lowest"]) if value else 0.0,
+                 "missing_values": int(_num(counted["missing"])) if value else 0, "rows_left_out": total - n}
         if n <= max_rows:
+            step("reading labels and scores", 0.35)
             frame = _run(eng, f"SELECT y, s, v FROM ({rows}) t {where}")
             curve = ThresholdCurve(frame["y"].to_numpy(np.int64), frame["s"].to_numpy(float),
                                    frame["v"].to_numpy(float).copy() if value else None)
-            curve.rows_left_out = total - n
+            curve.__dict__.update(found)
+            step("curve ready", 1.0)
             return curve
         share = min(1.0, SAMPLE_ROWS / n)
+        step("sampling scores for the bin edges", 0.35)
         sample = _run(eng, f"SELECT s FROM ({rows}) t {where} AND {{rand}} < {share!r}")["s"].to_numpy(float)
         edges = np.unique(np.quantile(sample, np.linspace(0, 1, bins + 1)[1:-1]))
+        step(f"counting rows in {fmt.count(len(edges) + 1)} score bins", 0.5)
         hist = eng.histogram(f"SELECT y, s, v FROM ({rows}) t {where}", edges)
         highest = float(hist["hi"].max())
         vv = hist["vpos"].to_numpy(float) if value else None
         vsq = hist["vsq"].to_numpy(float) if value else None
         curve = BinnedThresholdCurve(hist["lo"].to_numpy(float), hist["pos"].to_numpy(), hist["neg"].to_numpy(), vv,
                                      vsq, highest=highest, top=hist["hi"].to_numpy(float), engine=name)
-        curve.rows_left_out = total - n
+        curve.__dict__.update(found)
+        step("curve ready", 1.0)
         return curve
     finally:
         eng.close()
+
+
+def _num(x) -> float:
+    """A number from an aggregate (NULL, NA and NaN as 0)."""
+    return 0.0 if x is None or pd.isna(x) else float(x)
+
+
+def _check_01(eng, rows: str, label: str, k: int, low: float, high: float) -> None:
+    """A numeric label without a positive value holds 0/1 (or -1/1), as :func:`binary_labels` asks in memory."""
+    if k <= 2 and ({low, high} <= {0.0, 1.0} or {low, high} <= {-1.0, 1.0}):
+        return
+    from ...io.inputs import ASK_POSITIVE, LOOKS_NUMERIC, NOT_BINARY
+
+    shown = _run(eng, f"SELECT DISTINCT lab FROM ({rows}) t WHERE y IS NOT NULL AND s IS NOT NULL "
+                      "AND lab IS NOT NULL ORDER BY lab LIMIT 6")["lab"].tolist()
+    shown = [int(x) if float(x).is_integer() else float(x) for x in shown]
+    preview = ", ".join(repr(x) for x in shown[:5]) + (", ..." if len(shown) > 5 else "")
+    if k > 2:
+        whole = all(isinstance(x, int) for x in shown)
+        text = LOOKS_NUMERIC if (k > 20 or not whole) else NOT_BINARY
+        raise InputDataError(text.format(name=label, k=k, values=preview, example=shown[-1]))
+    raise InputDataError(ASK_POSITIVE.format(name=label, values=preview, example=shown[-1]))
 
 
 def _run(eng, query: str) -> pd.DataFrame:
