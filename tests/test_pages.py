@@ -181,3 +181,21 @@ def test_other_tasks_dispatch_or_say_not_available(folder):
             assert "does not support regression products yet" in _texts(widget)
         else:
             assert type(widget).__name__ != "ThresholdExplorer"
+
+
+def test_explorer_says_how_the_page_chose_its_starting_threshold(folder):
+    """Nobody set the starting threshold by hand: the headline says it is the starting point (or stage 4's saved
+    one), and "set by hand" only after a move away from it."""
+    from aipm_widgets.core.record import update_section
+    from aipm_widgets.widgets.metrics.threshold_explorer import SET_BY_HAND
+
+    explorer = pages.metrics_page(_project(folder)).explorer
+    assert explorer.threshold_choice == f"the starting point: as many alerts as there are {POSITIVE} cases"
+    assert explorer.threshold_choice in explorer.headline.value
+    explorer.slider.index = max(explorer.slider.index - 40, 0)
+    assert explorer.threshold_choice in (SET_BY_HAND,) or "lowest" in explorer.threshold_choice or "highest" in explorer.threshold_choice
+    update_section(folder / "decision_record.yaml", "metrics", {"status": "decided", "threshold": 0.3, "task": "binary"},
+                   what="test: a decision")
+    again = pages.metrics_page(_project(folder)).explorer
+    assert again.threshold == 0.3 and again.threshold_choice in ("the threshold saved in the decision record",) + tuple(
+        r for _, r in again._best.values())

@@ -1056,6 +1056,17 @@ def _demo_tradeoff_kwargs(project: Any, validation: pd.DataFrame) -> dict[str, A
                 constraints=[demo.FRAUD_CONSTRAINT], volume_per_day=demo.FRAUD_VOLUME_PER_DAY)
 
 
+_SAVED_BY_STAGE_4 = "the threshold saved in the decision record"
+
+
+def _threshold_note(project: Any) -> str:
+    """How :func:`_threshold` chose, in a few words for the explorer's headline."""
+    m = _saved_metrics(project)
+    if m is not None and m.threshold is not None:
+        return _SAVED_BY_STAGE_4
+    return f"the starting point: as many alerts as there are {_positive_name(project)} cases"
+
+
 def _demo_opening_threshold(project: Any) -> float:
     """The threshold the fraud demo's stage 4 opens at before it is decided (the explorer's recommended one), so
     stage 2's provisional one-pager and stage 4's explorer quote one number."""
@@ -1152,7 +1163,7 @@ def metrics_page(project: Any) -> W.Widget:
         validation = _demo_validation()
         return ThresholdExplorer.from_predictions(
             validation.is_fraud, validation.score, **_demo_tradeoff_kwargs(project, validation),
-            threshold=_decided_threshold(project), baseline_rule=_DEMO_RULE, frame=validation,
+            threshold=_decided_threshold(project), threshold_note=_SAVED_BY_STAGE_4, baseline_rule=_DEMO_RULE, frame=validation,
             product=ProductMapping(volume_per_day=demo.FRAUD_VOLUME_PER_DAY, minutes_per_alert=_DEMO_MINUTES_PER_ALERT),
             data_source="fraud validation 2025-04..05, de-duplicated", label_name="is_fraud", score_name="score",
             value_name="amount", group_name="age_band", unit="transactions", positive_name="fraud", record_path=path,
@@ -1177,7 +1188,7 @@ def metrics_page(project: Any) -> W.Widget:
         y, lab[c.score], value=value, groups=lab[group] if group else None, costs=costs,
         constraints=list(getattr(saved, "constraints_text", None) or []) or None, volume_per_day=volume,
         baseline_rule=rule, frame=lab if rule else None, product=product,
-        threshold=_threshold(project, lab)[0],
+        threshold=_threshold(project, lab)[0], threshold_note=_threshold_note(project),
         data_source=_source_name(project, "validation"), label_name=c.label, score_name=c.score,
         value_name=c.value or "value", group_name=group or "group", unit="cases",
         positive_name=_positive_name(project), record_path=path,
@@ -1365,8 +1376,8 @@ def _engine_metrics_page(project: Any, engine: str, why: str, files: list[str], 
                                           bins=fmt.count(BINS))
             else:
                 said = ROUTE_BINNED.format(describe=curve.describe()) + " " + curve.describe_at(threshold)
-            explorer = ThresholdExplorer(t, threshold=threshold, record_path=_record_path(project),
-                                         data_source=_source_name(project, "validation"))
+            explorer = ThresholdExplorer(t, threshold=threshold, threshold_note=_threshold_note(project),
+                                         record_path=_record_path(project), data_source=_source_name(project, "validation"))
         except AipmError as exc:
             box.children = [info, _message(str(exc), "warning")]
             return

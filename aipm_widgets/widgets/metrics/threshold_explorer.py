@@ -53,6 +53,7 @@ class ThresholdExplorer(W.VBox):
         tradeoff: Tradeoff | None,
         *,
         threshold: float | None = None,
+        threshold_note: str | None = None,
         chosen_metric: str | None = None,
         baseline: BaselineResult | None = None,
         record_path: str | Path | None = None,
@@ -62,6 +63,9 @@ class ThresholdExplorer(W.VBox):
         **kwargs: Any,
     ) -> None:
         self.messages = MessageArea()
+        # How the page chose ``threshold`` ("saved by stage 4", "the starting point ..."): said while the explorer
+        # stays there, instead of "set by hand", which nobody did.
+        self._start: tuple[float, str] | None = (float(threshold), threshold_note) if threshold is not None and threshold_note else None
         self.tradeoff = tradeoff
         self.baseline = baseline
         self.record_path = Path(record_path) if record_path else default_record_path()
@@ -182,6 +186,7 @@ class ThresholdExplorer(W.VBox):
         baseline_rule: str | None = None,
         frame: Any = None,
         threshold: float | None = None,
+        threshold_note: str | None = None,
         chosen_metric: str | None = None,
         record_path: str | Path | None = None,
         data_source: str | None = None,
@@ -201,8 +206,8 @@ class ThresholdExplorer(W.VBox):
                 raise InputDataError("A baseline rule needs the table with its column: pass frame=...")
         except AipmError as exc:
             return cls(None, error=str(exc), record_path=record_path)
-        return cls(t, threshold=threshold, chosen_metric=chosen_metric, baseline=base, record_path=record_path,
-                   data_source=data_source, max_points=max_points)
+        return cls(t, threshold=threshold, threshold_note=threshold_note, chosen_metric=chosen_metric, baseline=base,
+                   record_path=record_path, data_source=data_source, max_points=max_points)
 
     @classmethod
     def from_estimator(cls, estimator: Any, X: Any, y: Any, **kwargs: Any) -> "ThresholdExplorer":
@@ -386,6 +391,8 @@ class ThresholdExplorer(W.VBox):
         best, reason = self._best[metric]
         if self.tradeoff.curve.counts(best) == point.confusion:
             return reason
+        if self._start is not None and self.tradeoff.curve.counts(self._start[0]) == point.confusion:
+            return self._start[1]
         return SET_BY_HAND
 
     def _draw(self, p: OperatingPoint) -> None:
