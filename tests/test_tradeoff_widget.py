@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -37,7 +39,8 @@ def test_slider_move_updates_result_and_figures(explorer, fraud):
         c = explorer.result.confusion
         tn, fp, fn, tp = confusion_matrix(fraud["is_fraud"], fraud["score"] >= value).ravel()
         assert c == {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
-        assert explorer.confusion_fig.data[0].text[1][1].startswith(f"TP {tp:,}")
+        cells = dict(re.findall(r"class='aipm-cell-(\w+)'[^>]*>(\w+ [\d,]+)<br>", explorer.confusion_fig.value))
+        assert cells == {"tn": f"TN {tn:,}", "fp": f"FP {fp:,}", "fn": f"FN {fn:,}", "tp": f"TP {tp:,}"}
         marker = explorer.pr_fig.data[explorer._pr_marker]
         assert marker.x[0] == pytest.approx(tp / (tp + fn))
         assert list(explorer.cost_fig.data[explorer._cost_marker].x) == [value, value]

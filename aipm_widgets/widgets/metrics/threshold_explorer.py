@@ -232,16 +232,33 @@ class ThresholdExplorer(W.VBox):
         return None if self.result is None else self.result.threshold
 
     # -- figures -----------------------------------------------------------------------------------------
-    def _confusion_figure(self):
-        go = self._go
-        fig = go.FigureWidget(
-            data=[go.Heatmap(z=[[0, 0], [0, 0]], x=["no alert", "alert"], y=["not " + self.tradeoff.positive_name,
-                             self.tradeoff.positive_name], text=[["", ""], ["", ""]], texttemplate="%{text}",
-                             colorscale=[[0, "#f4f6fb"], [1, "#3b6fb6"]], showscale=False, hoverinfo="skip")],
-            layout=dict(title=dict(text="Confusion matrix (counts; per 1,000)", font=dict(size=14)), width=380, height=330,
-                        margin=dict(l=90, r=10, t=40, b=40), yaxis=dict(autorange="reversed"), xaxis=dict(side="bottom")),
-        )
-        return fig
+    def _confusion_figure(self) -> W.HTML:
+        """The 2x2 matrix as an HTML table (shaded like a heatmap on log counts): one small message per slider move,
+        where a plotly heatmap cost four (restyle, its reset, two edit ids) and a redraw (issue 13)."""
+        view = W.HTML(layout=W.Layout(width="380px", min_width="380px"))
+        view.add_class("aipm-confusion-matrix")
+        return view
+
+    def _confusion_html(self, p: OperatingPoint) -> str:
+        c, n = p.confusion, p.n
+        per = {k: c[k] / n * 1000 for k in ("tn", "fp", "fn", "tp")}
+        top = max(np.log1p(list(per.values())))
+
+        def cell(k: str) -> str:
+            share = float(np.log1p(per[k]) / top) if top > 0 else 0.0
+            rgb = [round(a + (b - a) * share) for a, b in zip((0xF4, 0xF6, 0xFB), (0x3B, 0x6F, 0xB6))]
+            ink = "#fff" if share > 0.6 else "#1b2a3a"
+            return (f"<td class='aipm-cell-{k}' style='background:rgb({rgb[0]},{rgb[1]},{rgb[2]});color:{ink};"
+                    f"width:110px;height:96px;text-align:center;font-size:13px'>{k.upper()} {fmt.count(c[k])}<br>"
+                    f"{fmt.number(per[k], 1)} per 1,000</td>")
+
+        pos = esc(self.tradeoff.positive_name)
+        th = "style='font-weight:normal;color:#2a3f5f;font-size:12px;padding:0 6px'"
+        return ("<div style='font-size:14px;color:#2a3f5f;margin:10px 0 6px 20px'>Confusion matrix (counts; per 1,000)</div>"
+                "<table style='border-collapse:collapse;margin-left:10px'>"
+                f"<tr><th {th}>not {pos}</th>{cell('tn')}{cell('fp')}</tr>"
+                f"<tr><th {th}>{pos}</th>{cell('fn')}{cell('tp')}</tr>"
+                f"<tr><td></td><th {th}>no alert</th><th {th}>alert</th></tr></table>")
 
     def _pr_figure(self):
         go = self._go
@@ -396,14 +413,9 @@ class ThresholdExplorer(W.VBox):
         return SET_BY_HAND
 
     def _draw(self, p: OperatingPoint) -> None:
-        c, n = p.confusion, p.n
-        per = lambda k: c[k] / n * 1000  # noqa: E731
-        z = [[per("tn"), per("fp")], [per("fn"), per("tp")]]
-        cell = lambda k: f"{k.upper()} {fmt.count(c[k])}<br>{fmt.number(per(k), 1)} per 1,000"  # noqa: E731
-        text = [[cell("tn"), cell("fp")], [cell("fn"), cell("tp")]]
+        self.confusion_fig.value = self._confusion_html(p)
         # One plotly_restyle per figure, naming only the changed properties of the one trace that moves: half the
         # Python time of setting the properties one by one in batch_update (issue 13), same messages to the browser.
-        self.confusion_fig.plotly_restyle({"z": [np.log1p(np.array(z))], "text": [text]}, trace_indexes=[0])
         r, pr = p.metrics["recall"], p.metrics["precision"]
         ok = np.isfinite(pr.value)
         self.pr_fig.plotly_restyle({
