@@ -254,7 +254,10 @@ class ThresholdExplorer(W.VBox):
 
         pos = esc(self.tradeoff.positive_name)
         th = "style='font-weight:normal;color:#2a3f5f;font-size:12px;padding:0 6px'"
-        return ("<div style='font-size:14px;color:#2a3f5f;margin:10px 0 6px 20px'>Confusion matrix (counts; per 1,000)</div>"
+        from ...core.text.glossary import term
+
+        return (f"<div style='font-size:14px;color:#2a3f5f;margin:10px 0 6px 20px'>{term('confusion_matrix', 'Confusion matrix')} "
+                "(counts; per 1,000)</div>"
                 "<table style='border-collapse:collapse;margin-left:10px'>"
                 f"<tr><th {th}>not {pos}</th>{cell('tn')}{cell('fp')}</tr>"
                 f"<tr><th {th}>{pos}</th>{cell('fn')}{cell('tp')}</tr>"
