@@ -102,6 +102,7 @@ def test_project_engine_duckdb_builds_the_explorer_from_the_engines_exact_curve(
 
     saved = load_record(folder / "rec_duckdb.yaml").metrics
     assert saved.threshold == t and saved.confusion.tp == box.result.confusion["tp"]
+    assert saved.data_source.endswith("(counted exactly by DuckDB)")  # the record says how it was counted
 
 
 def test_too_big_for_the_page_counts_with_duckdb_and_states_the_bound(turbines, monkeypatch):

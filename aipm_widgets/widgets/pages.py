@@ -1376,8 +1376,12 @@ def _engine_metrics_page(project: Any, engine: str, why: str, files: list[str], 
                                           bins=fmt.count(BINS))
             else:
                 said = ROUTE_BINNED.format(describe=curve.describe()) + " " + curve.describe_at(threshold)
+            # The record says how the numbers were counted: the engine, and the binning bound when binned.
+            counted = (f"counted exactly by {ENGINE_NAMES[engine]}" if curve.exact
+                       else f"counted by {ENGINE_NAMES[engine]} in score bins: {curve.describe()}")
             explorer = ThresholdExplorer(t, threshold=threshold, threshold_note=_threshold_note(project),
-                                         record_path=_record_path(project), data_source=_source_name(project, "validation"))
+                                         record_path=_record_path(project),
+                                         data_source=f"{_source_name(project, 'validation')} ({counted})")
         except AipmError as exc:
             box.children = [info, _message(str(exc), "warning")]
             return
