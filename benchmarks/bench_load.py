@@ -34,6 +34,7 @@ ROUNDS = int(os.environ.get("AIPM_LOAD_ROUNDS", "5"))
 STAGGER_MS = float(os.environ.get("AIPM_LOAD_STAGGER_MS", "100"))
 PAGE = "04_metric_selection.ipynb"
 BASELINE = "one_slider.ipynb"
+OPEN_TIMEOUT_MS = 300_000
 TARGET_P95_MS = 500
 TARGET_RSS_MB = 300
 EXPLORER = (".aipm-threshold-explorer .widget-slider .noUi-handle", ".aipm-confusion-counts", "aipm-confusion-counts")
@@ -155,11 +156,23 @@ def _load_case() -> dict:
             if notebook == BASELINE:
                 page.wait_for_selector(sels[1], state="visible")
                 baseline_pids = {k.pid for k in _kernels(proc.pid)}
-        for _, page, (handle, value, _) in pages:
-            page.wait_for_selector(value, state="visible")
-            page.wait_for_selector(handle, state="visible")
-            page.wait_for_function(
-                "() => !document.querySelector('#loading') || getComputedStyle(document.querySelector('#loading')).display === 'none'")
+        # A page whose explorer never shows (seen: 5 of 20 opened at once, no error on the page) is counted and left
+        # out of the rounds, instead of the case waiting on it for ever.
+        opened, failed_to_open = [], 0
+        deadline = time.monotonic() + OPEN_TIMEOUT_MS / 1000  # one deadline for the room, not one per page
+        for item in pages:
+            _, page, (handle, value, _) = item
+            left = lambda: max(1_000.0, (deadline - time.monotonic()) * 1000)  # noqa: E731
+            try:
+                page.wait_for_selector(value, state="visible", timeout=left())
+                page.wait_for_selector(handle, state="visible", timeout=left())
+                page.wait_for_function(
+                    "() => !document.querySelector('#loading') || getComputedStyle(document.querySelector('#loading')).display === 'none'",
+                    timeout=left())
+                opened.append(item)
+            except Exception:  # noqa: BLE001 - playwright's TimeoutError: the page is reported, not waited on
+                failed_to_open += 1
+        pages = opened
         open_s = time.perf_counter() - t_open
         n_start = len(_kernels(proc.pid))
         modes = {}
@@ -201,7 +214,7 @@ def _load_case() -> dict:
                        f"each pressing once every {SESSIONS * STAGGER_MS / 1000:g} s, {ROUNDS} rounds"),
             "sessions": SESSIONS, "rounds": ROUNDS, "stagger_ms": STAGGER_MS,
             "staggered": modes["staggered"], "burst": modes["burst"],
-            "updates_missed": missed, "kernels": len(kernels_after) - len(baseline_pids), "kernels_died": died,
+            "updates_missed": missed, "pages_failed_to_open": failed_to_open, "kernels": len(kernels_after) - len(baseline_pids), "kernels_died": died,
             "kernel_rss_mb_median": round(statistics.median(rss_mb), 1) if rss_mb else None,
             "kernel_rss_mb_max": round(max(rss_mb), 1) if rss_mb else None,
             "kernel_uss_mb_median": round(statistics.median(uss_mb), 1) if uss_mb else None,
@@ -209,7 +222,7 @@ def _load_case() -> dict:
             "kernel_rss_mb_total": round(sum(rss_mb), 1),
             "open_all_s": round(open_s, 1),
             "target_p95_ms": TARGET_P95_MS, "target_rss_mb": TARGET_RSS_MB,
-            "meets_latency_target": bool(p95 <= TARGET_P95_MS),
+            "meets_latency_target": bool(p95 <= TARGET_P95_MS) and failed_to_open == 0,
             "meets_memory_target": bool(rss_mb and max(rss_mb) <= TARGET_RSS_MB),
             "loadavg_before": [round(x, 2) for x in load_before], "cpus": os.cpu_count(),
             "note": "browser rendering of all pages shares the server's CPUs here",
