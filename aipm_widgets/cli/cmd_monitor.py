@@ -110,15 +110,9 @@ def run(args) -> int:
     if args.prediction and threshold is None and not args.score and not is_multiclass(args):
         raise AipmError("--prediction needs --score too (estimated performance works from scores).")
     features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
-    progress, bar = None, None
-    if not args.json and sys.stderr.isatty():
-        from tqdm.auto import tqdm
+    from ._progress import terminal_progress
 
-        bar = tqdm(total=100, desc=f"monitoring ({engine})", file=sys.stderr, leave=False, unit="%")
-
-        def progress(step, share):
-            bar.set_postfix_str(step)
-            bar.update(max(0, round(100 * share) - bar.n))
+    progress, bar = terminal_progress(f"monitoring ({engine})", quiet=args.json)
     if args.html and engine != "pandas":
         raise AipmError("--html needs the rows of the last window in memory: use it with --engine pandas.")
     try:

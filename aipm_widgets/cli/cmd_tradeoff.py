@@ -221,15 +221,9 @@ def _from_source(args: argparse.Namespace, engine: str):
         raise AipmError(NEEDS_ROWS_FLAGS.format(flags=" and ".join(flags), engine=engine))
     _require_source_columns(args, engine)
     limit = {} if args.max_exact_rows is None else {"max_rows": args.max_exact_rows}
-    progress, bar = None, None
-    if not args.json and sys.stderr.isatty():
-        from tqdm.auto import tqdm
+    from ._progress import terminal_progress
 
-        bar = tqdm(total=100, desc=f"threshold curve ({engine})", file=sys.stderr, leave=False, unit="%")
-
-        def progress(step, share):
-            bar.set_postfix_str(step)
-            bar.update(max(0, round(100 * share) - bar.n))
+    progress, bar = terminal_progress(f"threshold curve ({engine})", quiet=args.json)
     try:
         curve = curve_from_source(args.data, label=args.label, score=args.score, positive=args.positive,
                                   value=args.value, engine=engine, spark_master=args.spark_master, progress=progress,
