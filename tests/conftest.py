@@ -45,6 +45,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """Stop a server the tests started: terminate, then kill if it has not gone after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def keep_shot(path: Path, folder: Path) -> None:
+    """Copy a screenshot to ``folder`` for people to look at; the tests never depend on the copy."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, folder / Path(path).name)
+    except OSError:
+        pass
+
+
 def wait_http(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -132,11 +150,7 @@ def serve_voila(folder: Path, **env_overrides: str):
             wait_http(base + "/", proc)
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
 
 
 @pytest.fixture(scope="session")
@@ -157,11 +171,7 @@ def voila_server(tmp_path_factory, chromium_path):
         wait_http(base + "/", proc)
         yield base, Path(env["AIPM_RECORD"])
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 
@@ -214,11 +224,7 @@ def jupyterlab_server(tmp_path_factory, chromium_path):
         wait_http(base + "/api", proc)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

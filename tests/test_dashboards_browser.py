@@ -5,11 +5,10 @@ Screenshots of every page are kept in /work/shots/dashboards/ for people to look
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import NOTEBOOKS, assert_no_error_output, open_dashboard
+from conftest import NOTEBOOKS, assert_no_error_output, keep_shot, open_dashboard
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/work/shots/dashboards")
@@ -17,11 +16,7 @@ PAGES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
 def _keep(path: Path) -> None:
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
-    except OSError:
-        pass  # the copy is for people; the test does not depend on it
+    keep_shot(path, SHOTS)
 
 
 def test_every_notebook_is_a_dashboard():

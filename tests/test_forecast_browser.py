@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import assert_no_error_output, open_dashboard, serve_voila
+from conftest import assert_no_error_output, keep_shot, open_dashboard, serve_voila
 
 pytestmark = pytest.mark.browser
 
@@ -23,11 +22,7 @@ ForecastExplorer.from_frame(ex.validation, label=ex.columns["label"], prediction
 
 
 def _keep(path: Path) -> None:
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
-    except OSError:
-        pass  # the copy is for people; the test does not depend on it
+    keep_shot(path, SHOTS)
 
 
 @pytest.fixture

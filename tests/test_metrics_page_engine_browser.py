@@ -7,12 +7,11 @@ said above it, and the threshold slider moved with the keyboard changes the numb
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import assert_no_error_output, open_dashboard, serve_voila
+from conftest import assert_no_error_output, keep_shot, open_dashboard, serve_voila
 from test_metrics_page_engine import _project, _turbines
 
 pytestmark = pytest.mark.browser
@@ -41,11 +40,7 @@ def engine_page_server(tmp_path, chromium_path):
 def _shot(page, tmp_path, name):
     shot = tmp_path / name
     page.screenshot(path=str(shot), full_page=True)
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, SHOTS / shot.name)
-    except OSError:
-        pass  # the copy is for people; the test does not depend on it
+    keep_shot(shot, SHOTS)
 
 
 def test_engine_curve_page_in_voila(page, engine_page_server, tmp_path):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import assert_no_error_output, free_port, open_dashboard, wait_http
+from conftest import assert_no_error_output, free_port, open_dashboard, stop_process, wait_http
 from own_product import (
     CURRENCY,
     DEMO_WORDS,
@@ -254,9 +254,5 @@ def test_voila_pages_render_on_the_teams_data(loan_workbook, page, chromium_path
         page.screenshot(path=str(shots / "own_00_your_product.png"))
         assert_no_error_output(page)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()

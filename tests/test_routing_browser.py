@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import assert_no_error_output, open_dashboard, serve_voila
+from conftest import assert_no_error_output, keep_shot, open_dashboard, serve_voila
 
 pytestmark = pytest.mark.browser
 
@@ -50,11 +49,7 @@ def test_confidence_slider_by_keyboard(page, routing_page_server, tmp_path):
     page.wait_for_timeout(800)
     shot = tmp_path / "routing_explorer_after_keys.png"
     page.screenshot(path=str(shot), full_page=True)
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, SHOTS / shot.name)
-    except OSError:
-        pass  # the copy is for people; the test does not depend on it
+    keep_shot(shot, SHOTS)
     assert_no_error_output(page)
     # Voila's own template asks a CDN for the Font Awesome stylesheet (a project-wide matter, not this page's); any
     # other request leaving loopback is this page's fault.

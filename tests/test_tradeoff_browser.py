@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import assert_no_error_output, open_dashboard
+from conftest import assert_no_error_output, keep_shot, open_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -14,11 +13,7 @@ SHOTS = Path("/work/shots/tradeoff")
 
 
 def _keep(path: Path) -> None:
-    try:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, SHOTS / path.name)
-    except OSError:
-        pass  # the copy is for people; the test does not depend on it
+    keep_shot(path, SHOTS)
 
 
 def test_slider_keyboard_changes_confusion_numbers(page, voila_url, tmp_path):
