@@ -21,10 +21,13 @@ $(PY):
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
+	# Byte-compiled once here: kernels start faster where PYTHONDONTWRITEBYTECODE is set (containers, CI).
+	$(PY) -m compileall -q aipm_widgets >/dev/null
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m compileall -q aipm_widgets >/dev/null
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -66,6 +66,9 @@ def start_voila(*, record: bool = True) -> tuple[str, subprocess.Popen, Path]:
                AIPM_RECORD=str(folder / "decision_record.yaml"))
     if record:
         demo_record(folder / "decision_record.yaml")
+    # As `aipm dashboard` does at start (and Binder's postBuild at image build): page 03's checks computed once.
+    subprocess.run([sys.executable, "-m", "aipm_widgets.cli", "warm"], cwd=folder, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
     port = _free_port()
     log = open(folder / "voila.log", "w")  # noqa: SIM115 - stays open for the server's lifetime
     proc = subprocess.Popen(voila_command(folder, port=port), cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -181,7 +181,7 @@ def test_default_features_leave_out_ids_dates_and_constants():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_isotonic_calibration_is_scikit_learns(seed):
-    """Stage 5 calibrates with scipy's pool-adjacent-violators fit instead of importing scikit-learn (issue 13):
+    """Stage 5 calibrates with its own pool-adjacent-violators fit instead of importing scikit-learn (issue 13):
     the thresholds kept, and the calibrated values inside, outside and between them, must be scikit-learn's."""
     from sklearn.isotonic import IsotonicRegression
 
@@ -197,3 +197,18 @@ def test_isotonic_calibration_is_scikit_learns(seed):
     np.testing.assert_allclose(ours.y_thresholds_, ref.y_thresholds_, atol=1e-12)
     probe = np.concatenate([[-1.0, 0.0, 2.0], rng.random(500), score[:100]])
     np.testing.assert_allclose(ours.predict(probe), ref.predict(probe), atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["random", "decreasing", "constant", "one", "ties"])
+def test_pool_adjacent_violators_is_scipys(case):
+    """The dozen-line fit that spares stage 5 scipy.optimize's import gives scipy's ``isotonic_regression``."""
+    from scipy.optimize import isotonic_regression
+
+    from aipm_widgets.core.stats.isotonic import pool_adjacent_violators
+
+    rng = np.random.default_rng(7)
+    values = {"random": rng.random(5_000), "decreasing": np.linspace(1, 0, 300), "constant": np.full(50, 0.3),
+              "one": np.array([0.7]), "ties": np.repeat(rng.random(40), 3)}[case]
+    weights = rng.integers(1, 20, len(values)).astype(float)
+    np.testing.assert_allclose(pool_adjacent_violators(values, weights),
+                               isotonic_regression(values, weights=weights, increasing=True).x, atol=1e-12)

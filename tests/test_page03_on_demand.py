@@ -73,7 +73,17 @@ def test_shipped_demo_results_equal_a_fresh_computation():
     stored_noise, stored_curve = dr.stored_label_noise(), dr.stored_labels_needed()
     hint = "the demo's data, settings or library versions changed: python -m aipm_widgets.core.assessment.demo_results"
     assert stored_noise is not None and stored_curve is not None, hint
-    assert np.array_equal(stored_noise.indices, noise.indices) and stored_noise.n == noise.n
+    # The flagged rows are the same; their order is cleanlab's ranking by self-confidence, where two rows whose
+    # confidences differ only in the last digits (which differ between CPUs, as the fit below) may swap (seen: two
+    # neighbours swapped at ranks 145, 408, 433 and 451 of 463). Only neighbours may swap, and only below the top
+    # rows the page shows and saves (compared exactly below).
+    assert set(stored_noise.indices) == set(noise.indices) and stored_noise.n == noise.n
+    a, b = stored_noise.indices, noise.indices
+    swapped = np.flatnonzero(a != b)
+    pairs = swapped.reshape(-1, 2) if len(swapped) % 2 == 0 else np.zeros((1, 2), dtype=int)
+    assert len(swapped) % 2 == 0 and all(j == i + 1 and a[i] == b[j] and a[j] == b[i] for i, j in pairs), swapped
+    assert len(swapped) == 0 or swapped.min() >= len(stored_noise.suspicious), swapped
+    assert len(swapped) <= 0.05 * len(a), swapped
     assert (stored_noise.rate, stored_noise.low, stored_noise.high) == (noise.rate, noise.low, noise.high)
     assert stored_noise.cv_auc == noise.cv_auc and stored_noise.method == noise.method
     assert stored_noise.suspicious.equals(noise.suspicious)

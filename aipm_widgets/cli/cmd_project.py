@@ -1,4 +1,4 @@
-"""``aipm init``, ``aipm lab``, ``aipm dashboard``, ``aipm demo-data`` and ``aipm schema``."""
+"""``aipm init``, ``aipm lab``, ``aipm dashboard``, ``aipm warm``, ``aipm demo-data`` and ``aipm schema``."""
 
 from __future__ import annotations
 
@@ -215,7 +215,29 @@ def _dashboard(args) -> int:
     if not target.exists():
         raise AipmError(f"{target}: no such folder or notebook.")
     print(f"Starting the Voila dashboards on http://127.0.0.1:{args.port}/", flush=True)
+    # Page 03's checks computed once now, while the first visitors are still on pages 00 to 02.
+    warm_in_background(target if target.is_dir() else target.parent)
     return subprocess.call(voila_command(target.resolve(), port=args.port), cwd=target if target.is_dir() else target.parent)
+
+
+def _warm(args) -> int:
+    from ..widgets.pages import warm_caches
+
+    for line in warm_caches(args.record) or ["nothing to warm: the record cannot be read (its pages say why)"]:
+        print(f"warmed: {line}")
+    return 0
+
+
+def warm_in_background(cwd: Path) -> subprocess.Popen | None:
+    """``aipm warm`` as a low-priority background process (output discarded); None where it cannot start."""
+    cmd = [sys.executable, "-m", "aipm_widgets.cli", "warm"]
+    if hasattr(os, "nice"):
+        cmd = ["nice", "-n", "10", *cmd] if shutil.which("nice") else cmd
+    try:
+        return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=dict(os.environ, DO_NOT_TRACK="1"))
+    except OSError:
+        return None
 
 
 def _demo_data(args) -> int:
@@ -298,6 +320,12 @@ def register(sub) -> None:
     p.add_argument("dir", nargs="?")
     p.add_argument("--port", type=int, default=8866)
     p.set_defaults(func=_dashboard)
+
+    p = sub.add_parser("warm", help="compute the pages' slow results once (page 03's data checks) so visitors do not wait",
+                       description="Runs page 03's data checks on the record's data (the demo without a record) and keeps "
+                       "the result in the user's cache folder ($AIPM_CACHE_DIR); the page then reads it back at once.")
+    p.add_argument("--record", default=None, metavar="FILE", help="decision record (default: $AIPM_RECORD or ./decision_record.yaml)")
+    p.set_defaults(func=_warm)
 
     p = sub.add_parser("demo-data", help="write the demo data sets as CSV and Parquet")
     p.add_argument("dir")

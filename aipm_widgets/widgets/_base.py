@@ -16,7 +16,7 @@ import traitlets
 from ..core.errors import AipmError
 from ..core.text.glossary import annotate_html
 
-__all__ = ["esc", "MessageArea", "HelpHTML", "guarded", "default_record_path", "card"]
+__all__ = ["esc", "MessageArea", "HelpHTML", "guarded", "default_record_path", "card", "figure_widget"]
 
 log = logging.getLogger("aipm_widgets")
 
@@ -114,6 +114,43 @@ def guarded(messages_attr: str = "messages") -> Callable:
         return wrapper
 
     return decorate
+
+
+_TRACES_DRAWN = ("scatter", "bar", "heatmap")
+"""The trace types the widgets draw: the only ones whose part of plotly's default template they carry."""
+
+
+@functools.lru_cache(maxsize=1)
+def _light_template() -> dict:
+    """Plotly's default look (template "plotly"): its layout, and its trace defaults for :data:`_TRACES_DRAWN` only.
+
+    The full template also styles the 20-odd trace types the workbook never draws; validating those on the first
+    figure of a kernel costs about 0.2 s and every figure sends them to the browser (7.5 kB against 3.5 kB).
+    """
+    import plotly.io as pio
+
+    full = pio.templates["plotly"]
+    data = full.data.to_plotly_json()
+    return {"layout": full.layout.to_plotly_json(), "data": {k: data[k] for k in _TRACES_DRAWN if k in data}}
+
+
+def figure_widget(data: Any = None, layout: Any = None, **kwargs: Any):
+    """``plotly.graph_objects.FigureWidget(data, layout, ...)`` with the default look built from a light template.
+
+    A figure that names its own template, or a session whose default template is not plotly's (a team's theme:
+    ``plotly.io.templates.default = ...``), is left to plotly.
+    """
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    if pio.templates.default == "plotly":
+        if layout is None:
+            layout = {}
+        elif not isinstance(layout, dict):
+            layout = layout.to_plotly_json()
+        if layout.get("template") is None:
+            layout = {**layout, "template": _light_template()}
+    return go.FigureWidget(data=data, layout=layout, **kwargs)
 
 
 def default_record_path() -> Path:

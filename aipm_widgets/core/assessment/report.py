@@ -63,6 +63,9 @@ class Assessment:
     leakage_auc: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     source: str | None = None
+    from_cache: bool = False
+    """True when this result was read back from :mod:`~aipm_widgets.core.io.result_cache` (``seconds`` is then the
+    time the first computation took)."""
 
     @property
     def open_issues(self) -> list[C.Issue]:
@@ -236,6 +239,7 @@ def assess(
     source: str | None = None,
     random_state: int = 0,
     range_margin: float | None = None,
+    cache: bool = False,
 ) -> Assessment:
     """Run every data check on a table and return an :class:`Assessment`.
 
@@ -259,6 +263,10 @@ def assess(
     range_margin : float, optional
         How far beyond the observed range an inferred spec allows numbers, as a share of the range's width
         (default :data:`~aipm_widgets.core.assessment.spec.RANGE_MARGIN`, 1%).
+    cache : bool
+        Read the result back from (and store it in) :mod:`~aipm_widgets.core.io.result_cache`, keyed by the table's
+        values, columns and dtypes, every setting above and the package versions; the result is then marked
+        ``from_cache``. The checks are deterministic (fixed ``random_state``), so a hit equals a fresh run.
 
     Returns
     -------
@@ -270,6 +278,11 @@ def assess(
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise InputDataError("The table is empty: there is nothing to assess.")
     require_columns(frame, [label, id_column, time_column])
+    if cache:
+        return _cached_assess(frame, dict(
+            label=label, id_column=id_column, time_column=time_column, spec=spec, ignore=tuple(ignore),
+            sample_rows=sample_rows, waivers=dict(waivers or {}), source=source, random_state=random_state,
+            range_margin=range_margin), progress)
     roles = {c: r for c, r in ((label, "label"), (id_column, "id"), (time_column, "timestamp")) if c}
     for c in ignore:
         roles.setdefault(c, "ignore")
@@ -342,6 +355,26 @@ def assess(
         C.sort_issues(issues), spec, n, frame.shape[1], label, id_column, time_column,
         dict(waivers or {}), state.get("aucs", {}), time.perf_counter() - t0, source,
     )
+
+
+def _cached_assess(frame: pd.DataFrame, settings: dict[str, Any], progress: Progress | None) -> Assessment:
+    """:func:`assess` through the result cache. The waivers are not part of the key (they change no check, only
+    which issues count as accepted), so a team's accepted issues do not miss the demo's warmed result; a hit is a
+    fresh copy with the caller's waivers."""
+    from ..io.result_cache import cached, data_key, lookup
+
+    spec = settings["spec"]
+    spec_key = spec.to_dict() if isinstance(spec, DataSpec) else spec
+    key = data_key("assessment", frame, *(repr(spec_key if k == "spec" else v)
+                                           for k, v in settings.items() if k != "waivers"))
+    hit = lookup("assessment", key)
+    if hit is None:
+        return cached("assessment", key, lambda: assess(frame, progress=progress, **settings))
+    hit.from_cache = True
+    hit.waivers = dict(settings["waivers"])
+    if progress is not None:
+        progress("read back from the cache", 1, 1)
+    return hit
 
 
 def full_report(frame: pd.DataFrame, path: str | os.PathLike, *, max_rows: int | None = 200_000, random_state: int = 0) -> Path:

@@ -35,7 +35,7 @@ from ...core.assessment.checks import SEVERITIES
 from ...core.assessment.spec import disguised_null_mask, numeric_values
 from ...core.errors import AipmError, InputDataError
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
 from ..data_loader import DataLoader
 
 __all__ = ["DataAssessment"]
@@ -221,11 +221,11 @@ class DataAssessment(W.VBox):
         self.result = assess(
             frame, label=roles["label"], id_column=roles["id"], time_column=roles["timestamp"],
             ignore=tuple(c for c in self.ignore if c in frame.columns), waivers=waivers, spec=self._spec,
-            progress=progress, source=self.loader.source,
+            progress=progress, source=self.loader.source, cache=True,
         )
-        self.progress_label.value = (
-            f"<span style='font-size:12px;color:#555'>done in {self.result.seconds:.1f} s</span>"
-        )
+        done = (f"the same table was checked before (in {self.result.seconds:.1f} s): results read back"
+                if self.result.from_cache else f"done in {self.result.seconds:.1f} s")
+        self.progress_label.value = f"<span style='font-size:12px;color:#555'>{done}</span>"
         # An accepted issue the data no longer has is not carried over (there is nothing to accept).
         kept = {k: v for k, v in restored.items() if k in {i.key for i in self.result.issues}}
         self.result.waivers = {k: v for k, v in self.result.waivers.items() if k not in restored or k in kept}
@@ -427,9 +427,7 @@ class DataAssessment(W.VBox):
 
     @staticmethod
     def _make_figure():
-        import plotly.graph_objects as go
-
-        fig = go.FigureWidget()
+        fig = figure_widget()
         fig.update_layout(height=300, margin=dict(l=40, r=10, t=40, b=40), showlegend=False, bargap=0.05)
         return fig
 

@@ -7,20 +7,19 @@ import math
 import numpy as np
 
 from ...core.assessment.learning_curve import LabelsNeeded
+from .._base import figure_widget
 
 __all__ = ["learning_curve_figure"]
 
 
 def learning_curve_figure(result: LabelsNeeded):
     """A plotly ``FigureWidget``: measured scores (with fold spread), the fitted curve, the target line."""
-    import plotly.graph_objects as go
-
     sizes = result.sizes
     hi_n = sizes[-1] * 20
     if math.isfinite(result.needed):
         hi_n = max(hi_n, min(result.needed * 1.5, sizes[-1] * 1000))
     grid = np.geomspace(sizes[0], hi_n, 80)
-    fig = go.FigureWidget()
+    fig = figure_widget()
     fig.add_scatter(x=sizes, y=result.mean_scores, mode="markers", name="measured (mean of folds)",
                     error_y=dict(type="data", array=result.scores.std(axis=1)), marker=dict(size=9, color="#4c78a8"))
     fig.add_scatter(x=grid, y=result.fit(grid), mode="lines", name="power-law fit", line=dict(color="#888", dash="dot"))

@@ -24,7 +24,7 @@ from ...core.expectations.fairness import (
 )
 from ...core.text.format import count, interval, number, points, threshold as threshold_fmt
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import MessageArea, card, default_record_path, esc, guarded
+from .._base import MessageArea, card, default_record_path, esc, guarded, figure_widget
 
 __all__ = ["FairnessAudit"]
 
@@ -250,11 +250,7 @@ class FairnessAudit(W.VBox):
 
     # ----- drawing ------------------------------------------------------------------------------
     def _make_figure(self):
-        try:
-            import plotly.graph_objects as go
-        except ImportError:  # pragma: no cover - plotly is a dependency
-            return None
-        fig = go.FigureWidget()
+        fig = figure_widget()
         fig.update_layout(
             barmode="group", height=340, margin=dict(l=50, r=20, t=40, b=40),
             title=dict(text="Rates by group at the threshold (bars: 95% intervals)", font=dict(size=14)),

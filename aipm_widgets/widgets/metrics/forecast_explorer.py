@@ -16,7 +16,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.tasks.forecast import Forecast, ForecastPoint
 from ...core.record import update_section
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
 from ..guides import how_to_read_html
 
 __all__ = ["ForecastExplorer"]
@@ -184,7 +184,7 @@ class ForecastExplorer(W.VBox):
                                marker=dict(symbol="star", size=13, color="#2ea043")))
         data.append(go.Scatter(x=[0, 0], y=[0, 0], mode="lines", name="current offset", line=dict(color="#d62728", width=2)))
         top = float(np.nanmax(y)) * 1.15 if np.isfinite(y).any() else 1.0
-        fig = go.FigureWidget(data=data, layout=dict(
+        fig = figure_widget(data=data, layout=dict(
             title=dict(text=("Cost of errors by offset" if f.has_costs else "Typical miss by offset"), font=dict(size=14)),
             width=520, height=360, margin=dict(l=60, r=10, t=40, b=90),
             xaxis=dict(title=f"offset added to every prediction ({f.unit})"), yaxis=dict(title=what, range=[0, top]),
@@ -200,7 +200,7 @@ class ForecastExplorer(W.VBox):
         counts, edges = f.histogram()
         self._edges = edges
         centres = (edges[:-1] + edges[1:]) / 2
-        fig = go.FigureWidget(data=[
+        fig = figure_widget(data=[
             go.Bar(x=centres, y=counts, width=float(edges[1] - edges[0]), marker_color="#8fa8cf", name="errors",
                    hovertemplate="error %{x:.1f}<br>%{y:,} estimates<extra></extra>"),
         ], layout=dict(title=dict(text="Errors (prediction + offset - actual)", font=dict(size=14)), width=420, height=360,

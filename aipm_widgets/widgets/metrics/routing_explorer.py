@@ -18,7 +18,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.record import update_section
 from ...core.tasks.routing import Routing, RoutingBaseline, RoutingPoint
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
 from ..guides import how_to_read_html
 
 __all__ = ["RoutingExplorer"]
@@ -189,7 +189,7 @@ class RoutingExplorer(W.VBox):
     def _matrix_figure(self):
         go = self._go
         k = self.routing.classes
-        fig = go.FigureWidget(go.Heatmap(z=np.zeros((len(k), len(k))), x=k, y=k, colorscale="Blues", showscale=False,
+        fig = figure_widget(go.Heatmap(z=np.zeros((len(k), len(k))), x=k, y=k, colorscale="Blues", showscale=False,
                                          text=[[""] * len(k)] * len(k), texttemplate="%{text}", hoverinfo="skip"))
         fig.update_layout(title="Automated tickets: out of every 100 of each true class", width=470, height=420,
                           margin=dict(l=80, r=10, t=40, b=60), xaxis_title="routed to", yaxis_title="true class",
@@ -197,9 +197,8 @@ class RoutingExplorer(W.VBox):
         return fig
 
     def _curve_figure(self):
-        go = self._go
         c = self.curve
-        fig = go.FigureWidget()
+        fig = figure_widget()
         fig.add_scatter(x=c["automation_rate"], y=c["accuracy_automated"], mode="lines", name="model",
                         hovertemplate="automated %{x:.1%}<br>accuracy %{y:.1%}<extra></extra>")
         fig.add_scatter(x=[np.nan], y=[np.nan], mode="markers", marker=dict(size=12, color="#d62728"), name="this threshold")

@@ -18,7 +18,7 @@ from ...core.expectations.status import one_pager_status
 from ...core.stats.rates import LABELS
 from ...core.metrics.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
 from ...core.metrics.value_check import ValueCheck, compare_value
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["ThresholdExplorer", "SET_BY_HAND", "HOW_TO_READ"]
@@ -283,7 +283,7 @@ class ThresholdExplorer(W.VBox):
                                marker=dict(size=13, color="#d62728", line=dict(color="white", width=1)),
                                error_x=dict(type="data", symmetric=False, array=[0], arrayminus=[0], color="#d62728"),
                                error_y=dict(type="data", symmetric=False, array=[0], arrayminus=[0], color="#d62728")))
-        fig = go.FigureWidget(
+        fig = figure_widget(
             data=data,
             layout=dict(title=dict(text="Precision vs recall (bars: 95% intervals)", font=dict(size=14)), width=560, height=330,
                         margin=dict(l=50, r=10, t=40, b=40), xaxis=dict(title="recall (share of positives caught)", range=[0, 1.02]),
@@ -318,7 +318,7 @@ class ThresholdExplorer(W.VBox):
             data.append(go.Scatter(x=[self.grid[0], self.grid[-1]], y=[self.baseline.cost_per_1000] * 2, mode="lines",
                                    name=f"rule: {self.baseline.rule}", line=dict(color="#b36b00", dash="dash")))
         data.append(go.Scatter(x=[], y=[], mode="lines", name="current threshold", line=dict(color="#d62728", width=2)))
-        fig = go.FigureWidget(
+        fig = figure_widget(
             data=data,
             layout=dict(title=dict(text=f"Expected cost per 1,000 decisions{in_cur}; green: thresholds meeting the constraints",
                                    font=dict(size=14)), width=940, height=320, margin=dict(l=70, r=10, t=40, b=45),

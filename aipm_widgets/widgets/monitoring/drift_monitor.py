@@ -23,7 +23,7 @@ from ...core.monitoring.run import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringRe
                                run_monitoring, settings_from_record)
 from ...core.monitoring.estimation import METRICS
 from ...core.monitoring.triggers import parse_trigger
-from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, figure_widget
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["DriftMonitor"]
@@ -158,11 +158,11 @@ class DriftMonitor(W.VBox):
         self.metric = W.Dropdown(options=[(METRIC_NAMES[m], m) for m in METRICS], value=metric, description="Metric")
         self.metric_note = HelpHTML(f"<div class='aipm-metric-note' style='font-size:12px;color:#555'>Shown first: "
                                   f"{esc(METRIC_NAMES[metric])} ({esc(self.metric_reason)}).</div>")
-        self.heatmap = go.FigureWidget()
-        self.timeline = go.FigureWidget()
-        self.distribution = go.FigureWidget()
-        self.performance = go.FigureWidget()
-        self.cost = go.FigureWidget()
+        self.heatmap = figure_widget()
+        self.timeline = figure_widget()
+        self.distribution = figure_widget()
+        self.performance = figure_widget()
+        self.cost = figure_widget()
         self.alerts = HelpHTML()
         self.notes = HelpHTML()
         self.report_button = W.Button(description="Save evidently report", icon="file", layout=W.Layout(width="260px"),

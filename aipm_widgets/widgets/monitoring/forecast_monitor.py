@@ -15,7 +15,7 @@ import ipywidgets as W
 from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.regression import DEFAULT_REGRESSION_TRIGGERS, RegressionMonitoringResult, run_regression_monitoring
-from .._base import HelpHTML, MessageArea, default_record_path, esc
+from .._base import HelpHTML, MessageArea, default_record_path, esc, figure_widget
 from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
@@ -115,7 +115,7 @@ class ForecastMonitor(TaskMonitorMixin, W.VBox):
             data.append(go.Scatter(x=list(hit), y=[float(v) for v in p.loc[hit, "realized_mae"]], mode="markers",
                                    name="likely concept drift", marker=dict(symbol="x", size=12, color="#8a1c1c")))
         ref = self.result.reference_metrics.get("mae")
-        return go.FigureWidget(data=data, layout=dict(
+        return figure_widget(data=data, layout=dict(
             title=dict(text=f"Typical miss (MAE, {esc(u)}) per window; reference {fmt.number(ref, 2)}", font=dict(size=14)),
             width=900, height=340, margin=dict(l=60, r=10, t=40, b=90), yaxis=dict(title=f"MAE ({u})", rangemode="tozero"),
             shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=ref, y1=ref, line=dict(color="#555", dash="dot"))],

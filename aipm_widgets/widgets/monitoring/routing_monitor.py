@@ -15,7 +15,7 @@ import ipywidgets as W
 
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.multiclass import DEFAULT_MC_TRIGGERS, MulticlassMonitoringResult, run_monitoring_multiclass
-from .._base import HelpHTML, MessageArea, default_record_path, esc
+from .._base import HelpHTML, MessageArea, default_record_path, esc, figure_widget
 from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
@@ -150,7 +150,7 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
             data.append(go.Scatter(x=[str(h) for h in hit], y=[float(v) for v in p.loc[hit, "realized_accuracy"]],
                                    mode="markers", name="likely concept drift",
                                    marker=dict(symbol="x", size=12, color="#8a1c1c")))
-        return go.FigureWidget(data=data, layout=dict(
+        return figure_widget(data=data, layout=dict(
             title=dict(text=f"Share of {esc(self.unit)} routed to the right class, per window", font=dict(size=14)),
             width=900, height=340, margin=dict(l=60, r=10, t=40, b=90),
             yaxis=dict(title="accuracy", tickformat=".0%", range=[0, 1]),
@@ -178,7 +178,7 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
         if ref is not None:
             data.append(go.Scatter(x=x, y=[float(ref)] * len(x), mode="lines", name="reference",
                                    line=dict(color="#555", dash="dot")))
-        return go.FigureWidget(data=data, layout=dict(
+        return figure_widget(data=data, layout=dict(
             title=dict(text=f"Cost per 1,000 {self.unit} ({cur}: misroutes plus a person's handling), per window".replace(" (: ", " ("),
                        font=dict(size=14)),
             width=900, height=300, margin=dict(l=60, r=10, t=40, b=90),

@@ -30,7 +30,7 @@ import ipywidgets as W
 from ...core.errors import AipmError
 from ...core.text.format import percent
 from ...core.scoping.use_cases import CRITERIA, VERDICTS, Assessment, Candidate, ScopingComparison, compare, parse_value_unit
-from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, figure_widget
 
 __all__ = ["ScopingCanvas", "VERDICT_COLORS"]
 
@@ -286,7 +286,7 @@ class ScopingCanvas(W.VBox):
     def _make_chart(self):
         import plotly.graph_objects as go
 
-        fig = go.FigureWidget(
+        fig = figure_widget(
             data=[go.Bar(orientation="h", x=[], y=[], error_x={"type": "data", "symmetric": False, "array": [],
                                                                  "arrayminus": [], "color": "#444"},
                          hovertemplate="%{y}<br>score %{x:.0f}<extra></extra>", textposition="inside",

@@ -1,0 +1,132 @@
+"""Pages that open without waiting (issue 13): page 03's checks read back from the result cache, ``aipm warm`` that
+fills it, and the light plotly template every figure starts from. On a team's own table (parcel lockers, in CHF),
+not only the demo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aipm_widgets.core.assessment.report import assess
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("AIPM_CACHE_DIR", str(folder))
+    monkeypatch.delenv("AIPM_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def lockers() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    n = 3_000
+    frame = pd.DataFrame({
+        "parcel_ref": [f"PL-{i:06d}" for i in range(n)],
+        "dropped_at": pd.date_range("2026-03-01", periods=n, freq="17min"),
+        "weight_kg": rng.gamma(2.0, 1.5, n).round(2),
+        "locker_zone": rng.choice(["Bern Nord", "Zürich HB", "Genève Cornavin"], n),
+        "fee_chf": rng.choice([4.5, 7.0, 9.5], n),
+        "uncollected": np.where(rng.random(n) < 0.12, "ja", "nein"),
+    })
+    frame.loc[rng.choice(n, 40, replace=False), "weight_kg"] = np.nan
+    return frame
+
+
+def test_assessment_is_read_back_equal_with_the_callers_waivers(cache_dir, lockers):
+    roles = dict(label="uncollected", id_column="parcel_ref", time_column="dropped_at")
+    steps = []
+    first = assess(lockers, cache=True, progress=lambda *a: steps.append(a), **roles)
+    assert not first.from_cache and len(steps) > 1
+    assert len(list(cache_dir.rglob("assessment-*.pickle"))) == 1
+    key = first.issues[0].key
+    steps.clear()
+    again = assess(lockers, cache=True, waivers={key: "known: scale rounds to 10 g"},
+                   progress=lambda *a: steps.append(a), **roles)
+    assert again.from_cache and steps == [("read back from the cache", 1, 1)]
+    assert [i.to_dict() for i in again.issues] == [i.to_dict() for i in first.issues]
+    assert again.waivers == {key: "known: scale rounds to 10 g"} and first.waivers == {}
+    assert again.summary() != first.summary() and "accepted" in again.summary()
+    assert again.seconds == first.seconds  # the first computation's time, said as such by the page
+    # another table, other roles or no cache: computed afresh
+    changed = lockers.copy()
+    changed.loc[0, "weight_kg"] = 99.0
+    assert not assess(changed, cache=True, **roles).from_cache
+    assert not assess(lockers, cache=True, label="uncollected").from_cache
+    assert not assess(lockers, **roles).from_cache
+
+
+def test_cache_off_and_unreadable_cache_compute_afresh(cache_dir, lockers, monkeypatch):
+    roles = dict(label="uncollected", id_column="parcel_ref")
+    assess(lockers, cache=True, **roles)
+    for path in cache_dir.rglob("assessment-*.pickle"):
+        path.write_bytes(b"not a pickle")
+    assert not assess(lockers, cache=True, **roles).from_cache
+    monkeypatch.setenv("AIPM_CACHE", "0")
+    assert not assess(lockers, cache=True, **roles).from_cache
+    assert not assess(lockers, cache=True, **roles).from_cache
+
+
+def test_page03_reads_back_what_aipm_warm_computed(cache_dir, tmp_path, monkeypatch, capsys):
+    from aipm_widgets.cli import main
+    from aipm_widgets.widgets import pages
+
+    monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "none.yaml"))  # no record: the demo
+    assert main(["warm"]) == 0
+    out = capsys.readouterr().out
+    assert "warmed: data checks of fraud_transactions (demo)" in out and "computed in" in out
+    page = pages.data_page(pages.open_project(), run=True)
+    assert page.result.from_cache
+    assert "checked before" in page.progress_label.value and "read back" in page.progress_label.value
+    assert main(["warm"]) == 0 and "already cached" in capsys.readouterr().out
+
+
+def test_warm_says_nothing_to_warm_for_a_broken_record(cache_dir, tmp_path, monkeypatch, capsys):
+    from aipm_widgets.cli import main
+
+    broken = tmp_path / "decision_record.yaml"
+    broken.write_text("project: [unclosed\n", encoding="utf-8")
+    monkeypatch.setenv("AIPM_RECORD", str(broken))
+    assert main(["warm"]) == 0
+    assert "nothing to warm" in capsys.readouterr().out
+    assert not list(cache_dir.rglob("*.pickle"))
+
+
+def test_figures_start_from_the_light_template_and_keep_a_teams_theme(monkeypatch):
+    import plotly.io as pio
+
+    from aipm_widgets.widgets._base import _TRACES_DRAWN, figure_widget
+
+    fig = figure_widget(data=[{"type": "bar", "x": ["a"], "y": [1]}], layout={"title": {"text": "Gebühren CHF"}})
+    template = fig.layout.template
+    assert template.layout.paper_bgcolor == pio.templates["plotly"].layout.paper_bgcolor
+    assert sorted(k for k, v in template.data.to_plotly_json().items() if v) == sorted(_TRACES_DRAWN)
+    assert fig.layout.title.text == "Gebühren CHF"
+    own = figure_widget(layout={"template": "simple_white"})
+    assert own.layout.template.layout.plot_bgcolor == pio.templates["simple_white"].layout.plot_bgcolor
+    monkeypatch.setattr(pio.templates, "default", "ggplot2")
+    themed = figure_widget()
+    assert themed.layout.template.layout.plot_bgcolor == pio.templates["ggplot2"].layout.plot_bgcolor
+
+
+def test_pages_03_and_05_open_without_the_slow_imports(tmp_path):
+    """Building page 03 (checks read back) and page 05 (drift, estimated performance) loads none of the libraries
+    that cost 0.3 to 1 s to import: scikit-learn, scipy.stats, scipy.optimize (isotonic fit), scipy.spatial."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from aipm_widgets.widgets import pages\n"
+        "p = pages.open_project()\n"
+        "pages.about('data', p); pages.data_page(p, run=True)\n"
+        "pages.about('monitoring', p); pages.monitoring_page(p)\n"
+        "print(sorted(m for m in ('sklearn', 'scipy.stats', 'scipy.optimize', 'scipy.spatial') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "none.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
