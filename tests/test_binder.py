@@ -3,6 +3,7 @@ then import the package and execute every notebook (as a workshop participant's 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -47,7 +48,10 @@ def test_binder_environment_imports_the_package(binder_env):
     )
     assert out.returncode == 0, out.stderr
     assert "site-packages" in out.stdout, "postBuild must install the package, not rely on the source tree"
-    assert (Path(env["HOME"]) / ".jupyter" / "jupyter_server_config.json").exists()
+    config = json.loads((Path(env["HOME"]) / ".jupyter" / "jupyter_server_config.json").read_text())
+    from aipm_widgets.cli.cmd_project import IOPUB_TIMEOUT_S
+
+    assert config["VoilaExecutor"]["iopub_timeout"] == IOPUB_TIMEOUT_S  # a room opening pages at once (issue 13)
 
 
 def test_binder_environment_runs_every_notebook(binder_env, tmp_path):

@@ -130,3 +130,19 @@ def test_pages_03_and_05_open_without_the_slow_imports(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-800:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_way_of_serving_the_pages_waits_for_a_cells_output():
+    """nbclient's 4 s wait for a cell's output left page 04's explorer out of 5 to 7 of 20 pages opened at once on
+    2 cores, without a word (voila.log: "Timeout waiting for IOPub output"). `aipm dashboard`, `voila notebooks/`
+    (notebooks/voila.json) and Binder (postBuild's server config, checked in test_binder.py) wait longer."""
+    import json
+    from pathlib import Path
+
+    from aipm_widgets.cli.cmd_project import IOPUB_TIMEOUT_S, voila_command
+
+    assert IOPUB_TIMEOUT_S >= 60
+    assert f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}" in voila_command("x.ipynb")
+    root = Path(__file__).resolve().parent.parent
+    assert json.loads((root / "notebooks" / "voila.json").read_text())["VoilaExecutor"]["iopub_timeout"] == IOPUB_TIMEOUT_S
+    assert f'"VoilaExecutor": {{"iopub_timeout": {IOPUB_TIMEOUT_S}}}' in (root / "binder" / "postBuild").read_text()

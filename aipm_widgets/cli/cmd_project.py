@@ -11,6 +11,12 @@ from pathlib import Path
 
 from ..core.errors import AipmError
 
+# How long Voila waits for a cell's output after the kernel said the cell is done. nbclient's default (4 s) is met on
+# an idle machine, but 20 workshop pages opened at once on 2 cores delay the output stream by more: the cell's output
+# (page 04's explorer) was then left out of the page without a word, on 5 to 7 of 20 pages. Waiting longer costs
+# nothing when the output comes; a dead kernel is still noticed at once (nbclient polls it).
+IOPUB_TIMEOUT_S = 120
+
 # Voila's websocket carries FileUpload contents; its default (10 MB) fails silently on larger files.
 UPLOAD_LIMIT_MB = int(os.environ.get("AIPM_MAX_UPLOAD_MB", "200"))
 
@@ -27,6 +33,7 @@ def voila_command(target: str | Path, *, port: int = 8866, open_browser: bool = 
         f"--Voila.tornado_settings={{'websocket_max_message_size': {size}}}",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
     ]
     if not open_browser:
         cmd.append("--no-browser")
