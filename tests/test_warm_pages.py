@@ -146,3 +146,13 @@ def test_every_way_of_serving_the_pages_waits_for_a_cells_output():
     root = Path(__file__).resolve().parent.parent
     assert json.loads((root / "notebooks" / "voila.json").read_text())["VoilaExecutor"]["iopub_timeout"] == IOPUB_TIMEOUT_S
     assert f'"VoilaExecutor": {{"iopub_timeout": {IOPUB_TIMEOUT_S}}}' in (root / "binder" / "postBuild").read_text()
+
+
+def test_aipm_dashboard_warms_page03_in_the_background(cache_dir, tmp_path, monkeypatch):
+    """`aipm dashboard` starts `aipm warm` beside the server (low priority, output discarded): it fills the cache."""
+    from aipm_widgets.cli.cmd_project import warm_in_background
+
+    monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "none.yaml"))  # no record: the demo
+    proc = warm_in_background(tmp_path)
+    assert proc is not None and proc.wait(timeout=300) == 0
+    assert len(list(cache_dir.rglob("assessment-*.pickle"))) == 1

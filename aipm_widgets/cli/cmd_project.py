@@ -238,8 +238,8 @@ def _warm(args) -> int:
 def warm_in_background(cwd: Path) -> subprocess.Popen | None:
     """``aipm warm`` as a low-priority background process (output discarded); None where it cannot start."""
     cmd = [sys.executable, "-m", "aipm_widgets.cli", "warm"]
-    if hasattr(os, "nice"):
-        cmd = ["nice", "-n", "10", *cmd] if shutil.which("nice") else cmd
+    if shutil.which("nice"):
+        cmd = ["nice", "-n", "10", *cmd]
     try:
         return subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env=dict(os.environ, DO_NOT_TRACK="1"))
