@@ -1564,7 +1564,7 @@ def monitoring_page(project: Any) -> W.Widget:
 
         # The demo's two splits as the project already holds them (the page's "about" read them): no second read.
         example = project.demo() if callable(getattr(project, "demo", None)) else None
-        if example is not None and example.production is not None and "split" in example.production.columns:
+        if example is not None:
             reference, current = example.validation.copy(), example.production.copy()
         else:
             fraud = demo.load_fraud()

@@ -361,7 +361,7 @@ def _cached_assess(frame: pd.DataFrame, settings: dict[str, Any], progress: Prog
     """:func:`assess` through the result cache. The waivers are not part of the key (they change no check, only
     which issues count as accepted), so a team's accepted issues do not miss the demo's warmed result; a hit is a
     fresh copy with the caller's waivers."""
-    from ..io.result_cache import cached, data_key, lookup
+    from ..io.result_cache import data_key, lookup, store
 
     spec = settings["spec"]
     spec_key = spec.to_dict() if isinstance(spec, DataSpec) else spec
@@ -369,7 +369,9 @@ def _cached_assess(frame: pd.DataFrame, settings: dict[str, Any], progress: Prog
                                            for k, v in settings.items() if k != "waivers"))
     hit = lookup("assessment", key)
     if hit is None:
-        return cached("assessment", key, lambda: assess(frame, progress=progress, **settings))
+        result = assess(frame, progress=progress, **settings)
+        store("assessment", key, result)
+        return result
     hit.from_cache = True
     hit.waivers = dict(settings["waivers"])
     if progress is not None:

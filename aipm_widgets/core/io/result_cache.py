@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["cache_dir", "data_key", "cached", "lookup"]
+__all__ = ["cache_dir", "data_key", "cached", "lookup", "store"]
 
 
 def cache_dir() -> Path | None:
@@ -104,9 +104,15 @@ def cached(kind: str, key: str, compute: Callable[[], Any]) -> Any:
     if hit is not None:
         return hit
     result = compute()
+    store(kind, key, result)
+    return result
+
+
+def store(kind: str, key: str, result: Any) -> None:
+    """Keep ``result`` under ``key`` (atomically); a read-only or full disk keeps nothing, silently."""
     path = _path(kind, key)
     if path is None:
-        return result
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -115,4 +121,3 @@ def cached(kind: str, key: str, compute: Callable[[], Any]) -> Any:
         os.replace(tmp, path)
     except OSError:  # a read-only home or a full disk: the result is still good, just not kept
         pass
-    return result
