@@ -17,6 +17,11 @@ from ..core.errors import AipmError
 # nothing when the output comes; a dead kernel is still noticed at once (nbclient polls it).
 IOPUB_TIMEOUT_S = 120
 
+# Voila shows each cell's output as the cell ends (progressive rendering) instead of the whole page at once: a page's
+# first controls appear while its later cells run, and a widget's charts (plotly.js: about a second of the browser's main
+# thread) are sent after its controls (widgets._base.chart). Measured in issue 13; the README's Performance section.
+PROGRESSIVE_RENDERING = True
+
 # Voila's websocket carries FileUpload contents; its default (10 MB) fails silently on larger files.
 UPLOAD_LIMIT_MB = int(os.environ.get("AIPM_MAX_UPLOAD_MB", "200"))
 
@@ -34,6 +39,7 @@ def voila_command(target: str | Path, *, port: int = 8866, open_browser: bool = 
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.strip_sources=True",
         f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
+        f"--VoilaConfiguration.progressive_rendering={PROGRESSIVE_RENDERING}",
     ]
     if not open_browser:
         cmd.append("--no-browser")

@@ -16,7 +16,8 @@ import traitlets
 from ..core.errors import AipmError
 from ..core.text.glossary import annotate_html
 
-__all__ = ["esc", "MessageArea", "HelpHTML", "guarded", "default_record_path", "card", "figure_widget"]
+__all__ = ["esc", "MessageArea", "HelpHTML", "guarded", "default_record_path", "card", "figure_widget", "chart",
+           "draw_charts"]
 
 log = logging.getLogger("aipm_widgets")
 
@@ -150,7 +151,144 @@ def figure_widget(data: Any = None, layout: Any = None, **kwargs: Any):
             layout = layout.to_plotly_json()
         if layout.get("template") is None:
             layout = {**layout, "template": _light_template()}
-    return go.FigureWidget(data=data, layout=layout, **kwargs)
+    cls = _chart_figure_class() if charts_after_controls() else go.FigureWidget
+    return cls(data=data, layout=layout, **kwargs)
+
+
+# -- charts after controls (issue 13) ------------------------------------------------------------------------------
+# A plotly chart makes the browser load and run plotly.js (4.5 MB, about a second of a laptop's main thread) before it
+# paints anything else: a page's first slider or button waited for it. On a Voila page (which runs its cells one by
+# one and shows each cell's output as it comes: ``progressive_rendering``), a widget's charts are therefore told to
+# the browser only when the next cell starts, after the cell's controls are on their way: the controls show at once,
+# the charts a moment later, each in a place kept for it at its size. In JupyterLab, and anywhere not Voila, a chart
+# is an ordinary FigureWidget drawn at once.
+
+CHART_FALLBACK_S = 1.0
+"""Seconds after a cell ends by which its charts are drawn when no next cell starts (a page's last cell)."""
+
+_PENDING: list[tuple[Any, W.Box]] = []  # (figure, the place kept for it), in the order they were placed
+
+
+def charts_after_controls(env: dict[str, str] | None = None) -> bool:
+    """True when this kernel serves a Voila page (it sets ``VOILA_*`` variables) and ``AIPM_CHARTS_AT_ONCE`` is unset."""
+    env = os.environ if env is None else env
+    if env.get("AIPM_CHARTS_AT_ONCE"):
+        return False
+    return any(k in env for k in ("VOILA_REQUEST_URL", "VOILA_BASE_URL", "VOILA_PREHEAT"))
+
+
+@functools.lru_cache(maxsize=1)
+def _chart_figure_class() -> type:
+    import plotly.graph_objects as go
+
+    class ChartFigureWidget(go.FigureWidget):
+        """A FigureWidget the browser hears of only when it is drawn (:func:`chart`, :func:`draw_charts`).
+
+        Until then it is a complete plotly figure in Python (every property can be set and read; nothing is sent).
+        Anything that needs it in the browser (being displayed, or put in a box other than :func:`chart`'s) draws it.
+        """
+
+        _aipm_held = True
+
+        def open(self) -> None:
+            if not self._aipm_held:
+                super().open()
+
+        @property
+        def model_id(self) -> str:
+            if self.comm is None:
+                self.draw_now()
+            return self.comm.comm_id
+
+        @property
+        def drawn(self) -> bool:
+            return self.comm is not None
+
+        def draw_now(self) -> None:
+            self._aipm_held = False
+            self.open()
+
+        def _repr_mimebundle_(self, *args: Any, **kwargs: Any) -> dict:
+            self.draw_now()
+            return super()._repr_mimebundle_(*args, **kwargs)
+
+    return ChartFigureWidget
+
+
+def _slot_size(fig: Any, slot: W.Box) -> None:
+    """The kept place takes the figure's size (plotly's default height when it names none): nothing jumps later."""
+    height, width = fig.layout.height, fig.layout.width
+    slot.layout.min_height = f"{int(height or 450)}px"
+    if width:
+        slot.layout.min_width = f"{int(width)}px"
+
+
+def chart(fig: Any) -> W.Widget:
+    """Where ``fig`` goes in a widget's layout: the figure itself, or (on a Voila page, see
+    :func:`charts_after_controls`) a place kept for it, filled when the next cell starts or :func:`draw_charts` runs."""
+    if getattr(fig, "drawn", True):
+        return fig
+    slot = W.Box(layout=W.Layout(align_items="flex-start"))
+    slot.add_class("aipm-chart-slot")
+    _slot_size(fig, slot)
+    if not _schedule_draw():
+        slot.children = (fig,)
+        return slot
+    _PENDING.append((fig, slot))
+    return slot
+
+
+def draw_charts() -> int:
+    """Draw every chart waiting for its place; returns how many. Safe to call any time (nothing waiting: 0)."""
+    pending = list(_PENDING)
+    _PENDING.clear()
+    for fig, slot in pending:
+        slot.children = (fig,)  # the box names the figure: the figure is drawn first (ChartFigureWidget.model_id)
+    return len(pending)
+
+
+_HOOKED: list[Any] = []  # the IPython shell whose cell events draw the waiting charts (hooked once per kernel)
+_CELL = [0]  # cells started since the hooks were set: a fallback timer from an earlier cell draws nothing
+
+
+def _schedule_draw() -> bool:
+    """Arrange for waiting charts to be drawn when the next cell starts, or CHART_FALLBACK_S after their cell ends when
+    none follows; False outside a running cell (the caller then draws at once)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - ipywidgets needs IPython
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "events"):
+        return False
+    # Only a cell has a next cell: a chart made by a button's or an upload's callback is drawn at once.
+    header = (getattr(shell, "parent_header", None) or {}).get("header") or {}
+    if header.get("msg_type") != "execute_request":
+        return False
+    if shell in _HOOKED:
+        return True
+
+    def on_cell_start(*_: Any) -> None:
+        _CELL[0] += 1
+        draw_charts()
+
+    def on_cell_end(*_: Any) -> None:
+        if not _PENDING:
+            return
+        for fig, slot in _PENDING:  # the final sizes: a widget sets its figures' heights as it fills them
+            _slot_size(fig, slot)
+        cell = _CELL[0]
+        try:
+            import asyncio
+
+            asyncio.get_running_loop().call_later(CHART_FALLBACK_S, lambda: _CELL[0] == cell and draw_charts())
+        except RuntimeError:  # no event loop (a plain IPython shell): the next cell draws them
+            pass
+
+    shell.events.register("pre_run_cell", on_cell_start)
+    shell.events.register("post_run_cell", on_cell_end)
+    _HOOKED.append(shell)
+    return True
 
 
 def default_record_path() -> Path:

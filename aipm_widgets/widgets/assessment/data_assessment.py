@@ -35,7 +35,7 @@ from ...core.assessment.checks import SEVERITIES
 from ...core.assessment.spec import disguised_null_mask, numeric_values
 from ...core.errors import AipmError, InputDataError
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
 from ..data_loader import DataLoader
 
 __all__ = ["DataAssessment"]
@@ -162,7 +162,7 @@ class DataAssessment(W.VBox):
                 self.column_info,
                 W.HBox([self.spec_min, self.spec_max, self.spec_allowed, self.spec_nulls, self.spec_button],
                        layout=W.Layout(flex_flow="row wrap")),
-                self.figure,
+                chart(self.figure),
                 self._save_row,
             ],
             layout=W.Layout(display="none"),

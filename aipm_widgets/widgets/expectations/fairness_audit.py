@@ -24,7 +24,7 @@ from ...core.expectations.fairness import (
 )
 from ...core.text.format import count, interval, number, points, threshold as threshold_fmt
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import MessageArea, card, default_record_path, esc, guarded, figure_widget
+from .._base import MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
 
 __all__ = ["FairnessAudit"]
 
@@ -156,7 +156,7 @@ class FairnessAudit(W.VBox):
             self.table,
         ]
         if self.figure is not None:
-            children.append(self.figure)
+            children.append(chart(self.figure))
         children += [
             self.findings_html,
             W.HTML("<b>The team's response</b>"),

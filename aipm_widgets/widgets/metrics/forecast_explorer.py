@@ -16,7 +16,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.tasks.forecast import Forecast, ForecastPoint
 from ...core.record import update_section
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
 from ..guides import how_to_read_html
 
 __all__ = ["ForecastExplorer"]
@@ -87,7 +87,7 @@ class ForecastExplorer(W.VBox):
         super().__init__([
             self.notes, self.headline, self.how_to_read,
             W.HBox([self.slider, self.best_button]),
-            W.HBox([self.cost_fig, self.error_fig]),
+            W.HBox([chart(self.cost_fig), chart(self.error_fig)]),
             self.cards, self.baseline_box,
             W.HBox([self.tolerance_text, self.cost_under, self.cost_over, self.apply_button]),
             self.group_table,

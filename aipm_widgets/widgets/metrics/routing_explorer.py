@@ -18,7 +18,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.record import update_section
 from ...core.tasks.routing import Routing, RoutingBaseline, RoutingPoint
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
 from ..guides import how_to_read_html
 
 __all__ = ["RoutingExplorer"]
@@ -111,7 +111,7 @@ class RoutingExplorer(W.VBox):
             self.how_to_read,
             W.HBox([self.slider, self.best_button]),
             self.cards,
-            W.HBox([self.curve_fig, self.matrix_fig]),
+            W.HBox([chart(self.curve_fig), chart(self.matrix_fig)]),
             self.constraint_status,
             self.class_table,
             self.baseline_box,

@@ -18,7 +18,7 @@ from ...core.expectations.status import one_pager_status
 from ...core.stats.rates import LABELS
 from ...core.metrics.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
 from ...core.metrics.value_check import ValueCheck, compare_value
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, figure_widget
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["ThresholdExplorer", "SET_BY_HAND", "HOW_TO_READ"]
@@ -135,7 +135,7 @@ class ThresholdExplorer(W.VBox):
         self.confusion_fig = self._confusion_figure()
         self.pr_fig = self._pr_figure()
         self.cost_fig = self._cost_figure() if tradeoff.has_costs else None
-        charts = [self.confusion_fig, self.pr_fig]
+        charts = [self.confusion_fig, chart(self.pr_fig)]
         rows = [
             self.notes,
             self.headline,
@@ -144,7 +144,7 @@ class ThresholdExplorer(W.VBox):
             W.HBox(charts),
         ]
         if self.cost_fig is not None:
-            rows.append(self.cost_fig)
+            rows.append(chart(self.cost_fig))
         rows += [
             self.cards,
             self.constraint_status,

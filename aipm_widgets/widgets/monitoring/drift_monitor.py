@@ -23,7 +23,7 @@ from ...core.monitoring.run import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringRe
                                run_monitoring, settings_from_record)
 from ...core.monitoring.estimation import METRICS
 from ...core.monitoring.triggers import parse_trigger
-from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, figure_widget
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, chart, figure_widget
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["DriftMonitor"]
@@ -185,11 +185,11 @@ class DriftMonitor(W.VBox):
             self.how_to_read,
             W.HBox([self.window_size, self.mode] + ([self.engine] if self.engine is not None else [])),
             self.progress,
-            heat_title, self.heatmap,
+            heat_title, chart(self.heatmap),
             W.HBox([self.feature, self.window_pick]),
-            W.HBox([self.timeline, self.distribution]),
+            W.HBox([chart(self.timeline), chart(self.distribution)]),
             HelpHTML("<h4>Performance: realized (labels arrived) and estimated from scores, with 95% bands</h4>"),
-            W.HBox([self.metric, self.metric_note]), self.performance, self.cost,
+            W.HBox([self.metric, self.metric_note]), chart(self.performance), chart(self.cost),
             HelpHTML("<h4 class='aipm-alerts-title'>Alerts</h4>"), self.alerts,
             self.notes,
             W.HBox([self.report_button]),

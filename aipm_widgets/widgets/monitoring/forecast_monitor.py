@@ -15,7 +15,7 @@ import ipywidgets as W
 from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.regression import DEFAULT_REGRESSION_TRIGGERS, RegressionMonitoringResult, run_regression_monitoring
-from .._base import HelpHTML, MessageArea, default_record_path, esc, figure_widget
+from .._base import HelpHTML, MessageArea, default_record_path, esc, chart, figure_widget
 from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
@@ -55,7 +55,7 @@ class ForecastMonitor(TaskMonitorMixin, W.VBox):
             return
         self.figure = self._figure()
         self.how_to_read = W.HTML(how_to_read_html("monitoring", "regression", unit=unit))
-        rows += [self.how_to_read, self.figure, self.alerts, self.triggers_box, self.save_button, self.messages]
+        rows += [self.how_to_read, chart(self.figure), self.alerts, self.triggers_box, self.save_button, self.messages]
         super().__init__(rows, **kwargs)
         self.add_class("aipm-forecast-monitor")
         self.save_button.on_click(lambda _: self.save_decision())

@@ -15,7 +15,7 @@ import ipywidgets as W
 
 from ...core.errors import AipmError, InputDataError
 from ...core.monitoring.multiclass import DEFAULT_MC_TRIGGERS, MulticlassMonitoringResult, run_monitoring_multiclass
-from .._base import HelpHTML, MessageArea, default_record_path, esc, figure_widget
+from .._base import HelpHTML, MessageArea, default_record_path, esc, chart, figure_widget
 from ..guides import how_to_read_html
 from ._task_monitor import TaskMonitorMixin
 
@@ -60,7 +60,7 @@ class RoutingMonitor(TaskMonitorMixin, W.VBox):
         self.unit = unit
         self.figure = self._figure()
         self.cost_figure = self._cost_figure()
-        charts = [self.figure] + ([self.cost_figure] if self.cost_figure is not None else [])
+        charts = [chart(self.figure)] + ([chart(self.cost_figure)] if self.cost_figure is not None else [])
         self.how_to_read = W.HTML(how_to_read_html("monitoring", "multiclass", unit=unit))
         super().__init__([self.summary, self.how_to_read, *charts, self.alerts, self.triggers_box, self.save_button,
                           self.messages],

@@ -30,7 +30,7 @@ import ipywidgets as W
 from ...core.errors import AipmError
 from ...core.text.format import percent
 from ...core.scoping.use_cases import CRITERIA, VERDICTS, Assessment, Candidate, ScopingComparison, compare, parse_value_unit
-from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, figure_widget
+from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, chart, figure_widget
 
 __all__ = ["ScopingCanvas", "VERDICT_COLORS"]
 
@@ -152,7 +152,7 @@ class ScopingCanvas(W.VBox):
         super().__init__(
             [
                 W.HTML("<h3 style='margin:4px 0'>Candidates compared</h3>"),
-                self.chart,
+                chart(self.chart),
                 self.table,
                 W.HTML("<h3 style='margin:12px 0 4px 0'>Score one candidate</h3>"),
                 W.HBox([self.candidate, self.new_name, self.add_button]),

@@ -1,0 +1,76 @@
+"""Tier 4: on a Voila page a widget's controls are on screen before its charts, and leaving a page frees its kernel.
+
+A team's own notebook (parcel-locker no-shows, in CHF; nothing from the demo) served the way ``aipm dashboard``
+serves the workbook (progressive rendering, the workbook's template).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import assert_no_error_output, keep_shot, leave_page, serve_voila
+
+pytestmark = pytest.mark.browser
+
+CELLS = [
+    ("markdown", "# Locker no-shows\nWhich parcels will nobody collect?"),
+    ("code", "import pandas as pd\nframe = pd.read_csv('lockers.csv')"),
+    ("code", "from aipm_widgets.widgets.metrics.threshold_explorer import ThresholdExplorer\n"
+             "ThresholdExplorer.from_predictions(frame['uncollected'], frame['p_uncollected'], value=frame['parcel_value'],\n"
+             "    costs={'cost_fp': 6, 'fn_cost_from_value': True, 'value_column': 'parcel_value', 'currency': 'CHF'},\n"
+             "    volume_per_day=900, value_name='parcel_value', positive_name='no-show')"),
+]
+
+# When each kind of element first appears on the page, from the page itself (no polling lag).
+PROBE = """() => { window.__seen = {}; const t0 = performance.timeOrigin;
+  new MutationObserver(() => {
+    for (const [k, sel] of [['slider', '.widget-slider'], ['chart', '.aipm-chart-slot .js-plotly-plot']]) {
+      if (!window.__seen[k] && document.querySelector(sel)) window.__seen[k] = performance.now();
+    }
+  }).observe(document, {childList: true, subtree: true}); }"""
+
+
+def _notebook(path) -> None:
+    cells = [{"cell_type": kind, "metadata": {}, "source": src, **({"outputs": [], "execution_count": None}
+                                                                  if kind == "code" else {})} for kind, src in CELLS]
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                      "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    path.write_text(json.dumps(nb))
+
+
+def test_controls_come_before_charts_and_leaving_frees_the_kernel(page, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 2_000
+    y = (rng.random(n) < 0.15).astype(int)
+    pd.DataFrame({"uncollected": y, "p_uncollected": np.clip(rng.normal(0.25 + 0.4 * y, 0.15), 0, 1).round(3),
+                  "parcel_value": rng.gamma(2.0, 30.0, n).round(2)}).to_csv(tmp_path / "lockers.csv", index=False)
+    _notebook(tmp_path / "lockers.ipynb")
+    with serve_voila(tmp_path) as base:
+        page.add_init_script(f"({PROBE})()")
+        page.goto(f"{base}/voila/render/lockers.ipynb", wait_until="commit")
+        page.wait_for_selector(".widget-slider:visible", timeout=120_000)
+        slots = page.locator(".aipm-chart-slot")
+        page.wait_for_function("() => document.querySelectorAll('.aipm-chart-slot .js-plotly-plot').length === 2",
+                               timeout=120_000)
+        seen = page.evaluate("() => window.__seen")
+        assert seen["slider"] <= seen["chart"], seen  # the charts came after the controls (the page's last cell)
+        assert slots.count() == 2
+        text = page.inner_text("body")
+        assert "CHF" in text and "Out of every 1,000" in text
+        page.screenshot(path=str(tmp_path / "charts_after_controls.png"), full_page=True)
+        keep_shot(tmp_path / "charts_after_controls.png", Path("/work/shots/dashboards"))
+        assert_no_error_output(page)
+
+        leave_page(page)
+        log = tmp_path / "voila.log"
+        deadline = time.monotonic() + 20
+        while "Kernel shutdown" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        text = log.read_text()
+        assert "Kernel shutdown" in text, text[-2000:]
+        assert "_xsrf' argument missing" not in text

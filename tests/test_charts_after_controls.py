@@ -1,0 +1,186 @@
+"""Charts after controls (issue 13): on a Voila page a widget's plotly charts reach the browser after its controls.
+
+plotly.js (4.5 MB, about a second of the browser's main thread) held back a page's first slider. On a Voila page
+(progressive rendering: each cell's output is shown as the cell ends) a widget's FigureWidgets are held in Python,
+each in a place kept for it at its size, and drawn when the next cell starts, or shortly after the page's last cell.
+Everything else stays as it was: in JupyterLab a chart is an ordinary FigureWidget drawn at once; a chart made by a
+button's or an upload's callback is drawn at once; a held chart is a complete figure in Python.
+
+Tested on a team's own product (loan approvals, CHF), not the demo, and on the demo's served command lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from own_product import CURRENCY, generate_loans
+
+from aipm_widgets.widgets import _base
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class FakeShell:
+    """An IPython shell as a kernel has one: cell events, and the header of the message being handled."""
+
+    def __init__(self, msg_type: str = "execute_request"):
+        from IPython.core.events import EventManager, available_events
+
+        self.events = EventManager(self, available_events)
+        self.parent_header = {"header": {"msg_type": msg_type}}
+
+    def start_cell(self) -> None:
+        self.events.trigger("pre_run_cell", None)
+
+    def end_cell(self) -> None:
+        self.events.trigger("post_run_cell", None)
+
+
+@pytest.fixture
+def voila(monkeypatch):
+    """A kernel serving a Voila page, in the middle of running a cell."""
+    import IPython
+
+    shell = FakeShell()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setenv("VOILA_REQUEST_URL", "/voila/render/04_metric_selection.ipynb")
+    monkeypatch.delenv("AIPM_CHARTS_AT_ONCE", raising=False)
+    monkeypatch.setattr(_base, "_PENDING", [])
+    monkeypatch.setattr(_base, "_HOOKED", [])
+    return shell
+
+
+@pytest.fixture
+def loans():
+    val, _ = generate_loans(n_validation=1_500, n_production=500)
+    val["y"] = (val["approved"] == "declined").astype(int)
+    return val
+
+
+def _explorer(val, tmp_path):
+    from aipm_widgets.widgets.metrics.threshold_explorer import ThresholdExplorer
+
+    return ThresholdExplorer.from_predictions(
+        val["y"], val["p_default"], value=val["loan_amount"],
+        costs={"cost_fp": 40, "fn_cost_from_value": True, "value_column": "loan_amount", "currency": CURRENCY},
+        volume_per_day=300, record_path=tmp_path / "rec.yaml", value_name="loan_amount", positive_name="default")
+
+
+def _slots(widget) -> list:
+    found, todo = [], [widget]
+    while todo:
+        w = todo.pop()
+        if "aipm-chart-slot" in getattr(w, "_dom_classes", ()):
+            found.append(w)
+        todo.extend(c for c in getattr(w, "children", ()) if c is not None)
+    return found
+
+
+def test_only_a_voila_kernel_holds_charts_back():
+    assert _base.charts_after_controls({"VOILA_REQUEST_URL": "/voila/render/x.ipynb"})
+    assert _base.charts_after_controls({"VOILA_BASE_URL": "/"})
+    assert not _base.charts_after_controls({})  # JupyterLab, a script, a test
+    assert not _base.charts_after_controls({"VOILA_REQUEST_URL": "/x", "AIPM_CHARTS_AT_ONCE": "1"})
+
+
+def test_outside_voila_a_chart_is_an_ordinary_figure_drawn_at_once(tmp_path, loans, monkeypatch):
+    import plotly.graph_objects as go
+
+    for name in ("VOILA_REQUEST_URL", "VOILA_BASE_URL", "VOILA_PREHEAT"):
+        monkeypatch.delenv(name, raising=False)
+    ex = _explorer(loans, tmp_path)
+    assert type(ex.pr_fig) is go.FigureWidget and ex.pr_fig.comm is not None
+    assert _slots(ex) == []
+    assert _base.chart(ex.pr_fig) is ex.pr_fig
+
+
+def test_on_a_voila_page_the_charts_follow_the_controls(tmp_path, loans, voila):
+    ex = _explorer(loans, tmp_path)
+    figs = [ex.pr_fig, ex.cost_fig]
+    assert ex.slider.comm is not None  # the controls are on their way to the browser
+    assert all(not f.drawn and f.comm is None for f in figs)  # the charts are not
+    slots = _slots(ex)
+    assert len(slots) == 2 and all(s.children == () for s in slots)
+    # each place is kept at its chart's size: nothing jumps when the chart comes
+    assert sorted(s.layout.min_height for s in slots) == sorted(f"{int(f.layout.height or 450)}px" for f in figs)
+
+    # a held chart is a whole figure in Python: a slider move updates it, and what is drawn is the new state
+    marker = ex._pr_marker  # the trace of the current threshold
+    before = list(ex.pr_fig.data[marker].x)
+    ex.set_threshold(ex.tradeoff.best_threshold("f1")[0])
+    after = list(ex.pr_fig.data[marker].x)
+    assert after != before and ex.pr_fig.comm is None
+    assert CURRENCY in ex.cost_fig.layout.title.text
+
+    voila.end_cell()
+    voila.start_cell()  # the next cell: the charts are drawn into their places
+    assert all(f.drawn for f in figs)
+    assert sorted(id(s.children[0]) for s in slots) == sorted(id(f) for f in figs)
+    assert list(ex.pr_fig.get_state()["_data"][marker]["x"]) == after
+    assert _base.draw_charts() == 0  # nothing left waiting
+
+
+def test_the_last_cells_charts_are_drawn_shortly_after_it_ends(tmp_path, loans, voila, monkeypatch):
+    monkeypatch.setattr(_base, "CHART_FALLBACK_S", 0.05)
+
+    async def page_ends() -> bool:
+        ex = _explorer(loans, tmp_path)
+        voila.end_cell()  # no cell follows
+        assert not ex.pr_fig.drawn
+        await asyncio.sleep(0.3)
+        return ex.pr_fig.drawn and ex.cost_fig.drawn
+
+    assert asyncio.run(page_ends())
+
+
+def test_a_fallback_timer_of_an_earlier_cell_draws_nothing_twice(tmp_path, loans, voila, monkeypatch):
+    monkeypatch.setattr(_base, "CHART_FALLBACK_S", 0.05)
+
+    async def two_cells() -> int:
+        _explorer(loans, tmp_path)
+        voila.end_cell()
+        voila.start_cell()  # drawn here
+        ex2 = _explorer(loans, tmp_path)  # the second cell's charts wait for its own end
+        await asyncio.sleep(0.2)  # the first cell's timer fires: it must not draw the second cell's charts early
+        return ex2.pr_fig.drawn
+
+    assert asyncio.run(two_cells()) is False
+
+
+def test_a_chart_made_by_a_button_is_drawn_at_once(tmp_path, loans, voila):
+    voila.parent_header = {"header": {"msg_type": "comm_msg"}}  # a click reaches the kernel as a comm message
+    ex = _explorer(loans, tmp_path)
+    assert ex.pr_fig.drawn and ex.cost_fig.drawn
+    assert [s.children[0] for s in _slots(ex)] and _base._PENDING == []
+
+
+def test_a_held_chart_shown_on_its_own_is_drawn(voila):
+    fig = _base.figure_widget(data=[{"type": "bar", "x": ["Ticino", "Bern"], "y": [3, 4]}])
+    assert not fig.drawn
+    bundle = fig._repr_mimebundle_()
+    assert fig.drawn and json.dumps(bundle["application/vnd.jupyter.widget-view+json"]).count(fig.comm.comm_id) == 1
+    other = _base.figure_widget(data=[{"type": "bar", "x": ["a"], "y": [1]}])
+    import ipywidgets as W
+
+    W.VBox([other])  # put in a box directly (not through chart): serialising the box names it, which draws it
+    assert other.model_id and other.drawn
+
+
+def test_every_way_of_serving_the_pages_renders_progressively():
+    """`aipm dashboard`, `voila notebooks/` (notebooks/voila.json) and Binder (postBuild) show each cell as it ends."""
+    from aipm_widgets.cli.cmd_project import PROGRESSIVE_RENDERING, voila_command
+
+    assert PROGRESSIVE_RENDERING is True
+    assert "--VoilaConfiguration.progressive_rendering=True" in voila_command("x.ipynb")
+    config = json.loads((ROOT / "notebooks" / "voila.json").read_text())
+    assert config["VoilaConfiguration"]["progressive_rendering"] is True
+    assert '"progressive_rendering": true' in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_the_page_template_lets_a_closed_page_shut_its_kernel_down():
+    """Voila's beforeunload shutdown needs an _xsrf cookie that a page opened from a link lacks (voila#1458)."""
+    text = (ROOT / "aipm_widgets" / "share" / "jupyter" / "voila" / "templates" / "aipm" / "index.html.j2").read_text()
+    assert "document.cookie = \"_xsrf=\"" in text and "getRandomValues" in text and "{{ super() }}" in text
