@@ -5,13 +5,17 @@ Screenshots of every page are kept in /work/shots/dashboards/ for people to look
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from test_pages import _shown_by
 from conftest import NOTEBOOKS, assert_no_error_output, keep_shot, open_dashboard
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/work/shots/dashboards")
+# Page cells whose last expression is None (they change widgets shown by an earlier cell).
+SHOW_NOTHING = {"assessment.run()"}
 PAGES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
@@ -39,6 +43,16 @@ def test_dashboard_renders_without_code_or_errors(page, voila_url, tmp_path, not
         "els => els.filter(e => e.offsetParent !== null && e.innerText.trim()).map(e => e.innerText.slice(0, 80))")
     assert not visible_code, f"{notebook}: code cells visible: {visible_code}"
     assert len(body) > 300, f"{notebook}: the page is nearly empty"
+    # Every code cell's output is on the page (Voila's progressive rendering dropped a cell's later outputs: page 3
+    # showed its first section only and page 4 lost its candidates and upload panels, without a word).
+    cells = json.loads((NOTEBOOKS / notebook).read_text())["cells"]
+    wanted = {i: _shown_by("".join(c["source"])) for i, c in enumerate(cells)
+              if c["cell_type"] == "code" and "".join(c["source"]).strip() not in SHOW_NOTHING}
+    page.wait_for_function(
+        """(wanted) => Object.entries(wanted).every(([i, n]) => {
+            const cell = document.querySelector(`[cell-index="${Number(i) + 1}"]`);
+            return cell && cell.querySelectorAll('.jp-OutputArea-output').length >= n;
+        })""", arg=wanted, timeout=120_000)
     shot = tmp_path / f"{notebook.split('.')[0]}.png"
     # Voila scrolls inside a container, so a full-page screenshot would stop at the viewport: grow the viewport.
     height = page.evaluate("""() => {

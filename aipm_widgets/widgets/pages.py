@@ -39,6 +39,7 @@ __all__ = [
     "data_decision", "accuracy_section", "metrics_page", "candidates_section", "monitoring_page",
     "monitoring_card_check", "brief_page", "next_links", "default_threshold", "NO_PROJECT", "demo_notes",
     "learning_curve_chart", "own_predictions_panel", "own_fairness_panel", "own_monitoring_panel", "guide",
+    "together",
 ]
 
 NO_PROJECT = "The project in the decision record could not be read: {error}"
@@ -52,6 +53,22 @@ _DEMO_CUSTOMER_BASE = {"18-24": 11, "25-34": 18, "35-49": 27, "50-64": 24, "65+"
 
 
 # ---------------------------------------------------------------------------------------------- helpers
+def together(*parts: W.Widget | None) -> W.Widget:
+    """A cell's widgets as one output, in order (``None`` parts left out).
+
+    A page cell shows one thing: Voila's progressive rendering (0.5.13) shows a cell's outputs one by one and stops
+    at the first widget the browser has not built yet, so a cell with ``display(a)`` then ``b`` lost ``b`` whenever
+    the browser was busy (page 4's candidates and upload panels, drawn after the explorer's charts).
+    tests/test_pages.py checks that every page cell shows at most one output.
+    """
+    shown = [p for p in parts if p is not None]
+    if len(shown) == 1:
+        return shown[0]
+    box = W.VBox(shown)
+    box.add_class("aipm-together")
+    return box
+
+
 def _message(text: str, kind: str = "warning") -> MessageArea:
     area = MessageArea()
     area.show(text, kind)
