@@ -175,6 +175,8 @@ def test_every_way_of_serving_the_pages_renders_progressively():
 
     assert PROGRESSIVE_RENDERING is True
     assert "--VoilaConfiguration.progressive_rendering=True" in voila_command("x.ipynb")
+    # a page whose kernel died binding a taken TCP port never finished loading: kernels use Unix sockets
+    assert "--KernelManager.transport=ipc" in voila_command("x.ipynb")
     config = json.loads((ROOT / "notebooks" / "voila.json").read_text())
     assert config["VoilaConfiguration"]["progressive_rendering"] is True
     assert '"progressive_rendering": true' in (ROOT / "binder" / "postBuild").read_text()

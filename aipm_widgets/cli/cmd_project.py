@@ -40,6 +40,10 @@ def voila_command(target: str | Path, *, port: int = 8866, open_browser: bool = 
         "--VoilaConfiguration.strip_sources=True",
         f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT_S}",
         f"--VoilaConfiguration.progressive_rendering={PROGRESSIVE_RENDERING}",
+        # Kernels talk to Voila over Unix sockets, not loopback TCP ports: a port picked free can be taken by another
+        # process before the kernel binds it ("ZMQError: Address already in use"; seen with two servers on a busy
+        # machine), and a progressive page whose kernel died that way never finished loading.
+        "--KernelManager.transport=ipc",
     ]
     if not open_browser:
         cmd.append("--no-browser")

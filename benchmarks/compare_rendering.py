@@ -1,0 +1,52 @@
+"""How Voila serves the pages, side by side: the whole page at once vs progressive rendering with charts after controls.
+
+``python -m benchmarks.compare_rendering [NOTEBOOK ...]`` starts two Voila servers over the same notebooks and demo
+record: *at once* (``progressive_rendering=False``, ``AIPM_CHARTS_AT_ONCE=1``: how the workbook served its pages
+before issue 13's change) and *progressive* (the workbook's command line as it is). For each page, REPEAT times
+(env ``REPEAT``, default 5), in this order: the one-slider page on each server, then the page on each server; each a
+fresh browser context, closed the way a person leaves a page (its kernel shut down). One JSON line per page: medians
+of the first visible control (seconds from navigation start; :func:`benchmarks.bench_dashboards.first_widget_s`),
+each server's slowdown against its own one-slider page, and every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+
+from .bench_dashboards import BASELINE, PAGES, first_widget_s, launch_browser, start_voila, stop
+
+AT_ONCE = {"args": ("--VoilaConfiguration.progressive_rendering=False",), "env": {"AIPM_CHARTS_AT_ONCE": "1"}}
+
+
+def main(pages: list[str]) -> None:
+    repeat = int(os.environ.get("REPEAT", "5"))
+    servers = {"at_once": start_voila(**AT_ONCE), "progressive": start_voila()}
+    pw, browser = launch_browser()
+    try:
+        for nb in pages:
+            runs: dict[str, list[float]] = {f"{k}_{w}": [] for k in servers for w in ("baseline", "page")}
+            for _ in range(repeat):
+                for what, notebook in (("baseline", BASELINE.name), ("page", nb)):
+                    for name, (url, _, _) in servers.items():
+                        runs[f"{name}_{what}"].append(first_widget_s(browser, url, notebook))
+            med = {k: statistics.median(v) for k, v in runs.items()}
+            print(json.dumps({
+                "page": nb, "n": repeat, **{f"{k}_s": round(v, 2) for k, v in med.items()},
+                "slowdown_at_once": round(med["at_once_page"] / med["at_once_baseline"], 2),
+                "slowdown_progressive": round(med["progressive_page"] / med["progressive_baseline"], 2),
+                "progressive_vs_at_once": round(med["progressive_page"] / med["at_once_page"], 2),
+                "all_s": {k: [round(x, 2) for x in v] for k, v in runs.items()},
+                "loadavg_1min": round(os.getloadavg()[0], 2),
+            }), flush=True)
+    finally:
+        browser.close()
+        pw.stop()
+        for _, proc, folder in servers.values():
+            stop(proc, folder)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:] or PAGES)
