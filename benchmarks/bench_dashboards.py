@@ -58,26 +58,26 @@ def start_voila(*, record: bool = True, args: tuple[str, ...] = (),
                 env: dict[str, str] | None = None) -> tuple[str, subprocess.Popen, Path]:
     """A Voila server on 127.0.0.1 over a temporary copy of the notebooks and the baseline: (url, process, folder).
 
-    ``args`` are added to (or replace the same options of) the workbook's Voila command line and ``env`` to its environment (to measure a setting
-    side by side with the workbook's own)."""
+    ``args`` are added to (or replace the same options of) the workbook's Voila command line and ``env`` to its
+    environment (to measure a setting side by side with the workbook's own)."""
     sys.path.insert(0, str(ROOT))
     from aipm_widgets.cli.cmd_project import voila_command
 
     folder = Path(tempfile.mkdtemp(prefix="aipm-bench-voila-"))
     for nb in [*NOTEBOOKS.glob("*.ipynb"), BASELINE]:
         shutil.copy(nb, folder / nb.name)
-    env = dict(os.environ, DO_NOT_TRACK="1", JUPYTER_PLATFORM_DIRS="1",
-               AIPM_RECORD=str(folder / "decision_record.yaml"), **(env or {}))
+    server_env = dict(os.environ, DO_NOT_TRACK="1", JUPYTER_PLATFORM_DIRS="1",
+                      AIPM_RECORD=str(folder / "decision_record.yaml"), **(env or {}))
     if record:
         demo_record(folder / "decision_record.yaml")
     # As `aipm dashboard` does at start (and Binder's postBuild at image build): page 03's checks computed once.
-    subprocess.run([sys.executable, "-m", "aipm_widgets.cli", "warm"], cwd=folder, env=env, check=True,
+    subprocess.run([sys.executable, "-m", "aipm_widgets.cli", "warm"], cwd=folder, env=server_env, check=True,
                    stdout=subprocess.DEVNULL)
     port = _free_port()
     log = open(folder / "voila.log", "w")  # noqa: SIM115 - stays open for the server's lifetime
     names = {a.split("=")[0] for a in args}
     command = [a for a in voila_command(folder, port=port) if a.split("=")[0] not in names]
-    proc = subprocess.Popen([*command, *args], cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*command, *args], cwd=folder, env=server_env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -146,12 +146,15 @@ def leave(page, *, timeout_s: float = 5.0) -> None:
 
     Voila runs a page's cells one by one (progressive rendering): a page closed without it (Playwright's
     ``context.close()``) leaves its kernel running the rest of the page, and the next measurement shares the CPU with it.
+    The tests' ``page`` fixture leaves its pages the same way.
     """
+    if page.is_closed():
+        return
     try:
         with page.expect_event("close", timeout=timeout_s * 1000):
             page.close(run_before_unload=True)  # returns at once; the page runs its handlers, then closes
         time.sleep(0.2)  # the handler's beacon (POST voila/api/shutdown/<kernel>) on its way before the context goes
-    except Exception:  # noqa: BLE001 - a page that is already gone has nothing to tell
+    except Exception:  # noqa: BLE001 - a page that stays (a dialog kept it) or is gone: the context closes it
         pass
 
 

@@ -69,6 +69,18 @@ def _explorer(val, tmp_path):
         volume_per_day=300, record_path=tmp_path / "rec.yaml", value_name="loan_amount", positive_name="default")
 
 
+def _in_a_kernel_loop(coro):
+    """Run ``coro`` on an event loop of its own thread, as a kernel's cell runs on the kernel's loop (the thread of a
+    test that ran after Playwright's sync API already has a running loop, and asyncio.run refuses to nest)."""
+    import threading
+
+    out: dict = {}
+    thread = threading.Thread(target=lambda: out.setdefault("value", asyncio.run(coro)))
+    thread.start()
+    thread.join(30)
+    return out["value"]
+
+
 def _slots(widget) -> list:
     found, todo = [], [widget]
     while todo:
@@ -133,7 +145,7 @@ def test_the_last_cells_charts_are_drawn_shortly_after_it_ends(tmp_path, loans, 
         await asyncio.sleep(0.3)
         return ex.pr_fig.drawn and ex.cost_fig.drawn
 
-    assert asyncio.run(page_ends())
+    assert _in_a_kernel_loop(page_ends())
 
 
 def test_a_fallback_timer_of_an_earlier_cell_draws_nothing_twice(tmp_path, loans, voila, monkeypatch):
@@ -147,7 +159,7 @@ def test_a_fallback_timer_of_an_earlier_cell_draws_nothing_twice(tmp_path, loans
         await asyncio.sleep(0.2)  # the first cell's timer fires: it must not draw the second cell's charts early
         return ex2.pr_fig.drawn
 
-    assert asyncio.run(two_cells()) is False
+    assert _in_a_kernel_loop(two_cells()) is False
 
 
 def test_a_chart_made_by_a_button_is_drawn_at_once(tmp_path, loans, voila):
