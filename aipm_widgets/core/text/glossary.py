@@ -123,7 +123,10 @@ _ENTRIES = [
 GLOSSARY: dict[str, Entry] = {e.key: e for e in _ENTRIES}
 """Term key -> :class:`Entry`, in the order the brief lists them."""
 
-_COMPILED = [(e, re.compile(e.pattern, re.IGNORECASE if e.key not in {"hax", "psi", "f1"} else 0)) for e in _ENTRIES]
+_CASED = {"hax", "psi", "f1"}
+_COMPILED = [(e, re.compile(e.pattern, re.IGNORECASE if e.key not in _CASED else 0)) for e in _ENTRIES]
+_ANY_TERM = re.compile("|".join(f"(?:{e.pattern})" if e.key in _CASED else f"(?i:{e.pattern})" for e in _ENTRIES))
+"""Any glossary term: most text between tags has none, and one search tells (a slider move annotates ~300 texts)."""
 
 
 def define(key: str) -> str:
@@ -218,6 +221,8 @@ def _annotate_text(text: str, done: set[str]) -> str:
     if not text.strip():
         return text
     raw = html.unescape(text)
+    if not _ANY_TERM.search(raw):
+        return text
     # A typed constraint ("fnr<=0.05") is code: its metric name gets no help of its own.
     hits = [(m.start(), m.end(), None) for m in _CONSTRAINT.finditer(raw)]
     for e, rx in _COMPILED:

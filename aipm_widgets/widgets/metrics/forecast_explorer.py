@@ -236,6 +236,11 @@ class ForecastExplorer(W.VBox):
         self._draw(p)
 
     def _draw(self, p: ForecastPoint) -> None:
+        # Words first, charts last (see ThresholdExplorer._draw).
+        self.headline.value = self._headline_html(p)
+        self.cards.value = self._cards_html(p)
+        self.baseline_box.value = self._baseline_html(p)
+        self.group_table.value = self._groups_html(p)
         with self.cost_fig.batch_update():
             m = self.cost_fig.data[self._marker]
             m.x = [p.offset, p.offset]
@@ -248,10 +253,6 @@ class ForecastExplorer(W.VBox):
                                    fillcolor="rgba(46,160,67,0.15)", line=dict(width=0), layer="below"))
             self.error_fig.layout.shapes = shapes
             self.error_fig.data[0].x = (self._edges[:-1] + self._edges[1:]) / 2 + p.offset
-        self.headline.value = self._headline_html(p)
-        self.cards.value = self._cards_html(p)
-        self.baseline_box.value = self._baseline_html(p)
-        self.group_table.value = self._groups_html(p)
 
     # -- HTML parts (every user-given text escaped) ----------------------------------------------------
     def _headline_html(self, p: ForecastPoint) -> str:

@@ -259,6 +259,9 @@ class RoutingExplorer(W.VBox):
             cards.append(card(f"Cost per 1,000 {p.unit}", fmt.money(c.value, p.currency),
                               fmt.interval(c.low, c.high, lambda x: fmt.money(x, p.currency))))
         self.cards.value = "".join(cards)
+        self.class_table.value = self._class_html(p)
+        self.constraint_status.value = self._constraints_html(p)
+        # Words first, charts last (see ThresholdExplorer._draw).
         per = p.per_100().to_numpy()
         text = [[("" if not np.isfinite(v) else f"{v:.0f}") for v in row] for row in per]
         with self.matrix_fig.batch_update():
@@ -267,8 +270,6 @@ class RoutingExplorer(W.VBox):
         with self.curve_fig.batch_update():
             self.curve_fig.data[1].x = [m["automation_rate"].value]
             self.curve_fig.data[1].y = [m["accuracy_automated"].value]
-        self.class_table.value = self._class_html(p)
-        self.constraint_status.value = self._constraints_html(p)
 
     def _class_html(self, p: RoutingPoint) -> str:
         pc = p.per_class

@@ -416,7 +416,14 @@ class ThresholdExplorer(W.VBox):
         return SET_BY_HAND
 
     def _draw(self, p: OperatingPoint) -> None:
+        # Words first, charts last: the browser applies messages in order and a chart's redraw holds its main thread
+        # for tens of milliseconds, so the numbers a person reads change before the charts move (issue 13).
+        self.headline.value = self._headline_html(p)
         self.confusion_fig.value = self._confusion_html(p)
+        self.cards.value = self._cards_html(p)
+        self.constraint_status.value = self._constraints_html(p)
+        self.product_table.value = self._product_html(p)
+        self.group_table.value = self._groups_html(p)
         # One plotly_restyle per figure, naming only the changed properties of the one trace that moves: half the
         # Python time of setting the properties one by one in batch_update (issue 13), same messages to the browser.
         r, pr = p.metrics["recall"], p.metrics["precision"]
@@ -432,11 +439,6 @@ class ThresholdExplorer(W.VBox):
             self.cost_fig.plotly_restyle({"x": [[p.threshold, p.threshold]],
                                           "y": [list(self.cost_fig.layout.yaxis.range)]},
                                          trace_indexes=[self._cost_marker])
-        self.headline.value = self._headline_html(p)
-        self.cards.value = self._cards_html(p)
-        self.constraint_status.value = self._constraints_html(p)
-        self.product_table.value = self._product_html(p)
-        self.group_table.value = self._groups_html(p)
 
     # -- HTML parts (every user-given text escaped) ----------------------------------------------------
     def _notes_html(self) -> str:
