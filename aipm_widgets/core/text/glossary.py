@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -220,6 +221,22 @@ def annotate_html(fragment: str, *, skip: Iterable[str] = (), style: bool = True
 def _annotate_text(text: str, done: set[str]) -> str:
     if not text.strip():
         return text
+    out, added = _annotated(text, frozenset(done))
+    done.update(added)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _annotated(text: str, done: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """``text`` with its terms helped, given the terms already helped before it, and the keys it helped.
+
+    Cached: a widget re-renders the same labels on every slider move (about 300 texts a move)."""
+    helped = set(done)
+    out = _annotate_uncached(text, helped)
+    return out, tuple(sorted(helped - done))
+
+
+def _annotate_uncached(text: str, done: set[str]) -> str:
     raw = html.unescape(text)
     if not _ANY_TERM.search(raw):
         return text
