@@ -268,3 +268,12 @@ def test_init_force_refreshes_notebooks_and_keeps_the_project(loan, capsys):
     project = load_project(loan / "decision_record.yaml")
     assert not project.is_demo and project.name == own.NAME and project.currency == "GBP"
     assert project.columns.score == own.SCORE
+
+
+def test_the_record_names_every_bundled_demo_and_only_those():
+    """A project checks ``project.example`` against names kept next to the record's schema (opening a project does not
+    load the demo module and pandas): they must be the demo module's scenarios."""
+    from aipm_widgets.core.demo import EXAMPLES
+    from aipm_widgets.core.record.sections.project import EXAMPLE_NAMES
+
+    assert sorted(EXAMPLE_NAMES) == sorted(EXAMPLES)

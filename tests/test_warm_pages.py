@@ -157,3 +157,35 @@ def test_aipm_dashboard_warms_page03_in_the_background(cache_dir, tmp_path, monk
     proc = warm_in_background(tmp_path)
     assert proc is not None and proc.wait(timeout=300) == 0
     assert len(list(cache_dir.rglob("assessment-*.pickle"))) == 1
+
+
+def test_demo_scoping_page_opens_without_pandas(tmp_path):
+    """Page 01 of the demo (the use-case canvas, its checklist) reads no table once stage 1 is decided: opening it
+    loads neither pandas nor pyarrow (0.4 s of the page's 0.85 s in the kernel before its first button). A team's
+    own project reads its tables on every page, page 01 too: its "about" box says how many rows, from when, and the
+    positive share."""
+    import os
+    import subprocess
+    import sys
+
+    from aipm_widgets.widgets.scoping.canvas import ScopingCanvas
+
+    record = tmp_path / "decision_record.yaml"
+    canvas = ScopingCanvas(record_path=record, who="Ana")  # as a workshop has it: stage 1 decided
+    canvas.candidate.value = "fraud_flagging"
+    canvas.save()
+    code = (
+        "import sys\n"
+        "from aipm_widgets.widgets import pages\n"
+        "from aipm_widgets import Checklist\n"
+        "p = pages.open_project()\n"
+        "assert not isinstance(p, pages.W.Widget), p.value\n"
+        "pages.about('scoping', p); pages.use_case_page(p); pages.demo_notes('scoping', p)\n"
+        "Checklist('use_case_scoping', section='scoping'); pages.next_links('scoping')\n"
+        "print(p.currency, sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, AIPM_RECORD=str(record), AIPM_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                         cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-800:]
+    assert out.stdout.strip().splitlines()[-1] == "EUR []"

@@ -34,14 +34,16 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import pandas as pd
 from pydantic import ValidationError
 
 from .errors import AipmError, InputDataError
 from .io.paths import OUTSIDE_FOLDER, data_roots
-from .record.sections.project import ENGINES, TASKS, Project
+from .record.sections.project import ENGINES, EXAMPLE_NAMES, TASKS, Project
+
+if TYPE_CHECKING:  # pandas loads with the first table read: a page that reads none (scoping, the brief) never loads it
+    import pandas as pd
 
 __all__ = [
     "ColumnRoles",
@@ -163,6 +165,7 @@ def infer_task(frame: pd.DataFrame | None, columns: ColumnRoles) -> tuple[str | 
     Per-class probability columns mean multiclass; a label with two values, binary; a numeric label with
     many distinct or fractional values, regression; a label with more than two classes, multiclass.
     """
+    import pandas as pd
     if columns.proba_columns or columns.proba_prefix:
         return "multiclass", "inferred: the project names per-class probability columns"
     if frame is not None and columns.label and columns.label in frame.columns:
@@ -198,14 +201,11 @@ class ProjectData:
         self.folder = self.record_path.resolve().parent
         self._tables: dict[str, pd.DataFrame | None] = {}
         self._demo = None
-        if project.example is not None:
-            from .demo import EXAMPLES
-
-            if project.example not in EXAMPLES:
-                raise ProjectError(
-                    f"{self.record_path}: project.example is {project.example!r}, which is not a bundled demo "
-                    f"(known: {', '.join(sorted(EXAMPLES))}). Set `aipm project set example=none` for your own data."
-                )
+        if project.example is not None and project.example not in EXAMPLE_NAMES:
+            raise ProjectError(
+                f"{self.record_path}: project.example is {project.example!r}, which is not a bundled demo "
+                f"(known: {', '.join(sorted(EXAMPLE_NAMES))}). Set `aipm project set example=none` for your own data."
+            )
         self._columns: ColumnRoles | None = None
         self._task: tuple[str | None, str] | None = None
 
@@ -346,6 +346,7 @@ class ProjectData:
         return None if frame is None else frame.copy()
 
     def _parse_timestamp(self, frame: pd.DataFrame) -> pd.DataFrame:
+        import pandas as pd
         col = self.columns.timestamp
         if col and col in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[col]):
             parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")
@@ -567,12 +568,9 @@ def validate_project_changes(
                 data[key] = text
             elif key == "example":
                 text = None if _none_text(value) or str(value).strip().lower() == "own" else str(value).strip().lower()
-                if text is not None:
-                    from .demo import EXAMPLES
-
-                    if text not in EXAMPLES:
-                        raise ProjectError(f"{shown}: {value!r} is not a bundled demo (known: {', '.join(sorted(EXAMPLES))}); "
-                                           "use none for your own data.")
+                if text is not None and text not in EXAMPLE_NAMES:
+                    raise ProjectError(f"{shown}: {value!r} is not a bundled demo (known: {', '.join(sorted(EXAMPLE_NAMES))}); "
+                                       "use none for your own data.")
                 data[key] = text
             elif key == "owners":
                 data[key] = [] if _none_text(value) else value

@@ -21,17 +21,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import numpy as np
-import pandas as pd
 
 from ..core.text import format as fmt
 from ..core.errors import AipmError, InputDataError
 from ..core.io.paths import STAGE_NOTEBOOKS
 from ._base import HelpHTML, MessageArea, default_record_path, esc
 from .guides import guide  # the task's words for a page (metrics, monitoring, data), from aipm_widgets/widgets/guides
+
+if TYPE_CHECKING:  # pandas loads when a page reads data: pages without data (scoping, the brief) never load it
+    import pandas as pd
 
 __all__ = [
     "open_project", "about", "use_case_page", "expectations_page", "fairness_page", "data_page",
@@ -146,6 +148,7 @@ def _positive_name(project: Any) -> str:
 
 
 def _negative_name(project: Any, frame: pd.DataFrame | None) -> str:
+    import pandas as pd
     label, pos = _cols(project).label, _positive(project)
     if frame is not None and label in frame.columns:
         others = [str(v) for v in pd.unique(frame[label].dropna()) if str(v) != str(pos)]
@@ -156,6 +159,7 @@ def _negative_name(project: Any, frame: pd.DataFrame | None) -> str:
 
 def _binary(project: Any, series: pd.Series):
     """0/1 labels (NaN where missing) for the project's label and positive value, said in words when impossible."""
+    import pandas as pd
     from ..core.io.inputs import binary_labels
 
     y = binary_labels(series, positive=_positive(project), name=str(series.name), allow_missing=True, min_rows=0)
@@ -185,6 +189,7 @@ def _source_name(project: Any, which: str) -> str:
 
 
 def _period(frame: pd.DataFrame, column: str | None) -> str:
+    import pandas as pd
     if not column or column not in frame.columns:
         return ""
     ts = pd.to_datetime(frame[column], errors="coerce").dropna()
@@ -878,6 +883,7 @@ def labels_needed_section(project: Any) -> Any:
     A panel (:class:`~.assessment.on_demand.OnDemand`, its chart drawn by :func:`learning_curve_chart`): the demo's
     result is shipped with the package and shown at once; a team's own data gets a button and a progress bar.
     """
+    import pandas as pd
     from .assessment.on_demand import labels_needed_panel
 
     if _is_fraud_demo(project):
@@ -910,6 +916,7 @@ def labels_needed_section(project: Any) -> Any:
 
 def _task_model_output(project: Any, lab: pd.DataFrame) -> pd.Series:
     """The model's own output on labeled rows: the predicted class (or the most probable one), or the predicted number."""
+    import pandas as pd
     c = _cols(project)
     if c.prediction and c.prediction in lab.columns:
         return lab[c.prediction]
@@ -924,6 +931,7 @@ def _task_model_output(project: Any, lab: pd.DataFrame) -> pd.Series:
 
 def _task_labels_needed(project: Any, task: str) -> Any:
     """The learning curve of a router (accuracy) or a forecast (MAE), its target the current model's own score."""
+    import pandas as pd
     from .assessment.on_demand import labels_needed_panel
 
     lacking = _needs(project, "label", sources=("validation",))
@@ -1045,6 +1053,7 @@ def _demo_validation():
 def _baseline_rule(project: Any, frame: pd.DataFrame, y: pd.Series) -> str | None:
     """A rule anyone could write, from the data: the single numeric feature that best separates the label,
     cut where it alerts as many rows as there are positives (e.g. ``"debt_ratio > 0.42"``)."""
+    import pandas as pd
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
@@ -1123,6 +1132,7 @@ def _decided_threshold(project: Any) -> float | None:
 
 def accuracy_section(project: Any) -> W.Widget:
     """Stage 4: why accuracy misleads, measured: never alerting against the model at its threshold."""
+    import pandas as pd
     from ..core.metrics.tradeoff import Tradeoff
 
     if isinstance(project, W.Widget):
@@ -1446,6 +1456,7 @@ def _engine_metrics_page(project: Any, engine: str, why: str, files: list[str], 
 
 def candidates_section(project: Any) -> W.Widget:
     """Stage 4: simpler candidate models at the same alert rate (fitted when the button is pressed)."""
+    import pandas as pd
     from .metrics.candidates_panel import CandidatesPanel
 
     if isinstance(project, W.Widget) or _task(project) != "binary":
@@ -1563,6 +1574,7 @@ def own_monitoring_panel(project: Any) -> W.Widget:
 
 # ---------------------------------------------------------------------------------------------- stage 5
 def _window_for(frame: pd.DataFrame, column: str) -> str:
+    import pandas as pd
     ts = pd.to_datetime(frame[column], errors="coerce").dropna()
     days = (ts.max() - ts.min()).days if not ts.empty else 0
     return "month" if days > 180 else ("week" if days > 21 else "day")

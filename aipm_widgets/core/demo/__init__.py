@@ -20,10 +20,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads when data is read or generated: naming a demo's examples costs no pandas import
+    import pandas as pd
 
 __all__ = [
     "FRAUD_FEATURES",
@@ -54,13 +56,13 @@ FRAUD_FEATURES = [
 ]
 RESUME_FEATURES = ["years_experience", "education", "skills_test_score", "employment_gap_months", "referral"]
 
-_START = pd.Timestamp("2025-01-01")
-_END = pd.Timestamp("2026-01-01")
-_TRAIN_END = pd.Timestamp("2025-04-01")
-_LAUNCH = pd.Timestamp("2025-06-01")
-_COVARIATE_DRIFT = pd.Timestamp("2025-09-01")
-_CONCEPT_DRIFT = pd.Timestamp("2025-10-01")
-_EXTRACT = pd.Timestamp("2026-01-10")
+_START = "2025-01-01"
+_END = "2026-01-01"
+_TRAIN_END = "2025-04-01"
+_LAUNCH = "2025-06-01"
+_COVARIATE_DRIFT = "2025-09-01"
+_CONCEPT_DRIFT = "2025-10-01"
+_EXTRACT = "2026-01-10"
 
 _CATEGORIES = ["grocery", "restaurants", "fuel", "fashion", "electronics", "travel", "gift_cards", "online_gaming"]
 _CAT_P = [0.30, 0.18, 0.12, 0.12, 0.09, 0.07, 0.05, 0.07]
@@ -109,9 +111,10 @@ def _fraud_logit(df: pd.DataFrame, *, concept_drift: np.ndarray) -> np.ndarray:
 
 
 def _transactions(rng: np.random.Generator, n: int) -> pd.DataFrame:
-    span = (_END - _START).total_seconds()
+    import pandas as pd
+    span = (pd.Timestamp(_END) - pd.Timestamp(_START)).total_seconds()
     seconds = np.sort(rng.uniform(0, span, n))
-    ts = _START + pd.to_timedelta(seconds, unit="s")
+    ts = pd.Timestamp(_START) + pd.to_timedelta(seconds, unit="s")
     # Realistic hour-of-day profile: quiet at night, busy around lunch and early evening.
     hour_p = np.array([1, 0.6, 0.4, 0.3, 0.3, 0.5, 1.2, 2.5, 4, 4.5, 5, 5.5, 6.5, 6, 5, 5, 5.5, 6.5, 6.5, 5.5, 4.5, 3.5, 2.5, 1.6])
     hours = rng.choice(24, size=n, p=hour_p / hour_p.sum())
@@ -119,7 +122,7 @@ def _transactions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     order = np.argsort(ts.values, kind="stable")
     ts = ts[order]
     hours = hours[order]
-    drifted = ts >= _COVARIATE_DRIFT
+    drifted = ts >= pd.Timestamp(_COVARIATE_DRIFT)
     cat = np.where(
         drifted,
         rng.choice(_CATEGORIES, size=n, p=_CAT_P_DRIFT),
@@ -150,6 +153,7 @@ def _transactions(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 
 def _model_matrix(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
     X = df[FRAUD_FEATURES].copy()
     for col in ["merchant_category", "channel", "country", "age_band"]:
         X[col] = pd.Categorical(X[col], categories=sorted(set(X[col].dropna())))
@@ -162,20 +166,21 @@ def generate_fraud(seed: int = SEED, n: int = 120_000) -> tuple[pd.DataFrame, di
     Returns the transactions table (one row per logged transaction, with the model's ``score``) and a
     dict of ground truth for the data card.
     """
+    import pandas as pd
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     rng = np.random.default_rng(seed)
     df = _transactions(rng, n)
-    concept = (df["timestamp"] >= _CONCEPT_DRIFT).to_numpy()
+    concept = (df["timestamp"] >= pd.Timestamp(_CONCEPT_DRIFT)).to_numpy()
     p = 1.0 / (1.0 + np.exp(-_fraud_logit(df, concept_drift=concept)))
     df["is_fraud"] = (rng.uniform(size=n) < p).astype(int)
     # Label errors: chargebacks keyed against the wrong transaction mark safe, everyday payments as fraud.
-    before_launch = (df["timestamp"] < _LAUNCH).to_numpy()
+    before_launch = (df["timestamp"] < pd.Timestamp(_LAUNCH)).to_numpy()
     safe = np.flatnonzero(before_launch & (p < 0.003) & (df["is_fraud"].to_numpy() == 0))
     flipped = np.sort(rng.choice(safe, size=80, replace=False))
     df.loc[flipped, "is_fraud"] = 1
     ts = df["timestamp"]
-    df["split"] = np.select([ts < _TRAIN_END, ts < _LAUNCH], ["train", "validation"], "production")
+    df["split"] = np.select([ts < pd.Timestamp(_TRAIN_END), ts < pd.Timestamp(_LAUNCH)], ["train", "validation"], "production")
 
     # The model: trained on January-March, validated April-May, launched 2025-06-01.
     train = df["split"] == "train"
@@ -193,7 +198,7 @@ def generate_fraud(seed: int = SEED, n: int = 120_000) -> tuple[pd.DataFrame, di
     # Chargeback labels arrive 10-90 days after the transaction; the extract is dated 2026-01-10.
     delay_days = np.round(10 + rng.gamma(2.0, 12.0, n)).clip(10, 90)
     df["label_available_date"] = (df["timestamp"] + pd.to_timedelta(delay_days, unit="D")).dt.normalize()
-    unlabeled = (df["label_available_date"] > _EXTRACT).to_numpy()
+    unlabeled = (df["label_available_date"] > pd.Timestamp(_EXTRACT)).to_numpy()
     df["is_fraud"] = df["is_fraud"].astype("float64")
     df.loc[unlabeled, "is_fraud"] = np.nan
 
@@ -268,17 +273,17 @@ def _fraud_facts(df: pd.DataFrame, injected: dict[str, Any]) -> dict[str, Any]:
             "validation": ["2025-04-01", "2025-05-31"],
             "production": ["2025-06-01", "2025-12-31"],
         },
-        "launch_date": str(_LAUNCH.date()),
-        "extract_date": str(_EXTRACT.date()),
+        "launch_date": _LAUNCH,
+        "extract_date": _EXTRACT,
         "label_delay_days": [10, 90],
         "unlabeled_rows": int(df["is_fraud"].isna().sum()),
         "covariate_drift": {
-            "start": str(_COVARIATE_DRIFT.date()),
+            "start": _COVARIATE_DRIFT,
             "columns": ["amount", "channel", "merchant_category"],
             "what": "amounts about 28% higher (log-mean +0.25), online share from 35% to 50%, more electronics and gift cards",
         },
         "concept_drift": {
-            "start": str(_CONCEPT_DRIFT.date()),
+            "start": _CONCEPT_DRIFT,
             "what": (
                 "a new card-testing pattern: small (< 40 EUR) contactless payments at grocery and restaurant "
                 "terminals become fraud about 12% of the time (near 0.1% before); the model, trained before, scores them as safe, "
@@ -299,6 +304,7 @@ def generate_resume(seed: int = SEED + 1, n: int = 4_000) -> tuple[pd.DataFrame,
     historical hiring decisions in which qualified women were passed over, and it learned a proxy
     (``employment_gap_months``, longer on average for women because of care leave) plus the gender signal.
     """
+    import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(seed)
@@ -472,6 +478,7 @@ CANDIDATES: list[dict[str, Any]] = [
 
 @functools.lru_cache(maxsize=1)
 def _load_fraud_all() -> pd.DataFrame:
+    import pandas as pd
     return pd.read_parquet(DATA_DIR / "fraud_transactions.parquet")
 
 
@@ -486,6 +493,7 @@ def load_fraud(split: str | None = None) -> pd.DataFrame:
 
 def _read_fraud_split(split: str) -> pd.DataFrame:
     """Only the split's rows (a page that needs one split never holds the whole year in memory)."""
+    import pandas as pd
     df = pd.read_parquet(DATA_DIR / "fraud_transactions.parquet", filters=[("split", "==", split)])
     return df.reset_index(drop=True)
 
@@ -499,6 +507,7 @@ def _fraud_split(split: str) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=1)
 def _load_resume() -> pd.DataFrame:
+    import pandas as pd
     return pd.read_parquet(DATA_DIR / "resume_screening.parquet")
 
 
@@ -549,6 +558,7 @@ def _round_sig(x: float, digits: int = 2) -> float:
 
 @functools.lru_cache(maxsize=1)
 def _fraud_history() -> dict[str, Any]:
+    import pandas as pd
     frame = pd.concat([load_fraud("train"), load_fraud("validation")], ignore_index=True)
     labeled = frame.drop_duplicates("transaction_id").dropna(subset=["is_fraud"])
     amount = labeled["amount"].clip(lower=0)  # the -999 placeholder counts as a loss of 0, as in stage 4

@@ -20,6 +20,9 @@ __all__ = ["Project", "ProjectColumns", "ProjectSources", "TASKS", "ENGINES", "k
 
 TASKS = ("binary", "multiclass", "regression")
 ENGINES = ("pandas", "duckdb", "spark")
+EXAMPLE_NAMES = ("fraud", "tickets", "delivery")
+"""The bundled demo scenarios (``project.example``), built by :data:`aipm_widgets.core.demo.EXAMPLES`; named here so that
+opening a demo project does not load the demo module (and pandas with it) before a page reads data."""
 
 CURRENCY_INVALID = "{value!r} is not an ISO 4217 currency code (three letters such as EUR, USD, CHF, GBP, JPY)"
 PATH_INVALID = (
