@@ -166,6 +166,7 @@ def infer_task(frame: pd.DataFrame | None, columns: ColumnRoles) -> tuple[str | 
     many distinct or fractional values, regression; a label with more than two classes, multiclass.
     """
     import pandas as pd
+
     if columns.proba_columns or columns.proba_prefix:
         return "multiclass", "inferred: the project names per-class probability columns"
     if frame is not None and columns.label and columns.label in frame.columns:
@@ -347,6 +348,7 @@ class ProjectData:
 
     def _parse_timestamp(self, frame: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
+
         col = self.columns.timestamp
         if col and col in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame[col]):
             parsed = pd.to_datetime(frame[col], errors="coerce", format="mixed")

@@ -149,6 +149,7 @@ def _positive_name(project: Any) -> str:
 
 def _negative_name(project: Any, frame: pd.DataFrame | None) -> str:
     import pandas as pd
+
     label, pos = _cols(project).label, _positive(project)
     if frame is not None and label in frame.columns:
         others = [str(v) for v in pd.unique(frame[label].dropna()) if str(v) != str(pos)]
@@ -190,6 +191,7 @@ def _source_name(project: Any, which: str) -> str:
 
 def _period(frame: pd.DataFrame, column: str | None) -> str:
     import pandas as pd
+
     if not column or column not in frame.columns:
         return ""
     ts = pd.to_datetime(frame[column], errors="coerce").dropna()
@@ -917,6 +919,7 @@ def labels_needed_section(project: Any) -> Any:
 def _task_model_output(project: Any, lab: pd.DataFrame) -> pd.Series:
     """The model's own output on labeled rows: the predicted class (or the most probable one), or the predicted number."""
     import pandas as pd
+
     c = _cols(project)
     if c.prediction and c.prediction in lab.columns:
         return lab[c.prediction]
@@ -1575,6 +1578,7 @@ def own_monitoring_panel(project: Any) -> W.Widget:
 # ---------------------------------------------------------------------------------------------- stage 5
 def _window_for(frame: pd.DataFrame, column: str) -> str:
     import pandas as pd
+
     ts = pd.to_datetime(frame[column], errors="coerce").dropna()
     days = (ts.max() - ts.min()).days if not ts.empty else 0
     return "month" if days > 180 else ("week" if days > 21 else "day")

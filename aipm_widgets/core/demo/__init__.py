@@ -112,6 +112,7 @@ def _fraud_logit(df: pd.DataFrame, *, concept_drift: np.ndarray) -> np.ndarray:
 
 def _transactions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     import pandas as pd
+
     span = (pd.Timestamp(_END) - pd.Timestamp(_START)).total_seconds()
     seconds = np.sort(rng.uniform(0, span, n))
     ts = pd.Timestamp(_START) + pd.to_timedelta(seconds, unit="s")
@@ -154,6 +155,7 @@ def _transactions(rng: np.random.Generator, n: int) -> pd.DataFrame:
 
 def _model_matrix(df: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
+
     X = df[FRAUD_FEATURES].copy()
     for col in ["merchant_category", "channel", "country", "age_band"]:
         X[col] = pd.Categorical(X[col], categories=sorted(set(X[col].dropna())))
@@ -479,6 +481,7 @@ CANDIDATES: list[dict[str, Any]] = [
 @functools.lru_cache(maxsize=1)
 def _load_fraud_all() -> pd.DataFrame:
     import pandas as pd
+
     return pd.read_parquet(DATA_DIR / "fraud_transactions.parquet")
 
 
@@ -494,6 +497,7 @@ def load_fraud(split: str | None = None) -> pd.DataFrame:
 def _read_fraud_split(split: str) -> pd.DataFrame:
     """Only the split's rows (a page that needs one split never holds the whole year in memory)."""
     import pandas as pd
+
     df = pd.read_parquet(DATA_DIR / "fraud_transactions.parquet", filters=[("split", "==", split)])
     return df.reset_index(drop=True)
 
@@ -508,6 +512,7 @@ def _fraud_split(split: str) -> pd.DataFrame:
 @functools.lru_cache(maxsize=1)
 def _load_resume() -> pd.DataFrame:
     import pandas as pd
+
     return pd.read_parquet(DATA_DIR / "resume_screening.parquet")
 
 
@@ -559,6 +564,7 @@ def _round_sig(x: float, digits: int = 2) -> float:
 @functools.lru_cache(maxsize=1)
 def _fraud_history() -> dict[str, Any]:
     import pandas as pd
+
     frame = pd.concat([load_fraud("train"), load_fraud("validation")], ignore_index=True)
     labeled = frame.drop_duplicates("transaction_id").dropna(subset=["is_fraud"])
     amount = labeled["amount"].clip(lower=0)  # the -999 placeholder counts as a loss of 0, as in stage 4
