@@ -337,3 +337,17 @@ def test_stage1_and_stage2_widgets_terms_have_help(tmp_path, monkeypatch):
     assert not _main_outputs_unhelped(pager, ["preview"]) and helped_terms(pager.preview.value)
     canvas = ScopingCanvas(record_path=tmp_path / "decision_record.yaml")
     assert not _main_outputs_unhelped(canvas, ["table", "verdict_view"])
+
+
+def test_cached_glossary_help_is_the_same_help_and_long_texts_are_not_held():
+    """A slider move re-renders the same labels, so short texts' help is cached; a long note is annotated afresh."""
+    from aipm_widgets.core.text import glossary as g
+
+    short = "<div>Recall and precision at the threshold; 95% interval 12.1% to 14.0%</div>"
+    first, again = g.annotate_html(short), g.annotate_html(short)
+    assert first == again and first.count("data-term=") >= 3
+    g._annotated.cache_clear()
+    note = "<p>" + "Bern parcel lockers: recall &lt;script&gt; " * 200 + "</p>"
+    helped = g.annotate_html(note)
+    assert g._annotated.cache_info().currsize == 0  # held nowhere
+    assert helped.count("data-term='recall'") == 1 and "<script>" not in helped

@@ -221,9 +221,15 @@ def annotate_html(fragment: str, *, skip: Iterable[str] = (), style: bool = True
 def _annotate_text(text: str, done: set[str]) -> str:
     if not text.strip():
         return text
+    if len(text) > _CACHED_TEXT_CHARS:  # a long note or brief paragraph: annotated afresh, never held in memory
+        return _annotate_uncached(text, done)
     out, added = _annotated(text, frozenset(done))
     done.update(added)
     return out
+
+
+_CACHED_TEXT_CHARS = 400
+"""Texts up to this length (a widget's labels and numbers) are cached: at most 4,096 of them, under 2 MB."""
 
 
 @functools.lru_cache(maxsize=4096)
