@@ -177,15 +177,9 @@ def charts_after_controls(env: dict[str, str] | None = None) -> bool:
     return any(k in env for k in ("VOILA_REQUEST_URL", "VOILA_BASE_URL", "VOILA_PREHEAT"))
 
 
-_JS2PY = ("_js2py_traceDeltas", "_js2py_layoutDelta", "_js2py_restyle", "_js2py_relayout", "_js2py_update",
-          "_js2py_pointsCallback")
-"""The FigureWidget traits the browser sets to tell Python what plotly.js computed; Python reads and clears them."""
-
-
 @functools.lru_cache(maxsize=1)
 def _chart_figure_class() -> type:
     import plotly.graph_objects as go
-    from plotly.serializers import custom_serializers
 
     class ChartFigureWidget(go.FigureWidget):
         """A FigureWidget the browser hears of only when it is drawn (:func:`chart`, :func:`draw_charts`).
@@ -196,19 +190,18 @@ def _chart_figure_class() -> type:
         It also sends fewer messages per update: after every restyle the browser reports plotly.js's computed deltas,
         and a plain FigureWidget answers each report twice (ipywidgets' echo of it, then the cleared value) and follows
         each of its own restyle/relayout messages with a cleared one. None of these is read by the browser; dropping
-        them takes a threshold move from 23 messages to 13 (issue 13: 20 sessions on one server).
+        them takes a threshold move from about 23 messages to 12 (issue 13: 20 sessions on one server).
         """
 
         _aipm_held = True
-        _js2py_traceDeltas = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
-        _js2py_layoutDelta = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
-        _js2py_restyle = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
-        _js2py_relayout = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
-        _js2py_update = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
-        _js2py_pointsCallback = traitlets.Dict(allow_none=True).tag(sync=True, echo_update=False, **custom_serializers)
+
+        def trait_metadata(self, traitname: str, key: str, default: Any = None) -> Any:
+            if key == "echo_update" and traitname.startswith("_js2py_"):
+                return False  # the browser's reports of what plotly.js computed: never echoed back to it
+            return super().trait_metadata(traitname, key, default)
 
         def _should_send_property(self, key: str, value: Any) -> bool:
-            if value is None and (key in _JS2PY or key.startswith("_py2js_")):
+            if value is None and key.startswith(("_js2py_", "_py2js_")):
                 return False  # a cleared one-shot message: the browser acts on messages, never on their clearing
             return super()._should_send_property(key, value)
 

@@ -218,6 +218,10 @@ def annotate_html(fragment: str, *, skip: Iterable[str] = (), style: bool = True
     return result
 
 
+_CACHED_TEXT_CHARS = 400
+"""Texts up to this length (a widget's labels and numbers) are cached: at most 4,096 of them, under 2 MB."""
+
+
 def _annotate_text(text: str, done: set[str]) -> str:
     if not text.strip():
         return text
@@ -226,10 +230,6 @@ def _annotate_text(text: str, done: set[str]) -> str:
     out, added = _annotated(text, frozenset(done))
     done.update(added)
     return out
-
-
-_CACHED_TEXT_CHARS = 400
-"""Texts up to this length (a widget's labels and numbers) are cached: at most 4,096 of them, under 2 MB."""
 
 
 @functools.lru_cache(maxsize=4096)
