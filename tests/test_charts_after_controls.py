@@ -49,6 +49,7 @@ def voila(monkeypatch):
     monkeypatch.setenv("VOILA_REQUEST_URL", "/voila/render/04_metric_selection.ipynb")
     monkeypatch.delenv("AIPM_CHARTS_AT_ONCE", raising=False)
     monkeypatch.setattr(_base, "_PENDING", [])
+    monkeypatch.setattr(_base, "_WORK", [])
     monkeypatch.setattr(_base, "_HOOKED", [])
     return shell
 
@@ -254,3 +255,86 @@ def test_a_chart_on_a_voila_page_sends_no_message_the_browser_does_not_read(tmp_
     # every other property still goes to the browser as usual
     fig.layout.title.text = "Precision and recall, loans"
     assert any(w is fig for w, _, _ in log)
+
+
+def test_on_a_voila_page_the_explorer_builds_its_charts_after_its_controls(tmp_path, loans, voila, monkeypatch):
+    """The cost curve and plotly's figures are not part of the cell that shows the slider; what is built later shows
+    the state of that moment (a move made before the charts came)."""
+    from aipm_widgets.core.metrics.tradeoff import Tradeoff
+
+    curves = []
+    real = Tradeoff.cost_curve
+    monkeypatch.setattr(Tradeoff, "cost_curve", lambda self, *a, **k: curves.append(1) or real(self, *a, **k))
+    ex = _explorer(loans, tmp_path)
+    assert ex._pr_fig is None and ex._cost_fig is None and curves == []  # the cell showed the controls only
+    assert ex.slider.comm is not None and "CHF" in ex.headline.value
+    slots = _slots(ex)
+    assert sorted(s.layout.min_height for s in slots) == ["320px", "330px"]  # kept at the charts' sizes
+    ex.set_threshold(ex.tradeoff.best_threshold("recall")[0])  # a move before the charts exist: words only
+    assert ex._pr_fig is None
+    p = ex.result
+
+    voila.end_cell()
+    voila.start_cell()
+    assert curves and all(s.children and s.children[0].drawn for s in slots)
+    marker = ex.pr_fig.data[ex._pr_marker]
+    assert list(marker.x) == [p.metrics["recall"].value]  # the marker is where the words are
+    assert list(ex.cost_fig.data[ex._cost_marker].x) == [p.threshold, p.threshold]
+    ex.set_threshold(ex.tradeoff.best_threshold("f1")[0])  # and a move after them moves them
+    assert list(ex.pr_fig.data[ex._pr_marker].x) == [ex.result.metrics["recall"].value]
+
+
+def test_on_a_voila_page_the_monitor_measures_after_its_controls(tmp_path, voila):
+    """A team's monitor (loans, weekly windows, CHF) shows its controls first and says it is measuring; the drift is
+    measured when the next cell starts, and anything reading the result before that gets it measured."""
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
+
+    val, prod = generate_loans(n_validation=1_500, n_production=3_000)
+    kw = dict(features=["income_k", "debt_ratio", "region"], window="week", timestamp="decided_at", score="p_default",
+              record_path=tmp_path / "rec.yaml")
+    m = DriftMonitor(val, prod, **kw)
+    assert m._result is None and m._figures == {}  # nothing measured, no figure built
+    assert m.window_size.comm is not None and "Measuring drift" in m.summary.value and "3,000 production rows" in m.summary.value
+    voila.end_cell()
+    voila.start_cell()
+    assert m._result is not None and "Measuring" not in m.summary.value
+    assert m.result.first_drift().get("debt_ratio") is not None  # the generated drift (debt ratios rise) is found
+    assert all(s.children and s.children[0].drawn for s in _slots(m))
+    assert list(m.heatmap.data[0].y) == m.result.drift.features
+
+    other = DriftMonitor(val, prod, **kw)  # read before the next cell: measured on the spot, once
+    assert other.result is not None and other._computed
+    assert other.result.first_drift() == m.result.first_drift()
+
+
+def test_work_after_the_controls_that_fails_still_lets_the_charts_come(voila, caplog):
+    def broken() -> None:
+        raise ValueError("a widget's bug")
+
+    assert _base.after_controls(broken) is True
+    slot = _base.chart_later(lambda: _base.figure_widget(data=[{"type": "bar", "x": ["Ticino"], "y": [3]}]), height=200)
+    assert slot.children == ()
+    assert _base.draw_charts() == 1
+    assert slot.children[0].drawn and "work after the controls failed" in caplog.text
+
+
+def test_outside_voila_work_after_the_controls_runs_now(monkeypatch):
+    for name in ("VOILA_REQUEST_URL", "VOILA_BASE_URL", "VOILA_PREHEAT"):
+        monkeypatch.delenv(name, raising=False)
+    done = []
+    assert _base.after_controls(lambda: done.append(1)) is False and done == [1]
+
+
+def test_a_monitor_that_cannot_measure_says_why_after_its_controls(tmp_path, voila):
+    """Wrong column names (a team's typo) on a Voila page: the controls come, then the reason in words, not a
+    summary that says "measuring" for ever."""
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
+
+    val, prod = generate_loans(n_validation=500, n_production=800)
+    m = DriftMonitor(val, prod, features=["income_k"], window="week", timestamp="decided_on", score="p_default",
+                     record_path=tmp_path / "rec.yaml")
+    assert "Measuring drift" in m.summary.value
+    voila.end_cell()
+    voila.start_cell()
+    assert m.result is None and m.summary.value == ""
+    assert "decided_on" in m.messages.value

@@ -17,7 +17,7 @@ from ..core.errors import AipmError
 from ..core.text.glossary import annotate_html
 
 __all__ = ["esc", "MessageArea", "HelpHTML", "guarded", "default_record_path", "card", "figure_widget", "chart",
-           "draw_charts"]
+           "chart_later", "after_controls", "draw_charts"]
 
 log = logging.getLogger("aipm_widgets")
 
@@ -161,12 +161,15 @@ def figure_widget(data: Any = None, layout: Any = None, **kwargs: Any):
 # one and shows each cell's output as it comes: ``progressive_rendering``), a widget's charts are therefore told to
 # the browser only when the next cell starts, after the cell's controls are on their way: the controls show at once,
 # the charts a moment later, each in a place kept for it at its size. In JupyterLab, and anywhere not Voila, a chart
-# is an ordinary FigureWidget drawn at once.
+# is an ordinary FigureWidget drawn at once. A widget can also leave the building of its charts (chart_later) and
+# its first computation (after_controls) for that moment: the monitor's drift and the explorer's cost curve are a few
+# tenths of a second that a page's first control no longer waits for.
 
 CHART_FALLBACK_S = 1.0
 """Seconds after a cell ends by which its charts are drawn when no next cell starts (a page's last cell)."""
 
-_PENDING: list[tuple[Any, W.Box]] = []  # (figure, the place kept for it), in the order they were placed
+_PENDING: list[tuple[Any, W.Box]] = []  # (figure, or the function making it; the place kept for it), in placing order
+_WORK: list[Callable[[], Any]] = []  # work a cell left for after its controls (after_controls), in the order it came
 
 
 def charts_after_controls(env: dict[str, str] | None = None) -> bool:
@@ -253,11 +256,49 @@ def chart(fig: Any) -> W.Widget:
     return slot
 
 
+def chart_later(build: Callable[[], Any], *, height: int, width: int | None = None) -> W.Widget:
+    """Where the chart that ``build()`` makes goes in a widget's layout. On a Voila page (see
+    :func:`charts_after_controls`) a place kept at ``height`` x ``width`` pixels, and ``build`` runs when the charts are
+    drawn, after the cell's controls (and after :func:`after_controls` work): building a figure costs a few tenths of a
+    second (its data, and plotly's classes for the first figure of a kernel). Elsewhere the figure, built now."""
+    if not charts_after_controls():
+        return build()
+    slot = W.Box(layout=W.Layout(align_items="flex-start", min_height=f"{int(height)}px"))
+    slot.add_class("aipm-chart-slot")
+    if width:
+        slot.layout.min_width = f"{int(width)}px"
+    if not _schedule_draw():
+        slot.children = (build(),)
+        return slot
+    _PENDING.append((build, slot))
+    return slot
+
+
+def after_controls(work: Callable[[], Any]) -> bool:
+    """Run ``work`` once the running cell's output (its controls) has gone to the browser: on a Voila page, when the next
+    cell starts or :data:`CHART_FALLBACK_S` after the page's last cell, before the charts are drawn; True then.
+    Elsewhere (JupyterLab, a script, a button's callback) it runs now and this returns False."""
+    if charts_after_controls() and _schedule_draw():
+        _WORK.append(work)
+        return True
+    work()
+    return False
+
+
 def draw_charts() -> int:
-    """Draw every chart waiting for its place; returns how many. Safe to call any time (nothing waiting: 0)."""
+    """Run the work left for after the controls, then draw every chart waiting for its place; returns how many charts.
+    Safe to call any time (nothing waiting: 0)."""
+    work = list(_WORK)
+    _WORK.clear()
+    for job in work:
+        try:
+            job()
+        except Exception:  # noqa: BLE001 - a widget's work shows its own errors (guarded); the charts are drawn anyway
+            log.exception("work after the controls failed")
     pending = list(_PENDING)
     _PENDING.clear()
-    for fig, slot in pending:
+    for item, slot in pending:
+        fig = item if isinstance(item, W.Widget) else item()
         slot.children = (fig,)  # the box names the figure: the figure is drawn first (ChartFigureWidget.model_id)
     return len(pending)
 
@@ -288,10 +329,11 @@ def _schedule_draw() -> bool:
         draw_charts()
 
     def on_cell_end(*_: Any) -> None:
-        if not _PENDING:
+        if not _PENDING and not _WORK:
             return
         for fig, slot in _PENDING:  # the final sizes: a widget sets its figures' heights as it fills them
-            _slot_size(fig, slot)
+            if isinstance(fig, W.Widget):
+                _slot_size(fig, slot)
         cell = _CELL[0]
         try:
             import asyncio

@@ -35,10 +35,12 @@ from ...core.assessment.checks import SEVERITIES
 from ...core.assessment.spec import disguised_null_mask, numeric_values
 from ...core.errors import AipmError, InputDataError
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
+from .._base import HelpHTML, MessageArea, card, chart_later, default_record_path, esc, guarded, figure_widget
 from ..data_loader import DataLoader
 
 __all__ = ["DataAssessment"]
+
+_FIGURE_HEIGHT = 300  # the column chart's height (px)
 
 _SEV_STYLE = {"blocker": ("#8a1c1c", "#fdecea"), "warning": ("#7a4d00", "#fff6e0"), "info": ("#1d4b7a", "#eaf2fb")}
 _SORTS = {
@@ -139,7 +141,7 @@ class DataAssessment(W.VBox):
         self.spec_button.on_click(lambda _: self.edit_spec(
             self.column.value, min=self.spec_min.value, max=self.spec_max.value,
             allowed=self.spec_allowed.value, max_null_share=self.spec_nulls.value))
-        self.figure = self._make_figure()
+        self._figure = None  # the column's chart, built when first drawn or read (on a Voila page after the controls)
         self.save_button = W.Button(description="Save decision to record", icon="save", button_style="success",
                                     layout=W.Layout(width="220px"))
         self.save_button.add_class("aipm-save-decision")
@@ -162,7 +164,7 @@ class DataAssessment(W.VBox):
                 self.column_info,
                 W.HBox([self.spec_min, self.spec_max, self.spec_allowed, self.spec_nulls, self.spec_button],
                        layout=W.Layout(flex_flow="row wrap")),
-                chart(self.figure),
+                chart_later(lambda: self.figure, height=_FIGURE_HEIGHT),
                 self._save_row,
             ],
             layout=W.Layout(display="none"),
@@ -425,11 +427,14 @@ class DataAssessment(W.VBox):
             + glossary_html(terms_in(*(f"{i.message} {i.action}" for i in issues)))
         )
 
-    @staticmethod
-    def _make_figure():
-        fig = figure_widget()
-        fig.update_layout(height=300, margin=dict(l=40, r=10, t=40, b=40), showlegend=False, bargap=0.05)
-        return fig
+    @property
+    def figure(self):
+        """The chosen column's distribution (a plotly FigureWidget), built on first use."""
+        if self._figure is None:
+            self._figure = figure_widget()
+            self._figure.update_layout(height=_FIGURE_HEIGHT, margin=dict(l=40, r=10, t=40, b=40), showlegend=False,
+                                       bargap=0.05)
+        return self._figure
 
     def _render_column(self) -> None:
         a = self.result

@@ -18,13 +18,15 @@ from ...core.expectations.status import one_pager_status
 from ...core.stats.rates import LABELS
 from ...core.metrics.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
 from ...core.metrics.value_check import ValueCheck, compare_value
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
+from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart_later, figure_widget
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["ThresholdExplorer", "SET_BY_HAND", "HOW_TO_READ"]
 
 _CARD_METRICS = ("recall", "precision", "fpr", "f1", "alert_rate")
 _FEASIBLE = "rgba(46, 160, 67, 0.12)"
+_PR_SIZE = (560, 330)  # width, height of the precision-recall chart (px)
+_COST_SIZE = (940, 320)  # of the cost chart
 SET_BY_HAND = "set by hand"
 HOW_TO_READ = plain_text("metrics", "binary", "read")
 """The explorer's "How to read it" in plain text (the widget shows the guide's HTML, aipm_widgets/widgets/guides)."""
@@ -133,9 +135,11 @@ class ThresholdExplorer(W.VBox):
         self.how_to_read = HelpHTML(how_to_read_html("metrics", "binary", positive=tradeoff.positive_name,
                                                      unit=tradeoff.unit))
         self.confusion_fig = self._confusion_figure()
-        self.pr_fig = self._pr_figure()
-        self.cost_fig = self._cost_figure() if tradeoff.has_costs else None
-        charts = [self.confusion_fig, chart(self.pr_fig)]
+        # The two plotly charts are built when they are drawn (on a Voila page after the controls: the cost curve and
+        # plotly's first figure are a few tenths of a second of a page's start); reading pr_fig or cost_fig builds them.
+        self._has_cost_chart = tradeoff.has_costs
+        self._pr_fig = self._cost_fig = None
+        charts = [self.confusion_fig, chart_later(lambda: self.pr_fig, height=_PR_SIZE[1], width=_PR_SIZE[0])]
         rows = [
             self.notes,
             self.headline,
@@ -143,8 +147,8 @@ class ThresholdExplorer(W.VBox):
             W.HBox([self.slider, self.chosen_metric, self.best_button]),
             W.HBox(charts),
         ]
-        if self.cost_fig is not None:
-            rows.append(chart(self.cost_fig))
+        if self._has_cost_chart:
+            rows.append(chart_later(lambda: self.cost_fig, height=_COST_SIZE[1], width=_COST_SIZE[0]))
         rows += [
             self.cards,
             self.constraint_status,
@@ -164,7 +168,6 @@ class ThresholdExplorer(W.VBox):
         self.apply_button.on_click(lambda _: self.apply_settings())
         self.save_button.on_click(lambda _: self.save())
         self._render_baseline()
-        self._draw_feasible()
         if threshold is not None:
             self.set_threshold(threshold)
         else:
@@ -232,6 +235,28 @@ class ThresholdExplorer(W.VBox):
         return None if self.result is None else self.result.threshold
 
     # -- figures -----------------------------------------------------------------------------------------
+    @property
+    def pr_fig(self):
+        """The precision-recall chart (a plotly FigureWidget), built on first use."""
+        if self._pr_fig is None:
+            self._build_charts()
+        return self._pr_fig
+
+    @property
+    def cost_fig(self):
+        """The expected-cost chart (a plotly FigureWidget), built on first use; None without a cost model."""
+        if self._pr_fig is None:
+            self._build_charts()
+        return self._cost_fig
+
+    def _build_charts(self) -> None:
+        """Both plotly charts at the explorer's current state (threshold, constraints, costs)."""
+        self._pr_fig = self._pr_figure()
+        self._cost_fig = self._cost_figure() if self._has_cost_chart else None
+        self._draw_feasible()
+        if self.result is not None:
+            self._draw_charts(self.result)
+
     def _confusion_figure(self) -> W.HTML:
         """The 2x2 matrix as an HTML table (shaded like a heatmap on log counts): one small message per slider move,
         where a plotly heatmap cost four (restyle, its reset, two edit ids) and a redraw (issue 13)."""
@@ -285,7 +310,7 @@ class ThresholdExplorer(W.VBox):
                                error_y=dict(type="data", symmetric=False, array=[0], arrayminus=[0], color="#d62728")))
         fig = figure_widget(
             data=data,
-            layout=dict(title=dict(text="Precision vs recall (bars: 95% intervals)", font=dict(size=14)), width=560, height=330,
+            layout=dict(title=dict(text="Precision vs recall (bars: 95% intervals)", font=dict(size=14)), width=_PR_SIZE[0], height=_PR_SIZE[1],
                         margin=dict(l=50, r=10, t=40, b=40), xaxis=dict(title="recall (share of positives caught)", range=[0, 1.02]),
                         yaxis=dict(title="precision", range=[0, 1.02]), legend=dict(x=0.99, xanchor="right", y=0.99, font=dict(size=10))),
         )
@@ -321,7 +346,7 @@ class ThresholdExplorer(W.VBox):
         fig = figure_widget(
             data=data,
             layout=dict(title=dict(text=f"Expected cost per 1,000 decisions{in_cur}; green: thresholds meeting the constraints",
-                                   font=dict(size=14)), width=940, height=320, margin=dict(l=70, r=10, t=40, b=45),
+                                   font=dict(size=14)), width=_COST_SIZE[0], height=_COST_SIZE[1], margin=dict(l=70, r=10, t=40, b=45),
                         xaxis=self._x_axis(), yaxis=dict(title=f"{esc(cur)} per 1,000".strip(), range=[min(0, lo), hi * 1.05 if hi > 0 else 1]),
                         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right", font=dict(size=10))),
         )
@@ -329,6 +354,8 @@ class ThresholdExplorer(W.VBox):
         return fig
 
     def _draw_feasible(self) -> None:
+        if self._pr_fig is None:
+            return  # not built yet: built with the constraints of the moment
         t = self.tradeoff
         sw = self._grid_sweep
         if t.constraints:
@@ -424,6 +451,10 @@ class ThresholdExplorer(W.VBox):
         self.constraint_status.value = self._constraints_html(p)
         self.product_table.value = self._product_html(p)
         self.group_table.value = self._groups_html(p)
+        if self._pr_fig is not None:  # not built yet: built at this point when drawn
+            self._draw_charts(p)
+
+    def _draw_charts(self, p: OperatingPoint) -> None:
         # One plotly_restyle per figure, naming only the changed properties of the one trace that moves: half the
         # Python time of setting the properties one by one in batch_update (issue 13), same messages to the browser.
         r, pr = p.metrics["recall"], p.metrics["precision"]
@@ -435,10 +466,10 @@ class ThresholdExplorer(W.VBox):
             "error_y.array": [[max((pr.high or pr.value) - pr.value, 0) if ok else 0]],
             "error_y.arrayminus": [[max(pr.value - (pr.low or pr.value), 0) if ok else 0]],
         }, trace_indexes=[self._pr_marker])
-        if self.cost_fig is not None:
-            self.cost_fig.plotly_restyle({"x": [[p.threshold, p.threshold]],
-                                          "y": [list(self.cost_fig.layout.yaxis.range)]},
-                                         trace_indexes=[self._cost_marker])
+        if self._cost_fig is not None:
+            self._cost_fig.plotly_restyle({"x": [[p.threshold, p.threshold]],
+                                           "y": [list(self._cost_fig.layout.yaxis.range)]},
+                                          trace_indexes=[self._cost_marker])
 
     # -- HTML parts (every user-given text escaped) ----------------------------------------------------
     def _notes_html(self) -> str:
@@ -588,7 +619,7 @@ class ThresholdExplorer(W.VBox):
             t.__dict__.pop("everywhere", None)
             t.set_constraints(old_constraints)
             raise
-        if self.cost_fig is not None:
+        if self._cost_fig is not None:  # (not built yet: built with the new costs)
             cc = t.cost_curve(self.grid)
             with self.cost_fig.batch_update():
                 for i in range(3):  # the grid may have gained the decided threshold since the figure was drawn
@@ -599,7 +630,8 @@ class ThresholdExplorer(W.VBox):
                 self.cost_fig.data[2].y = cc["cost_per_1000"]
                 hi = float(np.nanmax(cc["high"]))
                 self.cost_fig.layout.yaxis.range = [min(0, float(np.nanmin(cc["low"]))), hi * 1.05 if hi > 0 else 1]
-        self._grid_sweep = t.sweep(self.grid)
+        if self._pr_fig is not None:
+            self._grid_sweep = t.sweep(self.grid)
         self._best = {}
         self._draw_feasible()
         self._update(self.result.threshold if self.result else float(self.slider.value))

@@ -23,7 +23,7 @@ from ...core.monitoring.run import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringRe
                                run_monitoring, settings_from_record)
 from ...core.monitoring.estimation import METRICS
 from ...core.monitoring.triggers import parse_trigger
-from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, chart, figure_widget
+from .._base import HelpHTML, MessageArea, after_controls, chart_later, default_record_path, esc, guarded, figure_widget
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["DriftMonitor"]
@@ -50,6 +50,11 @@ def _strength(method: str, score: float, threshold: float, cap: float | None = 3
     else:
         v = float(score / threshold) if threshold > 0 else np.nan
     return v if cap is None or not np.isfinite(v) else min(v, cap)
+
+
+def _heatmap_height(features: Sequence[str] | None) -> int:
+    """The heatmap's height in pixels for ``features`` (a guess of 5 rows when the monitor chooses them)."""
+    return max(220, 34 * (len(features) if features else 5) + 110)
 
 
 def strength_text(method: str, score: float, threshold: float) -> str:
@@ -132,7 +137,9 @@ class DriftMonitor(W.VBox):
                         threshold=threshold,
                         costs=costs, id_column=id_column, volume_per_day=settings.get("volume_per_day"))
         self.triggers_text = list(triggers)
-        self.result: MonitoringResult | None = None
+        self._result: MonitoringResult | None = None
+        self._computed = False
+        self._figures: dict[str, Any] = {}
 
         self.summary = HelpHTML(layout=W.Layout(width="100%"))
         self.summary.add_class("aipm-monitor-summary")
@@ -158,11 +165,6 @@ class DriftMonitor(W.VBox):
         self.metric = W.Dropdown(options=[(METRIC_NAMES[m], m) for m in METRICS], value=metric, description="Metric")
         self.metric_note = HelpHTML(f"<div class='aipm-metric-note' style='font-size:12px;color:#555'>Shown first: "
                                   f"{esc(METRIC_NAMES[metric])} ({esc(self.metric_reason)}).</div>")
-        self.heatmap = figure_widget()
-        self.timeline = figure_widget()
-        self.distribution = figure_widget()
-        self.performance = figure_widget()
-        self.cost = figure_widget()
         self.alerts = HelpHTML()
         self.notes = HelpHTML()
         self.report_button = W.Button(description="Save evidently report", icon="file", layout=W.Layout(width="260px"),
@@ -185,34 +187,65 @@ class DriftMonitor(W.VBox):
             self.how_to_read,
             W.HBox([self.window_size, self.mode] + ([self.engine] if self.engine is not None else [])),
             self.progress,
-            heat_title, chart(self.heatmap),
+            heat_title, chart_later(lambda: self.heatmap, height=_heatmap_height(features)),
             W.HBox([self.feature, self.window_pick]),
-            W.HBox([chart(self.timeline), chart(self.distribution)]),
+            W.HBox([chart_later(lambda: self.timeline, height=300, width=560),
+                    chart_later(lambda: self.distribution, height=300, width=560)]),
             HelpHTML("<h4>Performance: realized (labels arrived) and estimated from scores, with 95% bands</h4>"),
-            W.HBox([self.metric, self.metric_note]), chart(self.performance), chart(self.cost),
+            W.HBox([self.metric, self.metric_note]), chart_later(lambda: self.performance, height=330),
+            chart_later(lambda: self.cost, height=280),
             HelpHTML("<h4 class='aipm-alerts-title'>Alerts</h4>"), self.alerts,
             self.notes,
             W.HBox([self.report_button]),
             HelpHTML("<h4>Retraining triggers (one per line)</h4>"), self.triggers_box,
             self.save_button, self.messages,
         ], **kwargs)
-        self._recompute()
+        # On a Voila page the drift is measured once the controls are on their way (the summary says so meanwhile);
+        # anywhere else now. Reading .result measures it if it has not been.
+        rows = f"{fmt.count(len(current))} production rows" if isinstance(current, pd.DataFrame) else "the production data"
+        self.summary.value = ("<div class='aipm-monitor-measuring' style='padding:8px 12px;color:#555'>Measuring drift, "
+                              f"performance and cost on {rows} ...</div>")
+        after_controls(self._measure_once)
 
     # ------------------------------------------------------------------ computation
+    @property
+    def result(self) -> MonitoringResult | None:
+        """What the monitor shows (None when it could not be measured: the widget says why)."""
+        self._measure_once()
+        return self._result
+
+    def _measure_once(self) -> None:
+        if not self._computed:
+            self._recompute()
+            if self._result is None:  # it failed: the message area says why, the summary no longer says "measuring"
+                self.summary.value = ""
+
+    def _figure(self, name: str):
+        if name not in self._figures:
+            self._figures[name] = figure_widget()
+        return self._figures[name]
+
+    heatmap = property(lambda self: self._figure("heatmap"), doc="Features x windows drift heatmap (FigureWidget).")
+    timeline = property(lambda self: self._figure("timeline"), doc="The chosen feature's drift score over time.")
+    distribution = property(lambda self: self._figure("distribution"), doc="Reference vs the chosen window.")
+    performance = property(lambda self: self._figure("performance"), doc="Realized and estimated performance.")
+    cost = property(lambda self: self._figure("cost"), doc="Cost per 1,000 decisions.")
+
     @guarded()
     def _recompute(self, *_: Any) -> None:
+        self._computed = True
         triggers = [t for t in self.triggers_box.value.splitlines() if t.strip()]
         engine = self.engine.value if self.engine is not None else None
         if engine is not None:
             self.progress.layout.display = ""
         try:
-            self.result = run_monitoring(self.reference, self.current, window=self.window_size.value,
+            self._result = run_monitoring(self.reference, self.current, window=self.window_size.value,
                                          threshold_mode=self.mode.value, triggers=triggers, engine=engine,
                                          progress=self._show_progress if engine else None, **self._kw)
         finally:
             self.progress.layout.display = "none"
         self.report_button.disabled = engine not in (None, "pandas")
-        res = self.result
+        res = self._result
         feats = res.drift.features
         first = res.first_drift()
         self.feature.unobserve(self._on_select, names="value")
@@ -264,7 +297,7 @@ class DriftMonitor(W.VBox):
                 zmin=0, zmax=3, colorscale=[[0, "#f4f8fb"], [0.333, "#cfe0ee"], [0.334, "#f3c98b"], [1, "#b3261e"]],
                 colorbar={"title": "score / threshold", "tickvals": [0, 1, 2, 3], "ticktext": ["0", "1 = drift", "2", "3+"]},
             ))
-            self.heatmap.layout.update(height=max(220, 34 * len(t.features) + 110), margin={"l": 160, "r": 20, "t": 10, "b": 40},
+            self.heatmap.layout.update(height=_heatmap_height(t.features), margin={"l": 160, "r": 20, "t": 10, "b": 40},
                                        yaxis={"autorange": "reversed"}, xaxis={"type": "category"})
         self.heatmap.data[0].on_click(self._on_heatmap_click)
 

@@ -30,9 +30,11 @@ import ipywidgets as W
 from ...core.errors import AipmError
 from ...core.text.format import percent
 from ...core.scoping.use_cases import CRITERIA, VERDICTS, Assessment, Candidate, ScopingComparison, compare, parse_value_unit
-from .._base import HelpHTML, MessageArea, default_record_path, esc, guarded, chart, figure_widget
+from .._base import HelpHTML, MessageArea, chart_later, default_record_path, esc, guarded, figure_widget
 
 __all__ = ["ScopingCanvas", "VERDICT_COLORS"]
+
+_CHART_HEIGHT = 300  # the ranking chart's height (px)
 
 VERDICT_COLORS = {
     "strong_ai_candidate": "#2e7d32",
@@ -107,7 +109,7 @@ class ScopingCanvas(W.VBox):
         self.result: ScopingComparison = compare(list(self.candidates.values()))
         first = chosen if chosen in self.candidates else self.result.ranked[0].candidate.id
 
-        self.chart = self._make_chart()
+        self._chart = None  # the ranking chart, built when drawn (on a Voila page after the controls: see .chart)
         self.table = HelpHTML()
         self.table.add_class("aipm-scoping-table")
         self.candidate = W.Dropdown(
@@ -152,7 +154,7 @@ class ScopingCanvas(W.VBox):
         super().__init__(
             [
                 W.HTML("<h3 style='margin:4px 0'>Candidates compared</h3>"),
-                chart(self.chart),
+                chart_later(lambda: self.chart, height=_CHART_HEIGHT),
                 self.table,
                 W.HTML("<h3 style='margin:12px 0 4px 0'>Score one candidate</h3>"),
                 W.HBox([self.candidate, self.new_name, self.add_button]),
@@ -283,6 +285,14 @@ class ScopingCanvas(W.VBox):
         self._render_table()
         self._render_verdict()
 
+    @property
+    def chart(self):
+        """The ranking chart (a plotly FigureWidget), built at the canvas's current ranking on first use."""
+        if self._chart is None:
+            self._chart = self._make_chart()
+            self._render_chart()
+        return self._chart
+
     def _make_chart(self):
         import plotly.graph_objects as go
 
@@ -292,7 +302,7 @@ class ScopingCanvas(W.VBox):
                          hovertemplate="%{y}<br>score %{x:.0f}<extra></extra>", textposition="inside",
                          insidetextanchor="start", textfont={"color": "white"})],
             layout=go.Layout(
-                height=300, margin={"l": 10, "r": 20, "t": 40, "b": 40},
+                height=_CHART_HEIGHT, margin={"l": 10, "r": 20, "t": 40, "b": 40},
                 title={"text": "Ranking: verdict first, then weighted score (bars: 10-90% if scores are off by one)",
                        "font": {"size": 13}},
                 xaxis={"title": "weighted score (0-100)", "range": [0, 100]},
@@ -302,6 +312,8 @@ class ScopingCanvas(W.VBox):
         return fig
 
     def _render_chart(self) -> None:
+        if self._chart is None:
+            return  # drawn at the ranking of the moment when built
         ranked = list(reversed(self.result.ranked))  # rank 1 at the top
         bar = self.chart.data[0]
         with self.chart.batch_update():
