@@ -39,6 +39,7 @@ TARGET_P95_MS = 500
 TARGET_RSS_MB = 300
 EXPLORER = (".aipm-threshold-explorer .widget-slider .noUi-handle", ".aipm-confusion-counts", "aipm-confusion-counts")
 ONE_SLIDER = (".baseline-slider .noUi-handle", ".baseline-value", "value: ")
+EXPLORER_CHARTS = 2  # the demo explorer's plotly charts (precision-recall, cost)
 
 # Installed before any page script: note when a websocket message carrying the marker text arrives.
 _WS_HOOK = r"""(() => {
@@ -169,6 +170,13 @@ def _load_case() -> dict:
                 page.wait_for_function(
                     "() => !document.querySelector('#loading') || getComputedStyle(document.querySelector('#loading')).display === 'none'",
                     timeout=left())
+                if item[0] == PAGE:
+                    # A slider move is measured on a page that has finished opening: its charts are drawn after its
+                    # controls (plotly.js loading holds the browser's main thread for a second or two), and a press
+                    # made during that is the page's opening, not a move (issue 13).
+                    page.wait_for_function(
+                        f"() => document.querySelectorAll('.aipm-threshold-explorer .js-plotly-plot').length >= {EXPLORER_CHARTS}",
+                        timeout=left())
                 opened.append(item)
             except Exception:  # noqa: BLE001 - playwright's TimeoutError: the page is reported, not waited on
                 failed_to_open += 1
