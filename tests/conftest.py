@@ -193,6 +193,9 @@ def open_dashboard(page, base_url: str, notebook: str, *, ready_selector: str = 
         "() => !document.querySelector('#loading') || getComputedStyle(document.querySelector('#loading')).display === 'none'",
         timeout=timeout,
     )
+    # A widget that measures after its controls (the drift monitor on a Voila page) says so in an .aipm-pending line
+    # until its result is in: the page is ready when none is left.
+    page.wait_for_function("() => !document.querySelector('.aipm-pending')", timeout=timeout)
     return page
 
 

@@ -295,6 +295,7 @@ def test_on_a_voila_page_the_monitor_measures_after_its_controls(tmp_path, voila
     m = DriftMonitor(val, prod, **kw)
     assert m._result is None and m._figures == {}  # nothing measured, no figure built
     assert m.window_size.comm is not None and "Measuring drift" in m.summary.value and "3,000 production rows" in m.summary.value
+    assert "aipm-pending" in m.summary.value  # what the browser tests wait on before reading the page
     voila.end_cell()
     voila.start_cell()
     assert m._result is not None and "Measuring" not in m.summary.value

@@ -203,7 +203,7 @@ class DriftMonitor(W.VBox):
         # On a Voila page the drift is measured once the controls are on their way (the summary says so meanwhile);
         # anywhere else now. Reading .result measures it if it has not been.
         rows = f"{fmt.count(len(current))} production rows" if isinstance(current, pd.DataFrame) else "the production data"
-        self.summary.value = ("<div class='aipm-monitor-measuring' style='padding:8px 12px;color:#555'>Measuring drift, "
+        self.summary.value = ("<div class='aipm-monitor-measuring aipm-pending' style='padding:8px 12px;color:#555'>Measuring drift, "
                               f"performance and cost on {rows} ...</div>")
         after_controls(self._measure_once)
 
