@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import json
 import os
 import shutil
 import statistics
@@ -155,8 +156,6 @@ FIRST_CONTROL_TIMER = """
 def first_widget_s(browser, url: str, notebook: str, *, timeout_ms: int = 240_000) -> float:
     """Seconds from navigation start to the first visible control of ``notebook`` (a fresh browser context), as the
     page timed it (:data:`FIRST_CONTROL_TIMER`)."""
-    import json
-
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.add_init_script(FIRST_CONTROL_TIMER % json.dumps(CONTROLS))
     page = context.new_page()

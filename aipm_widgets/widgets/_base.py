@@ -233,12 +233,28 @@ def _chart_figure_class() -> type:
     return ChartFigureWidget
 
 
-def _slot_size(fig: Any, slot: W.Box) -> None:
-    """The kept place takes the figure's size (plotly's default height when it names none): nothing jumps later."""
-    height, width = fig.layout.height, fig.layout.width
+def _size_slot(slot: W.Box, height: Any, width: Any) -> None:
+    """The kept place at the chart's size (plotly's default height when it names none): nothing jumps later."""
     slot.layout.min_height = f"{int(height or 450)}px"
     if width:
         slot.layout.min_width = f"{int(width)}px"
+
+
+def _slot_size(fig: Any, slot: W.Box) -> None:
+    _size_slot(slot, fig.layout.height, fig.layout.width)
+
+
+def _place(item: Any, height: Any, width: Any) -> W.Box:
+    """A place kept for a chart (a figure, or the function making it), filled when the charts are drawn; filled now
+    outside a running cell."""
+    slot = W.Box(layout=W.Layout(align_items="flex-start"))
+    slot.add_class("aipm-chart-slot")
+    _size_slot(slot, height, width)
+    if _schedule_draw():
+        _PENDING.append((item, slot))
+    else:
+        slot.children = (item if isinstance(item, W.Widget) else item(),)
+    return slot
 
 
 def chart(fig: Any) -> W.Widget:
@@ -246,14 +262,7 @@ def chart(fig: Any) -> W.Widget:
     :func:`charts_after_controls`) a place kept for it, filled when the next cell starts or :func:`draw_charts` runs."""
     if getattr(fig, "drawn", True):
         return fig
-    slot = W.Box(layout=W.Layout(align_items="flex-start"))
-    slot.add_class("aipm-chart-slot")
-    _slot_size(fig, slot)
-    if not _schedule_draw():
-        slot.children = (fig,)
-        return slot
-    _PENDING.append((fig, slot))
-    return slot
+    return _place(fig, fig.layout.height, fig.layout.width)
 
 
 def chart_later(build: Callable[[], Any], *, height: int, width: int | None = None) -> W.Widget:
@@ -263,15 +272,7 @@ def chart_later(build: Callable[[], Any], *, height: int, width: int | None = No
     second (its data, and plotly's classes for the first figure of a kernel). Elsewhere the figure, built now."""
     if not charts_after_controls():
         return build()
-    slot = W.Box(layout=W.Layout(align_items="flex-start", min_height=f"{int(height)}px"))
-    slot.add_class("aipm-chart-slot")
-    if width:
-        slot.layout.min_width = f"{int(width)}px"
-    if not _schedule_draw():
-        slot.children = (build(),)
-        return slot
-    _PENDING.append((build, slot))
-    return slot
+    return _place(build, height, width)
 
 
 def after_controls(work: Callable[[], Any]) -> bool:
