@@ -77,3 +77,34 @@ def test_save_evidently_report_to_file(frames, tmp_path):
     path = m.save_report()
     assert path.exists() and path.stat().st_size > 100_000 and path.parent == tmp_path / "monitoring_reports"
     assert m.messages.messages[-1][0] == "success" and "Saved evidently's drift report" in m.messages.messages[-1][1]
+
+
+def _grid_frames():
+    # A power-grid outage model (not the demo): hourly load in kWh, region, outage label, risk score.
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(11)
+
+    def frame(n, start, shift):
+        kwh = rng.gamma(4, 50, n) + shift
+        risk = 1 / (1 + np.exp(-(kwh - 260) / 40))
+        return pd.DataFrame({"ts": pd.date_range(start, periods=n, freq="h"), "kwh": kwh,
+                             "region": rng.choice(["north", "south", "coast"], n),
+                             "risk": risk, "outage": (rng.random(n) < risk).astype(int)})
+
+    return frame(2000, "2026-01-01", 0.0), frame(3000, "2026-04-01", 30.0)
+
+
+def test_the_monitor_shows_first_the_metric_asked_for_and_refuses_an_unknown_one(tmp_path):
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
+
+    ref, cur = _grid_frames()
+    kw = dict(features=["kwh", "region"], timestamp="ts", window="week", label="outage", score="risk", threshold=0.5,
+              record_path=tmp_path / "grid.yaml")
+    m = DriftMonitor(ref, cur, metric="precision", **kw)
+    assert m.metric.value == "precision" and "asked for" in m.metric_note.value
+    assert m.result.settings["metric"] == "precision"  # the result (its words and charts) follows the metric asked for
+    assert DriftMonitor(ref, cur, **kw).metric.value == "roc_auc"  # nothing decided in stage 4: threshold-free
+    with pytest.raises(ValueError, match="metric must be one of roc_auc, recall, precision, f1, not 'precison'"):
+        DriftMonitor(ref, cur, metric="precison", **kw)

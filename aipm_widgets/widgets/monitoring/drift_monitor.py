@@ -85,6 +85,9 @@ class DriftMonitor(W.VBox):
         Which data the reference is, saved with the decision.
     fallback_costs : dict, optional
         Cost model used (and said so) when the record has none.
+    metric : str, optional
+        The performance metric shown first: ``roc_auc``, ``recall``, ``precision`` or ``f1``
+        (:data:`~aipm_widgets.core.monitoring.estimation.METRICS`); default: the one stage 4 decided on in the record.
 
     Examples
     --------
@@ -103,7 +106,7 @@ class DriftMonitor(W.VBox):
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
         id_column: str | None = None, record_path: str | Path | None = None, reference_description: str | None = None,
         report_dir: str | Path | None = None, fallback_costs: dict | None = None, engine: str | None = None,
-        **kwargs: Any,
+        metric: str | None = None, **kwargs: Any,
     ) -> None:
         self.reference, self.current = reference, current
         self.record_path = Path(record_path) if record_path else default_record_path()
@@ -160,7 +163,12 @@ class DriftMonitor(W.VBox):
                                     value="fixed", description="Thresholds", style={"description_width": "initial"})
         self.feature = W.Dropdown(description="Feature")
         self.window_pick = W.Dropdown(description="Window")
-        metric, self.metric_reason = decided_metric(settings.get("chosen_metric"))
+        if metric is None:
+            metric, self.metric_reason = decided_metric(settings.get("chosen_metric"))
+        elif metric in METRICS:
+            self.metric_reason = "asked for when the monitor was built"
+        else:
+            raise ValueError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
         self._kw["metric"] = metric
         self.metric = W.Dropdown(options=[(METRIC_NAMES[m], m) for m in METRICS], value=metric, description="Metric")
         self.metric_note = HelpHTML(f"<div class='aipm-metric-note' style='font-size:12px;color:#555'>Shown first: "
