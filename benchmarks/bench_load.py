@@ -12,13 +12,15 @@ kernel is known). Every page gets keyboard ``ArrowRight`` presses on its slider 
 Two latencies per press, both measured in the page with ``performance.now()`` from the keydown on the
 handle (a capture listener): **on screen**, until the confusion-matrix numbers change (a MutationObserver),
 and **received**, until the websocket message carrying the new numbers arrives (a wrapped ``WebSocket``).
-*Received* is the server's share; *on screen* adds the browser's rendering, which here runs on the same two
-CPUs as the 20 kernels (in a workshop every participant's laptop renders its own page). The baseline is the
+*Received* is the server's share as the browser sees it; *sent* is the same without the browser's delay in taking
+the message: until the kernel sent it (the message header's date; the kernel and the page share this machine's
+clock). *On screen* adds the browser's rendering, which here runs on the same two CPUs as the 20 kernels (in a
+workshop every participant's laptop renders its own page, and *sent* is what the server answers for). The baseline is the
 one-slider page measured in the same rounds, pressed last in each round, under the same load.
 
 Memory: RSS and USS (memory unique to the process, psutil) of every metric-selection kernel after the
-rounds; a kernel "died" when its process is gone or a page says so. Targets: p95 <= 500 ms,
-<= 300 MB per kernel, no kernel dies. Not run in tests: ``python -m benchmarks load_metric_selection_20``.
+rounds; a kernel "died" when its process is gone or a page says so. Targets: p95 on screen <= 250 ms staggered and
+<= 500 ms in bursts, <= 300 MB per kernel, no kernel dies. Not run in tests: ``python -m benchmarks load_metric_selection_20``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ STAGGER_MS = float(os.environ.get("AIPM_LOAD_STAGGER_MS", "100"))
 PAGE = "04_metric_selection.ipynb"
 BASELINE = "one_slider.ipynb"
 OPEN_TIMEOUT_MS = 300_000
-TARGET_P95_MS = 500
+TARGET_P95_MS = {"staggered": 250, "burst": 500}  # issue 13: p95 on screen with 20 sessions, by mode
 TARGET_RSS_MB = 300
 EXPLORER = (".aipm-threshold-explorer .widget-slider .noUi-handle", ".aipm-confusion-counts", "aipm-confusion-counts")
 ONE_SLIDER = (".baseline-slider .noUi-handle", ".baseline-value", "value: ")
@@ -43,7 +45,7 @@ EXPLORER_CHARTS = 2  # the demo explorer's plotly charts (precision-recall, cost
 
 # Installed before any page script: note when a websocket message carrying the marker text arrives.
 _WS_HOOK = r"""(() => {
-  window.__t0 = null; window.__t1 = null; window.__tm = null; window.__marker = null;
+  window.__t0 = null; window.__t1 = null; window.__tm = null; window.__tk = null; window.__marker = null;
   const Orig = window.WebSocket;
   const dec = new TextDecoder();
   function seen(data) {
@@ -53,6 +55,10 @@ _WS_HOOK = r"""(() => {
     else if (data instanceof ArrayBuffer) text = dec.decode(data);
     if (text !== null && text.includes(window.__marker) && /"method":\s*"update"/.test(text)) {
       window.__tm = performance.now();
+      // The kernel's clock when it sent the message (its header's date, the first date in the message): the same
+      // machine's clock as the page's, so the kernel's share is known without the browser's delay in receiving it.
+      const date = text.match(/"date":\s*"([^"]+)"/);
+      if (date) window.__tk = Date.parse(date[1].replace(/(\.\d{3})\d+/, '$1')) - performance.timeOrigin;
     }
   }
   class Hooked extends Orig {
@@ -64,7 +70,7 @@ _WS_HOOK = r"""(() => {
 _ARM = """(args) => {
   const [handleSel, valueSel, marker] = args;
   const handle = document.querySelector(handleSel);
-  window.__t0 = null; window.__t1 = null; window.__tm = null; window.__marker = marker;
+  window.__t0 = null; window.__t1 = null; window.__tm = null; window.__tk = null; window.__marker = marker;
   window.__before = document.querySelector(valueSel).innerText;
   if (!window.__armed) {
     window.__armed = true;
@@ -79,7 +85,8 @@ _ARM = """(args) => {
   handle.focus();
 }"""
 _DONE = """() => (window.__t1 !== null && window.__t0 !== null)
-  ? [window.__t1 - window.__t0, window.__tm === null ? null : window.__tm - window.__t0] : null"""
+  ? [window.__t1 - window.__t0, window.__tm === null ? null : window.__tm - window.__t0,
+     window.__tk === null ? null : window.__tk - window.__t0] : null"""
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -125,6 +132,8 @@ def _round(pages: list, *, stagger_s: float, samples: dict) -> int:
             samples[key + "_screen"].append(float(got[0]))
             if got[1] is not None:
                 samples[key + "_received"].append(float(got[1]))
+            if got[2] is not None:
+                samples[key + "_sent"].append(float(got[2]))
         pending = still
         if pending:
             time.sleep(0.02)
@@ -186,7 +195,8 @@ def _load_case() -> dict:
         modes = {}
         missed = 0
         for mode, stagger in (("staggered", STAGGER_MS / 1000), ("burst", 0.0)):
-            samples = {k: [] for k in ("page_screen", "page_received", "baseline_screen", "baseline_received")}
+            samples = {k: [] for k in ("page_screen", "page_received", "page_sent", "baseline_screen", "baseline_received",
+                                       "baseline_sent")}
             t_mode = time.perf_counter()
             for _ in range(ROUNDS):
                 missed += _round(pages, stagger_s=stagger, samples=samples)
@@ -230,7 +240,8 @@ def _load_case() -> dict:
             "kernel_rss_mb_total": round(sum(rss_mb), 1),
             "open_all_s": round(open_s, 1),
             "target_p95_ms": TARGET_P95_MS, "target_rss_mb": TARGET_RSS_MB,
-            "meets_latency_target": bool(p95 <= TARGET_P95_MS) and failed_to_open == 0,
+            "meets_latency_target": failed_to_open == 0 and all(
+                modes[m]["page_screen"].get("p95_ms", float("inf")) <= target for m, target in TARGET_P95_MS.items()),
             "meets_memory_target": bool(rss_mb and max(rss_mb) <= TARGET_RSS_MB),
             "loadavg_before": [round(x, 2) for x in load_before], "cpus": os.cpu_count(),
             "note": "browser rendering of all pages shares the server's CPUs here",
