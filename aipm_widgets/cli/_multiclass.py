@@ -7,7 +7,6 @@ Each ``cmd_*.py`` calls :func:`add_task_args` in ``register`` and hands over to 
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 from ..core.errors import AipmError
@@ -58,7 +57,6 @@ def _proba(args) -> dict[str, Any]:
 
 
 def run_tradeoff(args) -> int:
-    from ..core.io.inputs import read_table
     from ..core.tasks.routing import Routing
 
     frame = _read_data(args)
@@ -112,7 +110,6 @@ def monitor_kwargs(args) -> dict[str, Any]:
 def run_assess_extra(args, out: dict | None) -> None:
     """Per-class label counts and too-rare classes, printed or added to the JSON document."""
     from ..core.tasks.class_balance import class_balance
-    from ..core.io.inputs import read_table
 
     frame = _read_data(args)
     cb = class_balance(frame[args.label])
@@ -129,7 +126,7 @@ def run_assess_extra(args, out: dict | None) -> None:
 
 def run_fairness(args) -> int:
     from ..core.tasks.class_balance import selection_by_group
-    from ..core.io.inputs import read_table, require_columns
+    from ..core.io.inputs import require_columns
     from ..core.tasks.routing import routing_inputs
 
     frame = _read_data(args)

@@ -33,9 +33,8 @@ False
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path

@@ -214,7 +214,6 @@ def load_checklist(name: str | os.PathLike | ChecklistDefinition) -> ChecklistDe
     """
     if isinstance(name, ChecklistDefinition):
         return name
-    import yaml
 
     text_name = str(name)
     path = Path(text_name)

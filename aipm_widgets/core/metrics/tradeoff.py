@@ -653,7 +653,7 @@ class Tradeoff:
             for part in PARTS:
                 plo, phi = np.percentile(samples[part][:, 0], [tail, 100 - tail])
                 per_1000[part] = Estimate(parts[part] / self.n * 1000, float(plo), float(phi), method)
-            value, lo, hi = per_1000["total"].value, per_1000["total"].low, per_1000["total"].high
+            value = per_1000["total"].value
             point.cost_per_1000 = per_1000["total"]
             per_month = None
             if self.volume_per_day:

@@ -41,7 +41,7 @@ from ..text import format as fmt
 from .drift import compute_drift
 from ..errors import InputDataError
 from .run import MIN_LABEL_COVERAGE, MIN_WINDOW_ROWS, Alert, MonitoringResult, chance_words, default_features, run_monitoring
-from ..tasks.routing import RoutingInputs, _f1s, _macro_weighted, routing_cost_matrix, routing_inputs
+from ..tasks.routing import _f1s, _macro_weighted, routing_cost_matrix, routing_inputs
 from ..stats.intervals import wilson_interval
 from .triggers import evaluate_trigger, parse_trigger
 
