@@ -287,3 +287,19 @@ def test_leakage_auc_counts_ties_as_scikit_learn_does_and_text_nulls_match_the_p
     plain = np.fromiter((isinstance(v, str) and v.strip().lower() in TEXT_NULL_MARKERS for v in values), dtype=bool)
     assert (_is_text_null(values) == plain).all() and plain.sum() == 5 * 20
     assert not _is_text_null(np.arange(100).astype(object)).any()
+
+
+def test_date_columns_are_found_from_their_first_values_even_behind_many_missing_ones():
+    from aipm_widgets.core.assessment.report import parse_date_columns
+
+    # A shipment log (not the demo): the pickup time is missing for the first 3,000 rows, then ISO text.
+    n = 5000
+    picked = [None] * 3000 + [f"2026-03-{1 + i % 28:02d} 0{i % 10}:15" for i in range(n - 3000)]
+    codes = [f"PKG-{i:05d}" for i in range(n)]
+    frame = pd.DataFrame({"picked_at": picked, "parcel": codes, "grams": np.arange(n, dtype=float)})
+    out, parsed = parse_date_columns(frame)
+    assert parsed == ["picked_at"]
+    assert str(out["picked_at"].dtype).startswith("datetime64") and out["picked_at"].notna().sum() == 2000
+    assert out["parcel"].dtype == object and frame["picked_at"].dtype == object  # the caller's frame is untouched
+    mostly_text = frame.assign(picked_at=[None] * 3000 + ["soon"] * (n - 3000))
+    assert parse_date_columns(mostly_text)[1] == []

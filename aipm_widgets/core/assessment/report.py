@@ -176,7 +176,10 @@ def parse_date_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         s = frame[col]
         if s.dtype != object:
             continue
-        sample = s.dropna().iloc[:500]
+        # The first 500 values that are not missing, without scanning the whole column when its start has them
+        # (dropping the missing values of every text column of the demo's 120,000 rows took 0.08 s of page 03's opening).
+        head = s.iloc[:2000].dropna()
+        sample = head.iloc[:500] if len(head) >= 500 or len(s) <= 2000 else s.dropna().iloc[:500]
         if sample.empty or not all(isinstance(v, str) for v in sample.iloc[:50]):
             continue
         if sample.astype(str).str.strip().str.match(_DATE_LIKE).mean() < 0.95:
