@@ -162,7 +162,13 @@ def first_widget_s(browser, url: str, notebook: str, *, timeout_ms: int = 240_00
     try:
         page.goto(f"{url}/voila/render/{notebook}", wait_until="commit", timeout=timeout_ms)
         # the first *visible* control: some sit in collapsed panels (the start page's "Your product")
-        page.wait_for_selector(", ".join(f"{c.strip()}:visible" for c in CONTROLS.split(",")), timeout=timeout_ms)
+        try:
+            page.wait_for_selector(", ".join(f"{c.strip()}:visible" for c in CONTROLS.split(",")), timeout=timeout_ms)
+        except Exception:
+            shot = Path(tempfile.gettempdir()) / f"aipm-no-control-{Path(notebook).stem}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"{notebook}: no control after {timeout_ms / 1000:.0f} s; the page as it was: {shot}", file=sys.stderr)
+            raise
         at = page.evaluate("() => window.__aipmFirstControl ?? performance.now()")
         return float(at) / 1000.0
     finally:

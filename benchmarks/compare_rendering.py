@@ -46,9 +46,16 @@ def main(pages: list[str]) -> None:
                 # measurement starts after a pause, so neither server always pays it.
                 order = list(servers.items()) if i % 2 == 0 else list(servers.items())[::-1]
                 for what, notebook in (("baseline", BASELINE.name), ("page", nb)):
-                    for name, (url, _, _) in order:
+                    for name, (url, _, folder) in order:
                         time.sleep(settle)
-                        runs[f"{name}_{what}"].append(first_widget_s(browser, url, notebook))
+                        try:
+                            runs[f"{name}_{what}"].append(first_widget_s(browser, url, notebook))
+                        except Exception:
+                            # A page that never showed a control: say which, with its server's log, before the folder goes.
+                            log = (folder / "voila.log").read_text(errors="replace")[-6000:]
+                            print(f"{notebook} on the {name} server showed no control; its server's log ends:\n{log}",
+                                  file=sys.stderr, flush=True)
+                            raise
             med = {k: statistics.median(v) for k, v in runs.items()}
             print(json.dumps({
                 "page": nb, "n": repeat, **{f"{k}_s": round(v, 2) for k, v in med.items()},
@@ -65,4 +72,5 @@ def main(pages: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or PAGES)
+    # a page may be named with or without ".ipynb" (without it, Voila serves the name as a file: 403, no page)
+    main([p if p.endswith(".ipynb") else f"{p}.ipynb" for p in sys.argv[1:]] or PAGES)

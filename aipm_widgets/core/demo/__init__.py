@@ -479,8 +479,8 @@ CANDIDATES: list[dict[str, Any]] = [
 
 
 def read_demo_table(name: str, split: str | None = None) -> pd.DataFrame:
-    """A bundled demo table (``fraud_transactions.parquet``), or the rows of one ``split``, as ``pd.read_parquet``
-    gives them.
+    """A bundled demo table (a Parquet file in :data:`DATA_DIR`), or the rows of one ``split``, as
+    ``pd.read_parquet`` gives them.
 
     Read with pyarrow's ``ParquetFile``: ``pd.read_parquet`` imports pyarrow's dataset layer first (0.1 to 0.2 s of a
     page's opening, before its first control). The fraud file keeps one row group per split
