@@ -240,10 +240,6 @@ def _size_slot(slot: W.Box, height: Any, width: Any) -> None:
         slot.layout.min_width = f"{int(width)}px"
 
 
-def _slot_size(fig: Any, slot: W.Box) -> None:
-    _size_slot(slot, fig.layout.height, fig.layout.width)
-
-
 def _place(item: Any, height: Any, width: Any) -> W.Box:
     """A place kept for a chart (a figure, or the function making it), filled when the charts are drawn; filled now
     outside a running cell."""
@@ -334,7 +330,7 @@ def _schedule_draw() -> bool:
             return
         for fig, slot in _PENDING:  # the final sizes: a widget sets its figures' heights as it fills them
             if isinstance(fig, W.Widget):
-                _slot_size(fig, slot)
+                _size_slot(slot, fig.layout.height, fig.layout.width)
         cell = _CELL[0]
         try:
             import asyncio
