@@ -74,3 +74,54 @@ def test_controls_come_before_charts_and_leaving_frees_the_kernel(page, tmp_path
         text = log.read_text()
         assert "Kernel shutdown" in text, text[-2000:]
         assert "_xsrf' argument missing" not in text
+
+
+# Where each chart draws its marker, read from the SVG plotly.js drew (not from its data): the point of the
+# precision-recall chart and the line of the cost chart, each with the data value at that pixel.
+MARKERS = """() => {
+  const [pr, cost] = document.querySelectorAll('.aipm-chart-slot .js-plotly-plot');
+  const last = (gd) => [...gd.querySelectorAll('.scatterlayer .trace')].pop();
+  const xy = (el) => el.getAttribute('transform').match(/translate\\(([-\\d.e]+),\\s*([-\\d.e]+)\\)/).slice(1).map(Number);
+  const [px, py] = xy(last(pr).querySelector('.point'));
+  const line = last(cost).querySelector('.js-line').getAttribute('d').match(/M([-\\d.e]+),/)[1];
+  const [xa, ya, ca] = [pr._fullLayout.xaxis, pr._fullLayout.yaxis, cost._fullLayout.xaxis];
+  return {recall: xa.p2c(px), precision: ya.p2c(py), threshold: ca.p2c(Number(line)), log: ca.type === 'log',
+          text: document.querySelector('.aipm-confusion-counts').innerText};
+}"""
+
+
+def test_a_move_moves_the_drawn_markers_to_the_numbers_in_words(page, tmp_path):
+    """The markers move without a redraw of their charts (plotly's animate): what is drawn is where the words say."""
+    import re
+
+    rng = np.random.default_rng(11)
+    n = 3_000
+    y = (rng.random(n) < 0.2).astype(int)
+    pd.DataFrame({"uncollected": y, "p_uncollected": np.clip(rng.normal(0.3 + 0.35 * y, 0.18), 0, 1).round(3),
+                  "parcel_value": rng.gamma(2.0, 30.0, n).round(2)}).to_csv(tmp_path / "lockers.csv", index=False)
+    _notebook(tmp_path / "lockers.ipynb")
+    with serve_voila(tmp_path) as base:
+        page.goto(f"{base}/voila/render/lockers.ipynb", wait_until="commit")
+        page.wait_for_function("() => document.querySelectorAll('.aipm-chart-slot .js-plotly-plot .point').length > 0",
+                               timeout=120_000)
+        seen = []
+        for presses in (0, 3, 9):
+            before = page.inner_text(".aipm-confusion-counts")
+            page.focus(".widget-slider .noUi-handle")
+            for _ in range(presses):
+                page.keyboard.press("ArrowRight")
+            if presses:
+                page.wait_for_function("(t) => document.querySelector('.aipm-confusion-counts').innerText !== t", arg=before)
+                page.wait_for_timeout(600)  # the charts' messages follow the words
+            drawn = page.evaluate(MARKERS)
+            counts = {k: int(v.replace(",", "")) for v, k in re.findall(r"([\d,]+) (caught|missed|false alarms)", drawn["text"])}
+            threshold = float(re.search(r"At threshold ([\d.]+)", drawn["text"]).group(1))
+            recall = counts["caught"] / (counts["caught"] + counts["missed"])
+            precision = counts["caught"] / (counts["caught"] + counts["false alarms"])
+            # one pixel of a 500-pixel axis is 0.002 of recall and precision
+            assert drawn["recall"] == pytest.approx(recall, abs=0.006), (presses, drawn)
+            assert drawn["precision"] == pytest.approx(precision, abs=0.006), (presses, drawn)
+            assert drawn["threshold"] == pytest.approx(threshold, rel=0.03, abs=0.003), (presses, drawn)
+            seen.append((drawn["recall"], drawn["threshold"]))
+        assert len(set(seen)) == 3  # it moved each time
+        assert_no_error_output(page)

@@ -16,7 +16,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.tasks.forecast import Forecast, ForecastPoint
 from ...core.record import update_section
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
+from .._base import HelpHTML, MessageArea, card, chart, default_record_path, esc, figure_widget, guarded, move_traces
 from ..guides import how_to_read_html
 
 __all__ = ["ForecastExplorer"]
@@ -241,10 +241,7 @@ class ForecastExplorer(W.VBox):
         self.cards.value = self._cards_html(p)
         self.baseline_box.value = self._baseline_html(p)
         self.group_table.value = self._groups_html(p)
-        with self.cost_fig.batch_update():
-            m = self.cost_fig.data[self._marker]
-            m.x = [p.offset, p.offset]
-            m.y = [0, self._cost_top]
+        move_traces(self.cost_fig, {self._marker: {"x": [p.offset, p.offset], "y": [0, self._cost_top]}})
         with self.error_fig.batch_update():
             t = self.forecast.tolerance
             shapes = [dict(type="line", x0=0, x1=0, y0=0, y1=1, yref="paper", line=dict(color="#333", width=1))]

@@ -18,7 +18,7 @@ from ...core.text import format as fmt
 from ...core.errors import AipmError, InputDataError
 from ...core.record import update_section
 from ...core.tasks.routing import Routing, RoutingBaseline, RoutingPoint
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart, figure_widget
+from .._base import HelpHTML, MessageArea, card, chart, default_record_path, esc, figure_widget, guarded, move_traces
 from ..guides import how_to_read_html
 
 __all__ = ["RoutingExplorer"]
@@ -267,9 +267,7 @@ class RoutingExplorer(W.VBox):
         with self.matrix_fig.batch_update():
             self.matrix_fig.data[0].z = np.nan_to_num(per)
             self.matrix_fig.data[0].text = text
-        with self.curve_fig.batch_update():
-            self.curve_fig.data[1].x = [m["automation_rate"].value]
-            self.curve_fig.data[1].y = [m["accuracy_automated"].value]
+        move_traces(self.curve_fig, {1: {"x": [m["automation_rate"].value], "y": [m["accuracy_automated"].value]}})
 
     def _class_html(self, p: RoutingPoint) -> str:
         pc = p.per_class

@@ -18,7 +18,8 @@ from ...core.expectations.status import one_pager_status
 from ...core.stats.rates import LABELS
 from ...core.metrics.tradeoff import BaselineResult, OperatingPoint, Tradeoff, constraint_value, money_sentence, positive_scores
 from ...core.metrics.value_check import ValueCheck, compare_value
-from .._base import HelpHTML, MessageArea, card, default_record_path, esc, guarded, chart_later, figure_widget
+from .._base import (HelpHTML, MessageArea, card, chart_later, default_record_path, esc, figure_widget, guarded,
+                     move_traces)
 from ..guides import how_to_read_html, plain_text
 
 __all__ = ["ThresholdExplorer", "SET_BY_HAND", "HOW_TO_READ"]
@@ -455,21 +456,20 @@ class ThresholdExplorer(W.VBox):
             self._draw_charts(p)
 
     def _draw_charts(self, p: OperatingPoint) -> None:
-        # One plotly_restyle per figure, naming only the changed properties of the one trace that moves: half the
-        # Python time of setting the properties one by one in batch_update (issue 13), same messages to the browser.
+        # The two markers move without redrawing their charts (move_traces: the charts' share of a move in the browser,
+        # 66 to 70 ms down to 22 to 24 ms on the 2-core machine).
         r, pr = p.metrics["recall"], p.metrics["precision"]
         ok = np.isfinite(pr.value)
-        self.pr_fig.plotly_restyle({
-            "x": [[r.value]], "y": [[pr.value if ok else 0]],
-            "error_x.array": [[max((r.high or r.value) - r.value, 0)]],
-            "error_x.arrayminus": [[max(r.value - (r.low or r.value), 0)]],
-            "error_y.array": [[max((pr.high or pr.value) - pr.value, 0) if ok else 0]],
-            "error_y.arrayminus": [[max(pr.value - (pr.low or pr.value), 0) if ok else 0]],
-        }, trace_indexes=[self._pr_marker])
+        move_traces(self.pr_fig, {self._pr_marker: {
+            "x": [r.value], "y": [pr.value if ok else 0],
+            "error_x.array": [max((r.high or r.value) - r.value, 0)],
+            "error_x.arrayminus": [max(r.value - (r.low or r.value), 0)],
+            "error_y.array": [max((pr.high or pr.value) - pr.value, 0) if ok else 0],
+            "error_y.arrayminus": [max(pr.value - (pr.low or pr.value), 0) if ok else 0],
+        }})
         if self._cost_fig is not None:
-            self._cost_fig.plotly_restyle({"x": [[p.threshold, p.threshold]],
-                                           "y": [list(self._cost_fig.layout.yaxis.range)]},
-                                          trace_indexes=[self._cost_marker])
+            move_traces(self._cost_fig, {self._cost_marker: {"x": [p.threshold, p.threshold],
+                                                             "y": list(self._cost_fig.layout.yaxis.range)}})
 
     # -- HTML parts (every user-given text escaped) ----------------------------------------------------
     def _notes_html(self) -> str:
