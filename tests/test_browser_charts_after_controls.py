@@ -77,7 +77,7 @@ def test_controls_come_before_charts_and_leaving_frees_the_kernel(page, tmp_path
 
 
 # Where each chart draws its marker, read from the SVG plotly.js drew (not from its data): the point of the
-# precision-recall chart and the line of the cost chart, each with the data value at that pixel.
+# precision-recall chart and the line of the cost chart, each with the data value at that pixel (p2d: log axes too).
 MARKERS = """() => {
   const [pr, cost] = document.querySelectorAll('.aipm-chart-slot .js-plotly-plot');
   const last = (gd) => [...gd.querySelectorAll('.scatterlayer .trace')].pop();
@@ -85,7 +85,7 @@ MARKERS = """() => {
   const [px, py] = xy(last(pr).querySelector('.point'));
   const line = last(cost).querySelector('.js-line').getAttribute('d').match(/M([-\\d.e]+),/)[1];
   const [xa, ya, ca] = [pr._fullLayout.xaxis, pr._fullLayout.yaxis, cost._fullLayout.xaxis];
-  return {recall: xa.p2c(px), precision: ya.p2c(py), threshold: ca.p2c(Number(line)), log: ca.type === 'log',
+  return {recall: xa.p2d(px), precision: ya.p2d(py), threshold: ca.p2d(Number(line)),
           text: document.querySelector('.aipm-confusion-counts').innerText};
 }"""
 

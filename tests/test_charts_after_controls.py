@@ -258,7 +258,7 @@ def test_a_move_redraws_only_the_markers(tmp_path, loans, monkeypatch):
     # Python's figure holds the new state (what a later drawing, an export or a test reads)
     assert list(ex.pr_fig.data[ex._pr_marker].x) == [recall.value]
     assert list(ex.cost_fig.data[ex._cost_marker].y) == list(ex.cost_fig.layout.yaxis.range)
-    # inside a batch_update the move joins that update (one restyle, as plotly does for every property set in it)
+    # inside a batch_update the move joins that update (one update message, as plotly sends for all set in a batch)
     del sent[:]
     with ex.pr_fig.batch_update():
         ex.pr_fig.layout.title.text = "Precision and recall, loans"
