@@ -116,6 +116,29 @@ def test_a_split_read_from_a_file_with_one_row_group_still_gives_only_that_split
     assert demo.read_demo_table("fraud_transactions.parquet", "no such split").empty
 
 
+@pytest.mark.parametrize("split", ["train", "validation", "production", None])
+@pytest.mark.parametrize("column", ["is_fraud", "channel", "age_band", "no such column"])
+def test_outline_equals_what_the_frame_gives(split, column):
+    """The start page's column choices, read from the file without pandas: the frame's columns and the column's first
+    20 distinct non-missing values in order (the production split's labels are partly missing)."""
+    frame = demo.load_fraud(split)
+    columns, values = demo.demo_table_outline("fraud_transactions.parquet", split, column)
+    assert columns == list(frame.columns)
+    expected = list(frame[column].dropna().unique()[:20]) if column in frame.columns else []
+    assert [str(v) for v in values] == [str(v) for v in expected]
+
+
+def test_outline_from_a_file_with_one_shuffled_row_group(tmp_path, monkeypatch):
+    whole = demo.load_fraud()
+    shuffled = whole.sample(frac=1.0, random_state=4)
+    shuffled.to_parquet(tmp_path / "fraud_transactions.parquet", index=False)
+    monkeypatch.setattr(demo, "DATA_DIR", tmp_path)
+    _, values = demo.demo_table_outline("fraud_transactions.parquet", "validation", "merchant_category", limit=3)
+    rows = shuffled[shuffled["split"] == "validation"]
+    assert values == list(rows["merchant_category"].dropna().unique()[:3])
+    assert demo.demo_table_outline("fraud_transactions.parquet", "no such split", "amount")[1] == []
+
+
 def test_reading_the_demo_does_not_load_pyarrows_dataset_layer():
     # pd.read_parquet imports pyarrow.dataset (0.1 to 0.2 s of a page's opening); the demo's reads do not need it.
     import subprocess

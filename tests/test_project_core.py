@@ -81,6 +81,32 @@ def test_load_project_reads_the_teams_tables(loan):
     project.require("label", "score", "production", "groups", "volume_per_day")
 
 
+def test_outline_of_a_teams_table_is_its_columns_and_label_values(loan):
+    """What the start page offers in its column choices: the table's columns and the label's values (a team's table
+    is read; the demo answers from its file, tests/test_demo_data.py)."""
+    project = load_project(loan / "decision_record.yaml")
+    columns, values = project.outline("validation", own.LABEL)
+    val = project.validation()
+    assert columns == [str(c) for c in val.columns] and own.SCORE in columns
+    assert set(values) == {own.POSITIVE, own.NEGATIVE}
+    assert project.outline("validation", "no such column") == (columns, [])
+    assert project.outline("production", own.LABEL)[1] == []  # a production log without labels
+
+
+def test_the_start_pages_panel_offers_a_teams_columns_and_says_when_the_file_cannot_be_read(loan):
+    from aipm_widgets.widgets.project_panel import ProjectPanel
+
+    panel = ProjectPanel(loan / "decision_record.yaml")
+    val = load_project(loan / "decision_record.yaml").validation()
+    assert list(panel.fields["columns.score"].options) == [str(c) for c in val.columns]
+    assert set(panel.fields["columns.positive"].options) == {str(own.POSITIVE), str(own.NEGATIVE)}
+    assert "Columns of the validation data" in panel.columns_hint.value and own.SCORE in panel.columns_hint.value
+    (loan / "data" / "validation.csv").write_text("")  # emptied by a mistake
+    broken = ProjectPanel(loan / "decision_record.yaml")
+    assert list(broken.fields["columns.score"].options) == []
+    assert "8a1c1c" in broken.columns_hint.value and "empty" in broken.columns_hint.value.lower()
+
+
 def test_project_set_round_trip_and_history(loan, capsys):
     rec = loan / "decision_record.yaml"
     assert main(["project", "set", "currency=usd", "columns.groups=region,income_k", "volume-per-day=2_500",

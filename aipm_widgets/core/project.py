@@ -357,6 +357,23 @@ class ProjectData:
                 frame[col] = parsed
         return frame
 
+    def outline(self, which: str, column: str | None = None, *, limit: int = 20) -> tuple[list[str], list[Any]] | None:
+        """Table ``which``'s column names and the first ``limit`` distinct non-missing values of ``column`` (in order
+        of appearance), or None when the project has no such table.
+
+        The bundled demo answers from its file's schema and that one column (no pandas, no whole table: the start page
+        offers these before its first control); a team's table, or one already read, answers from the table.
+        """
+        demo = self.demo() if self.is_demo and which not in self._tables else None
+        if (demo is not None and demo.outline is not None and self.project.sources.validation is None
+                and self.project.sources.production is None):
+            return demo.outline(which, column, limit=limit)
+        frame = self._table(which)
+        if frame is None:
+            return None
+        values = list(frame[column].dropna().unique()[:limit]) if column in frame.columns else []
+        return [str(c) for c in frame.columns], values
+
     def validation(self) -> pd.DataFrame | None:
         """The validation (reference) table with labels, or None when the project has none."""
         return self._table("validation")

@@ -160,19 +160,19 @@ class ProjectPanel(W.VBox):
                             + "</div>")
 
     def _offer_columns(self, project: Any) -> None:
+        label = project.columns.label
         try:
-            frame = project.validation()
+            outline = project.outline("validation", label)  # the demo's without reading its table (no pandas)
         except Exception as exc:  # noqa: BLE001 - the panel must open even when the data cannot be read
             self.columns_hint.value = f"<span style='font-size:12px;color:#8a1c1c'>{esc(exc)}</span>"
-            frame = None
-        columns = [str(c) for c in frame.columns] if frame is not None else []
+            outline = None
+        columns, label_values = outline if outline is not None else ([], [])
         for role in ROLE_FIELDS:
             if role != "positive":
                 self.fields[f"columns.{role}"].options = columns
-        label = project.columns.label
-        if frame is not None and label in frame.columns:
-            self.fields["columns.positive"].options = [str(v) for v in frame[label].dropna().unique()[:20]]
-        if frame is not None:
+        if label in columns:
+            self.fields["columns.positive"].options = [str(v) for v in label_values]
+        if outline is not None:
             self.columns_hint.value = ("<span style='font-size:12px;color:#555'>Columns of the validation data: "
                                        + esc(", ".join(columns[:40])) + ("..." if len(columns) > 40 else "") + "</span>")
 
