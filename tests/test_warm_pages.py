@@ -221,3 +221,33 @@ def test_demo_start_page_opens_without_pandas(tmp_path):
     assert columns == str(list(frame.columns)) and "is_fraud" in columns
     assert positive == str([str(v) for v in frame["is_fraud"].dropna().unique()[:20]])
     assert hint == "True" and loaded == "[]"
+
+
+def test_brief_page_opens_without_pandas(tmp_path):
+    """The brief says a saved fairness audit in the audit's own words (core.expectations.verdicts) without loading the
+    audit's module, which needs pandas: brief_page 0.47 s -> 0.15 s in-process, before the page's first control."""
+    import os
+    import subprocess
+    import sys
+
+    from brief_records import full_record
+
+    record = full_record(tmp_path / "decision_record.yaml", text="Parcel lockers")
+    code = (
+        "import sys\n"
+        "from aipm_widgets.widgets import pages\n"
+        "p = pages.open_project()\n"
+        "page = pages.brief_page(p)\n"
+        "from aipm_widgets.core.brief.document import brief_sections\n"
+        "from aipm_widgets.core.record import load_record\n"
+        "facts = dict(next(s for s in brief_sections(load_record(sys.argv[1])) if s.id == 'fairness').facts)\n"
+        "print(facts['Four-fifths rule'])\n"
+        "print(sorted(m for m in ('pandas',) if m in sys.modules))\n"
+    )
+    env = dict(os.environ, AIPM_RECORD=str(record), AIPM_CACHE_DIR=str(tmp_path / "cache"))
+    out = subprocess.run([sys.executable, "-c", code, str(record)], capture_output=True, text=True, env=env,
+                         timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-800:]
+    phrase, loaded = out.stdout.strip().splitlines()[-2:]
+    assert phrase.startswith("lowest ratio 0.50 (woman Parcel lockers vs man") and phrase.endswith(": fails"), phrase
+    assert loaded == "[]"

@@ -609,7 +609,7 @@ def _fairness(record: Any) -> BriefSection:
         s.facts[-1] = ("Reference group", f"{f.reference}: {extra_f['reference_reason']}")
     ff = f.four_fifths or {}
     if ff:
-        from ..expectations.fairness import four_fifths_phrase
+        from ..expectations.verdicts import four_fifths_phrase
 
         s.facts.append(("Four-fifths rule", four_fifths_phrase(ff)))
 

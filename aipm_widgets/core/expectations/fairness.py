@@ -44,10 +44,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError
-from ..text.format import as_number, count, estimate, interval, number, percent, points
+from ..text.format import as_number, count, estimate, interval, percent, points
 from ..text.format import threshold as threshold_fmt
 from ..io.inputs import binary_labels, group_labels, require_columns, same_length, scores
 from ..stats.intervals import wilson_interval
+from .verdicts import FAILS, FOUR_FIFTHS, INCONCLUSIVE, PASSES, REAL, four_fifths_phrase
+from .verdicts import ratio_text as _ratio
 
 __all__ = [
     "METRICS",
@@ -89,13 +91,10 @@ METRIC_MEANING = {
 MIN_GAP = 0.05
 """Gaps between groups smaller than 5 percentage points are not reported as findings."""
 Z95 = 1.959964
-FOUR_FIFTHS = 0.8
-"""A group selected at less than 80% of the reference group's rate fails the four-fifths rule."""
 SMALL_GROUP_ROWS = 50
 SMALL_GROUP_POSITIVES = 10
 WIDE_INTERVAL = 0.20
 """An interval wider than this (20 points): the group's numbers are uncertain; gaps are judged by their intervals."""
-FAILS, PASSES, REAL, INCONCLUSIVE = "fails", "passes", "not noise", "inconclusive"
 MAX_GROUPS = 60
 INTERSECTION_SEP = " × "
 
@@ -163,26 +162,8 @@ def _fmt(x: float, digits: int = 1) -> str:
     return percent(x, digits)
 
 
-def four_fifths_phrase(ff: dict[str, Any]) -> str:
-    """The four-fifths verdict in words from the ``four_fifths`` dict (also read back from the record)."""
-    ratio = ff.get("ratio")
-    if as_number(ratio) is None:
-        return "not computable (no selections in the reference group)"
-    verdict = ff.get("verdict") or {True: PASSES, False: FAILS}.get(ff.get("passed"), INCONCLUSIVE)
-    span = interval(ff.get("ratio_low"), ff.get("ratio_high"), _ratio)
-    text = f"lowest ratio {_ratio(ratio)} ({ff.get('group')} vs {ff.get('reference')}; 95% interval {span}): {verdict}"
-    if verdict == INCONCLUSIVE:
-        rows = ff.get("rows_needed")
-        text += f", need about {count(rows)} more rows of the {ff.get('group')} group" if rows else ""
-    return text
-
-
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _ratio(x: Any) -> str:
-    return number(x, 2)
 
 
 def _pts(x: Any) -> str:
