@@ -507,7 +507,8 @@ def demo_table_outline(name: str, split: str | None, column: str | None, *,
     non-missing values of ``column`` in the rows of ``split``, in order of appearance: what :func:`read_demo_table`'s
     frame would give (``list(frame.columns)``, ``frame[column].dropna().unique()[:limit]``), read from the file's schema
     and that one column. The start page offers these in its column choices before its first control: no pandas (0.4 s
-    to import), and no pyarrow compute function either (the first one a process calls imports pandas).
+    to import), and none of pyarrow's compute functions or arrays built from Python objects either (pyarrow imports
+    pandas for those; reading a file and ``to_pylist`` do not).
     """
     import pyarrow.parquet as pq
 
