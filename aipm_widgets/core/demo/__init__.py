@@ -809,8 +809,8 @@ class DemoExample:
     unit: str
     description: str
     outline: Callable[..., tuple[list[str], list[Any]]] | None = None
-    """``outline(which, column, limit=...)``: a table's column names and ``column``'s first distinct values without reading the
-    table (see :meth:`aipm_widgets.core.project.Project.outline`); None: read from the table."""
+    """``outline(which, column, limit=...)``: a table's column names and ``column``'s first distinct values without
+    reading the table (see :meth:`aipm_widgets.core.project.ProjectData.outline`); None: read from the table."""
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
