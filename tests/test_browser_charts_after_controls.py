@@ -100,6 +100,8 @@ def test_a_move_moves_the_drawn_markers_to_the_numbers_in_words(page, tmp_path):
     pd.DataFrame({"uncollected": y, "p_uncollected": np.clip(rng.normal(0.3 + 0.35 * y, 0.18), 0, 1).round(3),
                   "parcel_value": rng.gamma(2.0, 30.0, n).round(2)}).to_csv(tmp_path / "lockers.csv", index=False)
     _notebook(tmp_path / "lockers.ipynb")
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))  # e.g. an animation's promise rejected, unhandled
     with serve_voila(tmp_path) as base:
         page.goto(f"{base}/voila/render/lockers.ipynb", wait_until="commit")
         page.wait_for_function("() => document.querySelectorAll('.aipm-chart-slot .js-plotly-plot .point').length > 0",
@@ -125,3 +127,4 @@ def test_a_move_moves_the_drawn_markers_to_the_numbers_in_words(page, tmp_path):
             seen.append((drawn["recall"], drawn["threshold"]))
         assert len(set(seen)) == 3  # it moved each time
         assert_no_error_output(page)
+        assert errors == []
