@@ -79,7 +79,7 @@ def test_controls_come_before_charts_and_leaving_frees_the_kernel(page, tmp_path
 # Where each chart draws its marker, read from the SVG plotly.js drew (not from its data): the point of the
 # precision-recall chart and the line of the cost chart, each with the data value at that pixel (p2d: log axes too).
 MARKERS = """() => {
-  const [pr, cost] = document.querySelectorAll('.aipm-chart-slot .js-plotly-plot');
+  const [pr, cost] = document.querySelectorAll('.aipm-threshold-explorer .js-plotly-plot');
   const last = (gd) => [...gd.querySelectorAll('.scatterlayer .trace')].pop();
   const xy = (el) => el.getAttribute('transform').match(/translate\\(([-\\d.e]+),\\s*([-\\d.e]+)\\)/).slice(1).map(Number);
   const [px, py] = xy(last(pr).querySelector('.point'));
@@ -90,10 +90,34 @@ MARKERS = """() => {
 }"""
 
 
-def test_a_move_moves_the_drawn_markers_to_the_numbers_in_words(page, tmp_path):
-    """The markers move without a redraw of their charts (plotly's animate): what is drawn is where the words say."""
+def _check_markers_follow_the_words(page, presses_seq=(0, 3, 9), key="ArrowRight") -> None:
+    """Press the explorer's slider; after each batch the drawn markers sit where the words say (see MARKERS)."""
     import re
 
+    seen = []
+    for presses in presses_seq:
+        before = page.inner_text(".aipm-confusion-counts")
+        page.focus(".aipm-threshold-explorer .widget-slider .noUi-handle")
+        for _ in range(presses):
+            page.keyboard.press(key)
+        if presses:
+            page.wait_for_function("(t) => document.querySelector('.aipm-confusion-counts').innerText !== t", arg=before)
+            page.wait_for_timeout(600)  # the charts' messages follow the words
+        drawn = page.evaluate(MARKERS)
+        counts = {k: int(v.replace(",", "")) for v, k in re.findall(r"([\d,]+) (caught|missed|false alarms)", drawn["text"])}
+        threshold = float(re.search(r"At threshold ([\d.]+)", drawn["text"]).group(1))
+        recall = counts["caught"] / (counts["caught"] + counts["missed"])
+        precision = counts["caught"] / (counts["caught"] + counts["false alarms"])
+        # one pixel of a 500-pixel axis is 0.002 of recall and precision
+        assert drawn["recall"] == pytest.approx(recall, abs=0.006), (presses, drawn)
+        assert drawn["precision"] == pytest.approx(precision, abs=0.006), (presses, drawn)
+        assert drawn["threshold"] == pytest.approx(threshold, rel=0.03, abs=0.003), (presses, drawn)
+        seen.append((drawn["recall"], drawn["threshold"]))
+    assert len(set(seen)) == len(presses_seq)  # it moved each time
+
+
+def test_a_move_moves_the_drawn_markers_to_the_numbers_in_words(page, tmp_path):
+    """The markers move without a redraw of their charts (plotly's animate): what is drawn is where the words say."""
     rng = np.random.default_rng(11)
     n = 3_000
     y = (rng.random(n) < 0.2).astype(int)
@@ -106,25 +130,31 @@ def test_a_move_moves_the_drawn_markers_to_the_numbers_in_words(page, tmp_path):
         page.goto(f"{base}/voila/render/lockers.ipynb", wait_until="commit")
         page.wait_for_function("() => document.querySelectorAll('.aipm-chart-slot .js-plotly-plot .point').length > 0",
                                timeout=120_000)
-        seen = []
-        for presses in (0, 3, 9):
-            before = page.inner_text(".aipm-confusion-counts")
-            page.focus(".widget-slider .noUi-handle")
-            for _ in range(presses):
-                page.keyboard.press("ArrowRight")
-            if presses:
-                page.wait_for_function("(t) => document.querySelector('.aipm-confusion-counts').innerText !== t", arg=before)
-                page.wait_for_timeout(600)  # the charts' messages follow the words
-            drawn = page.evaluate(MARKERS)
-            counts = {k: int(v.replace(",", "")) for v, k in re.findall(r"([\d,]+) (caught|missed|false alarms)", drawn["text"])}
-            threshold = float(re.search(r"At threshold ([\d.]+)", drawn["text"]).group(1))
-            recall = counts["caught"] / (counts["caught"] + counts["missed"])
-            precision = counts["caught"] / (counts["caught"] + counts["false alarms"])
-            # one pixel of a 500-pixel axis is 0.002 of recall and precision
-            assert drawn["recall"] == pytest.approx(recall, abs=0.006), (presses, drawn)
-            assert drawn["precision"] == pytest.approx(precision, abs=0.006), (presses, drawn)
-            assert drawn["threshold"] == pytest.approx(threshold, rel=0.03, abs=0.003), (presses, drawn)
-            seen.append((drawn["recall"], drawn["threshold"]))
-        assert len(set(seen)) == 3  # it moved each time
+        _check_markers_follow_the_words(page)
         assert_no_error_output(page)
         assert errors == []
+
+
+def test_in_jupyterlab_the_markers_follow_the_words_too(page, jupyterlab_server, tmp_path):
+    """Outside Voila the explorer's charts are plain FigureWidgets drawn at once; a move animates them the same way.
+    The demo's stage 4 notebook, run from JupyterLab's Run menu."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{jupyterlab_server}/lab/tree/04_metric_selection.ipynb", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('.jp-StatusBar-Widget') && /Idle/.test(document.body.innerText)", timeout=120_000)
+    for attempt in range(3):  # a run-all sent while the kernel still connects can be dropped on a loaded machine
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        try:
+            page.wait_for_selector(".jp-OutputArea .aipm-threshold-explorer .js-plotly-plot .point", timeout=120_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+    page.locator(".aipm-threshold-explorer .widget-slider").scroll_into_view_if_needed()
+    _check_markers_follow_the_words(page, (0, 4), key="ArrowLeft")
+    page.screenshot(path=str(tmp_path / "explorer_lab.png"))
+    keep_shot(tmp_path / "explorer_lab.png", Path("/work/shots/dashboards"))
+    assert "Traceback" not in page.inner_text(".jp-Notebook")
+    assert errors == []
