@@ -43,13 +43,19 @@ def _notebook(path) -> None:
     path.write_text(json.dumps(nb))
 
 
+def _lockers(folder, *, seed: int, n: int, no_shows: float, score: tuple[float, float, float]) -> None:
+    """A generated parcel-locker log (``lockers.csv``: no-show label, its score, the parcel's value in CHF) and the
+    notebook over it; ``score`` is (mean without a no-show, added with one, spread)."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < no_shows).astype(int)
+    base, lift, spread = score
+    pd.DataFrame({"uncollected": y, "p_uncollected": np.clip(rng.normal(base + lift * y, spread), 0, 1).round(3),
+                  "parcel_value": rng.gamma(2.0, 30.0, n).round(2)}).to_csv(folder / "lockers.csv", index=False)
+    _notebook(folder / "lockers.ipynb")
+
+
 def test_controls_come_before_charts_and_leaving_frees_the_kernel(page, tmp_path):
-    rng = np.random.default_rng(5)
-    n = 2_000
-    y = (rng.random(n) < 0.15).astype(int)
-    pd.DataFrame({"uncollected": y, "p_uncollected": np.clip(rng.normal(0.25 + 0.4 * y, 0.15), 0, 1).round(3),
-                  "parcel_value": rng.gamma(2.0, 30.0, n).round(2)}).to_csv(tmp_path / "lockers.csv", index=False)
-    _notebook(tmp_path / "lockers.ipynb")
+    _lockers(tmp_path, seed=5, n=2_000, no_shows=0.15, score=(0.25, 0.4, 0.15))
     with serve_voila(tmp_path) as base:
         page.add_init_script(f"({PROBE})()")
         page.goto(f"{base}/voila/render/lockers.ipynb", wait_until="commit")
@@ -118,12 +124,7 @@ def _check_markers_follow_the_words(page, presses_seq=(0, 3, 9), key="ArrowRight
 
 def test_a_move_moves_the_drawn_markers_to_the_numbers_in_words(page, tmp_path):
     """The markers move without a redraw of their charts (plotly's animate): what is drawn is where the words say."""
-    rng = np.random.default_rng(11)
-    n = 3_000
-    y = (rng.random(n) < 0.2).astype(int)
-    pd.DataFrame({"uncollected": y, "p_uncollected": np.clip(rng.normal(0.3 + 0.35 * y, 0.18), 0, 1).round(3),
-                  "parcel_value": rng.gamma(2.0, 30.0, n).round(2)}).to_csv(tmp_path / "lockers.csv", index=False)
-    _notebook(tmp_path / "lockers.ipynb")
+    _lockers(tmp_path, seed=11, n=3_000, no_shows=0.2, score=(0.3, 0.35, 0.18))
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))  # e.g. an animation's promise rejected, unhandled
     with serve_voila(tmp_path) as base:

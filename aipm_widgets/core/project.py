@@ -325,9 +325,13 @@ class ProjectData:
                 text=text, root=roots[0], extra=" or AIPM_DATA_DIR" if len(roots) > 1 else ""))
         return resolved
 
+    def _reads_bundled_demo(self) -> bool:
+        """A demo project that names no files of its own: its tables are the bundled demo's."""
+        return self.is_demo and self.project.sources.validation is None and self.project.sources.production is None
+
     def _table(self, which: str) -> pd.DataFrame | None:
         if which not in self._tables:
-            if self.is_demo and self.project.sources.validation is None and self.project.sources.production is None:
+            if self._reads_bundled_demo():
                 demo = self.demo()
                 frame = getattr(demo, which)
             else:
@@ -364,10 +368,8 @@ class ProjectData:
         The bundled demo answers from its file's schema and that one column (no pandas, no whole table: the start page
         offers these before its first control); a team's table, or one already read, answers from the table.
         """
-        demo = self.demo() if self.is_demo and which not in self._tables else None
-        if (demo is not None and demo.outline is not None and self.project.sources.validation is None
-                and self.project.sources.production is None):
-            return demo.outline(which, column, limit=limit)
+        if which not in self._tables and self._reads_bundled_demo() and self.demo().outline is not None:
+            return self.demo().outline(which, column, limit=limit)
         frame = self._table(which)
         if frame is None:
             return None
@@ -388,7 +390,7 @@ class ProjectData:
         out = []
         for role in roles:
             if role in ("validation", "production"):
-                if self.is_demo and self.project.sources.validation is None and self.project.sources.production is None:
+                if self._reads_bundled_demo():
                     continue
                 if getattr(self.project.sources, role) is None:
                     out.append(role)

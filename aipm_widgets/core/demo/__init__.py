@@ -496,7 +496,7 @@ def read_demo_table(name: str, split: str | None = None) -> pd.DataFrame:
         return pf.read().to_pandas()
     import pyarrow.compute as pc
 
-    groups = [i for i in range(pf.num_row_groups) if _row_group_may_hold(pf, i, "split", split)]
+    groups = _split_row_groups(pf, split)
     table = pf.read_row_groups(groups) if groups else pf.schema_arrow.empty_table()
     return table.filter(pc.equal(table["split"], split)).to_pandas()
 
@@ -516,7 +516,7 @@ def demo_table_outline(name: str, split: str | None, column: str | None, *,
     names = list(pf.schema_arrow.names)
     if column is None or column not in names:
         return names, []
-    groups = [i for i in range(pf.num_row_groups) if split is None or _row_group_may_hold(pf, i, "split", split)]
+    groups = _split_row_groups(pf, split)
     if not groups:
         return names, []
     table = pf.read_row_groups(groups, columns=[column] if split is None else [column, "split"])
@@ -525,6 +525,11 @@ def demo_table_outline(name: str, split: str | None, column: str | None, *,
         values = [v for v, s in zip(values, table.column("split").to_pylist()) if s == split]
     distinct = dict.fromkeys(v for v in values if v is not None and v == v)  # in order; no missing value, no NaN
     return names, list(distinct)[:limit]
+
+
+def _split_row_groups(pf: Any, split: str | None) -> list[int]:
+    """The row groups of ``pf`` that may hold rows of ``split`` (by their statistics; all of them for None)."""
+    return [i for i in range(pf.num_row_groups) if split is None or _row_group_may_hold(pf, i, "split", split)]
 
 
 def _row_group_may_hold(pf: Any, group: int, column: str, value: str) -> bool:
