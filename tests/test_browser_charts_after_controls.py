@@ -141,7 +141,10 @@ def test_in_jupyterlab_the_markers_follow_the_words_too(page, jupyterlab_server,
     The demo's stage 4 notebook, run from JupyterLab's Run menu."""
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{jupyterlab_server}/lab/tree/04_metric_selection.ipynb", wait_until="domcontentloaded")
+    # A workspace of its own: JupyterLab restores the default workspace's open tabs on the next visit, and the
+    # session's other Lab test (the start page) would find this notebook in front of its own.
+    page.goto(f"{jupyterlab_server}/lab/workspaces/aipm-explorer/tree/04_metric_selection.ipynb",
+              wait_until="domcontentloaded")
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=120_000)
     page.wait_for_function(
         "() => document.querySelector('.jp-StatusBar-Widget') && /Idle/.test(document.body.innerText)", timeout=120_000)
