@@ -20,17 +20,20 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 if TYPE_CHECKING:  # pandas loads when data is read or generated: naming a demo's examples costs no pandas import
     import pandas as pd
 
+    from ..io.columns import Columns
+
 __all__ = [
     "FRAUD_FEATURES",
     "RESUME_FEATURES",
     "load_fraud",
+    "fraud_columns",
     "load_resume",
     "load_candidates",
     "read_demo_table",
@@ -581,6 +584,28 @@ def _fraud_split(split: str) -> pd.DataFrame:
     """The validation or production split, read once per process: a page asked for the validation rows three to
     five times (0.1 to 0.3 s a read). Callers get copies. (The training rows, read once by page 04, are not kept.)"""
     return _read_fraud_split(split)
+
+
+def fraud_columns(split: str, columns: Sequence[str]) -> Columns:
+    """``columns`` of the fraud transactions in ``split``, one row per transaction (the first of a duplicated one), as
+    :class:`~aipm_widgets.core.io.columns.Columns`: the rows ``load_fraud(split).drop_duplicates("transaction_id")``
+    gives, read without pandas (page 04 shows its first control before pandas is imported)."""
+    if split not in {"train", "validation", "production"}:
+        raise ValueError(f"split must be 'train', 'validation' or 'production', not {split!r}")
+    return _fraud_columns(split, tuple(columns))
+
+
+@functools.lru_cache(maxsize=4)
+def _fraud_columns(split: str, columns: tuple[str, ...]) -> Columns:
+    import pyarrow.parquet as pq
+
+    from ..io.columns import Columns, read_columns
+
+    path = DATA_DIR / "fraud_transactions.parquet"
+    wanted = tuple(dict.fromkeys(columns + ("transaction_id", "split")))
+    table = read_columns(path, wanted, row_groups=_split_row_groups(pq.ParquetFile(path), split))
+    table = table.take(table.split == split).first_of_each("transaction_id")
+    return Columns({c: table[c] for c in columns})
 
 
 @functools.lru_cache(maxsize=1)

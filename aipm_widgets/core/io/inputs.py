@@ -18,10 +18,12 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads where a table is read, or a label, score or group column needs it (text, a Series):
+    import pandas as pd  # the trade-off on numpy columns (page 04's demo) checks them without it
 
 from ..errors import InputDataError, one_line, short
 
@@ -169,6 +171,8 @@ def read_table(
     With ``keep_null_markers=True`` a CSV's text such as ``"NA"`` or ``"N/A"`` stays text (only empty cells
     become missing), so the data assessment can report which null markers a file mixes.
     """
+    import pandas as pd
+
     limit = DEFAULT_MAX_UPLOAD_BYTES if max_bytes is None else max_bytes
     if isinstance(source, (bytes, bytearray, memoryview)):
         raw = bytes(source)
@@ -319,6 +323,8 @@ def _refuse_duplicates(names: Sequence[Any], label: str) -> None:
 
 
 def _check_cells(frame: pd.DataFrame, label: str) -> None:
+    import pandas as pd
+
     for col in frame.columns:
         s = frame[col]
         if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
@@ -417,7 +423,12 @@ def binary_labels(
     0/1, booleans and ``{-1, 1}`` need no ``positive``; any other two values (strings such as
     ``"fraud"``/``"ok"``) need it. With ``allow_missing=True`` NaN labels (not yet arrived) become -1.
     """
-    series = pd.Series(np.asarray(y) if not isinstance(y, pd.Series) else y.to_numpy())
+    arr = np.asarray(y.to_numpy() if is_pandas_object(y) else y)
+    if arr.dtype.kind in "biuf" and (positive is None or isinstance(positive, (bool, int, float, np.number))):
+        return _binary_numbers(arr, positive=positive, name=name, allow_missing=allow_missing, min_rows=min_rows)
+    import pandas as pd
+
+    series = pd.Series(arr)
     missing = series.isna().to_numpy()
     if missing.any() and not allow_missing:
         first = int(np.flatnonzero(missing)[0])
@@ -463,6 +474,57 @@ def binary_labels(
     return out if allow_missing else out.astype(np.int8)
 
 
+def is_pandas_object(x: Any) -> bool:
+    """A pandas object, told without importing pandas (a numpy array or list says no at once)."""
+    return type(x).__module__.partition(".")[0] == "pandas"
+
+
+def _in_order_of_appearance(values: np.ndarray) -> np.ndarray:
+    """The distinct values in the order they first appear (``pd.unique``)."""
+    distinct, first = np.unique(values, return_index=True)
+    return distinct[np.argsort(first, kind="stable")]
+
+
+def _binary_numbers(arr: np.ndarray, *, positive: Any, name: str, allow_missing: bool, min_rows: int) -> np.ndarray:
+    """:func:`binary_labels` for a numeric or boolean numpy column (NaN is missing), with the same answers and
+    messages as the pandas path, without pandas."""
+    missing = np.isnan(arr) if arr.dtype.kind == "f" else np.zeros(len(arr), dtype=bool)
+    if missing.any() and not allow_missing:
+        first = int(np.flatnonzero(missing)[0])
+        raise InputDataError(
+            f"The label column {name!r} is empty in {int(missing.sum())} rows (first at row {first}). "
+            "Drop unlabeled rows first (labels that have not arrived yet belong in monitoring)."
+        )
+    present = arr[~missing]
+    values = _in_order_of_appearance(present)
+    out = np.full(len(arr), -1, dtype=np.int8)
+    if positive is not None:
+        matches = present == positive
+        if not matches.any():
+            raise InputDataError(POSITIVE_NOT_FOUND.format(positive=positive, name=name, values=_values_preview(values)))
+        out[~missing] = matches.astype(np.int8)
+    else:
+        if len(values) > 2 and _looks_continuous(values):
+            raise InputDataError(LOOKS_NUMERIC.format(name=name, k=len(values), values=_values_preview(values)))
+        if len(values) > 2:
+            raise InputDataError(
+                NOT_BINARY.format(name=name, k=len(values), values=_values_preview(values), example=_plain(values[0]))
+            )
+        as_set = {v.item() for v in values}
+        if as_set <= {0, 1} or as_set <= {True, False}:
+            out[~missing] = present.astype(np.int8)
+        elif as_set <= {-1, 1}:
+            out[~missing] = (present == 1).astype(np.int8)
+        else:
+            raise InputDataError(ASK_POSITIVE.format(name=name, values=_values_preview(values), example=_plain(values[0])))
+    known = out[out >= 0]
+    if len(known) < min_rows:
+        raise InputDataError(TOO_FEW_ROWS.format(n=len(known), minimum=min_rows, purpose="error rates"))
+    if len(known) and (known.min() == known.max()):
+        raise InputDataError(SINGLE_CLASS.format(name=name, value=int(known[0]), n=len(known)))
+    return out
+
+
 LOOKS_NUMERIC = (
     "The label column {name!r} holds {k:,} different numbers ({values}): it looks like a quantity to predict "
     "(a price, a time, an amount), not a yes/no outcome. For a model that predicts a number use --task regression "
@@ -482,8 +544,10 @@ def _looks_continuous(values: Any) -> bool:
 
 def scores(s: Any, *, name: str = "score") -> np.ndarray:
     """Check a score column: numeric and finite. Scores outside [0, 1] are allowed (raw model scores)."""
-    arr = np.asarray(s.to_numpy() if isinstance(s, pd.Series) else s)
+    arr = np.asarray(s.to_numpy() if is_pandas_object(s) else s)
     if arr.dtype.kind not in "biuf":
+        import pandas as pd
+
         numeric = pd.to_numeric(pd.Series(arr), errors="coerce")
         bad = numeric.isna() & pd.Series(arr).notna()
         if bad.any():
@@ -500,9 +564,14 @@ def scores(s: Any, *, name: str = "score") -> np.ndarray:
 
 def group_labels(g: Any, *, name: str = "group", n: int | None = None) -> np.ndarray:
     """Group labels as strings; missing values become the group ``"(missing)"`` rather than vanishing."""
-    series = g if isinstance(g, pd.Series) else pd.Series(np.asarray(g))
-    if n is not None and len(series) != n:
-        raise InputDataError(LENGTH_MISMATCH.format(a=f"The group column {name!r}", n_a=len(series), b="the labels", n_b=n))
+    if n is not None and len(g) != n:
+        raise InputDataError(LENGTH_MISMATCH.format(a=f"The group column {name!r}", n_a=len(g), b="the labels", n_b=n))
+    arr = None if is_pandas_object(g) else np.asarray(g)
+    if arr is not None and arr.dtype.kind in "Ubiu":  # nothing can be missing: the values as text, without pandas
+        return arr.astype(str).astype(object)
+    import pandas as pd
+
+    series = g if arr is None else pd.Series(arr)
     return series.astype(object).where(series.notna(), "(missing)").astype(str).to_numpy()
 
 

@@ -23,10 +23,14 @@ import operator
 import re
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..errors import InputDataError
+
+if TYPE_CHECKING:  # a rule on numeric numpy columns (Columns) needs no pandas; text columns and DataFrames load it
+    import pandas as pd
 
 __all__ = ["Rule", "RULE_SYNTAX"]
 
@@ -73,11 +77,19 @@ class Rule:
         return cls(column, op, raw)
 
     def alerts(self, frame: pd.DataFrame) -> np.ndarray:
-        """Boolean alerts for every row of ``frame`` (empty cells never alert)."""
+        """Boolean alerts for every row of ``frame`` (a DataFrame or :class:`~aipm_widgets.core.io.columns.Columns`;
+        empty cells never alert)."""
         if self.column not in frame.columns:
-            available = ", ".join(map(str, frame.columns[:30]))
+            available = ", ".join(map(str, list(frame.columns)[:30]))
             raise InputDataError(f"The rule uses the column {self.column!r}, which the data does not have. It has: {available}.")
+        numbers = _numbers(frame[self.column])
+        if isinstance(self.value, float) and numbers is not None:  # a numeric numpy column: no pandas
+            with np.errstate(invalid="ignore"):
+                return np.asarray(_OPS[self.op](numbers, self.value), dtype=bool) & ~np.isnan(numbers)
+        import pandas as pd
+
         col = frame[self.column]
+        col = col if isinstance(col, pd.Series) else pd.Series(col)
         present = col.notna().to_numpy()
         if isinstance(self.value, float):
             numeric = pd.to_numeric(col, errors="coerce")
@@ -97,6 +109,17 @@ class Rule:
         """The column as a score whose higher values alert (for sweeping the rule's cut-off), or None for text rules."""
         if not isinstance(self.value, float) or self.op not in (">", ">=", "<", "<="):
             return None
-        values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=float)
+        values = _numbers(frame[self.column])
+        if values is None:
+            import pandas as pd
+
+            values = pd.to_numeric(frame[self.column], errors="coerce").to_numpy(dtype=float)
         sign = 1.0 if self.op in (">", ">=") else -1.0
         return np.where(np.isfinite(values), sign * values, -np.inf)
+
+
+def _numbers(column) -> np.ndarray | None:
+    """A numeric or boolean numpy column as floats (NaN where empty), or None for anything else (pandas decides)."""
+    if isinstance(column, np.ndarray) and column.dtype.kind in "biuf":
+        return column.astype(float)
+    return None

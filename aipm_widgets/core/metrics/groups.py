@@ -73,17 +73,21 @@ class GroupCurves:
 
     def __init__(self, y: np.ndarray, score: np.ndarray, groups, *, tolerance: float = DEFAULT_GAP_TOLERANCE,
                  name: str = "group"):
-        import pandas as pd
-
-        from ..io.inputs import group_labels
+        from ..io.inputs import group_labels, is_pandas_object
 
         # Factorise first and name only the distinct values: a million Python strings would cost ~60 bytes a row.
-        arr = groups if isinstance(groups, pd.Series) else np.asarray(groups)
-        if isinstance(arr, np.ndarray) and arr.dtype.kind in "USbiu":
-            uniques, codes = np.unique(arr, return_inverse=True)  # no Python object per row
+        arr = groups if is_pandas_object(groups) else np.asarray(groups)
+        if isinstance(arr, np.ndarray) and arr.dtype.kind in "Ubiu":
+            uniques, codes = np.unique(arr, return_inverse=True)  # no Python object per row, and no pandas
+            labels = group_labels(uniques, name=name)
         else:
-            codes, uniques = pd.factorize(arr if isinstance(arr, pd.Series) else pd.Series(arr), use_na_sentinel=False)
-        labels = group_labels(pd.Series(uniques, dtype=object), name=name)
+            import pandas as pd
+
+            if isinstance(arr, np.ndarray) and arr.dtype.kind == "S":
+                uniques, codes = np.unique(arr, return_inverse=True)
+            else:
+                codes, uniques = pd.factorize(arr if isinstance(arr, pd.Series) else pd.Series(arr), use_na_sentinel=False)
+            labels = group_labels(pd.Series(uniques, dtype=object), name=name)
         order = np.argsort(labels, kind="stable")
         remap = np.empty(len(labels), dtype=np.int32)
         remap[order] = np.arange(len(labels), dtype=np.int32)
