@@ -374,3 +374,67 @@ def test_a_monitor_that_cannot_measure_says_why_after_its_controls(tmp_path, voi
     voila.start_cell()
     assert m.result is None and m.summary.value == ""
     assert "decided_on" in m.messages.value
+
+
+def _assessment(frame, tmp_path, **kwargs):
+    from own_product import ID, LABEL, SCORE, TIMESTAMP
+
+    from aipm_widgets.widgets.assessment.data_assessment import DataAssessment
+
+    return DataAssessment(frame, label=LABEL, id_column=ID, time_column=TIMESTAMP, ignore=(SCORE,),
+                          name="loan applications (team)", record_path=tmp_path / "rec.yaml", **kwargs)
+
+
+def test_on_a_voila_page_the_assessment_reads_its_table_after_its_controls(tmp_path, loans, voila, monkeypatch):
+    """Page 03: the data assessment given its table as a function shows its upload, path and role controls first
+    and reads the table (and pandas with it) when the next cell starts; its checks then answer as with the table given
+    at once."""
+    from own_product import LABEL
+
+    monkeypatch.setenv("AIPM_CACHE", "0")
+    reads = []
+    page = _assessment(lambda: reads.append(1) or loans.copy(), tmp_path, run=False)
+    assert reads == [] and page.loader.frame is None and page.result is None
+    assert "Reading <b>loan applications (team)</b>" in page.loader.info.value
+    voila.end_cell()
+    voila.start_cell()  # the next cell: assessment.run()
+    assert reads == [1] and page.loader.frame is not None and page.loader.label.value == LABEL
+    assert "Loaded <b>loan applications (team)</b>: 1,500 rows" in page.loader.info.value
+    page.run()
+    at_once = _assessment(loans.copy(), tmp_path, run=True)
+    assert page.result is not None and reads == [1]
+    assert [i.to_dict() for i in page.result.issues] == [i.to_dict() for i in at_once.result.issues]
+    assert page.summary.value == at_once.summary.value
+
+
+def test_run_in_the_cell_that_made_the_assessment_reads_its_table_first(tmp_path, loans, voila, monkeypatch):
+    monkeypatch.setenv("AIPM_CACHE", "0")
+    page = _assessment(lambda: loans.copy(), tmp_path, run=False)
+    page.run()
+    assert page.result is not None and page.result.rows == 1_500 and not page.messages.value
+    voila.end_cell()
+    voila.start_cell()  # nothing left to read: the table is not read twice, the result stays
+    assert page.result.rows == 1_500
+
+
+def test_an_assessment_whose_table_cannot_be_read_says_why_in_the_widget(tmp_path, loans, voila):
+    from aipm_widgets.core.errors import InputDataError
+
+    def unreadable():
+        raise InputDataError("loans.parquet: the file is not Parquet (it starts with '<html>').")
+
+    page = _assessment(unreadable, tmp_path, run=True)
+    voila.start_cell()
+    assert "the file is not Parquet" in page.messages.value and page.result is None
+    no_label = _assessment(lambda: loans.drop(columns=["approved"]), tmp_path, run=True)
+    voila.start_cell()
+    assert "Column &#x27;approved&#x27; not found" in no_label.messages.value and no_label.result is None
+    assert no_label.loader.frame is not None  # the table stays: the team picks the label and presses Assess
+
+
+def test_outside_voila_an_assessment_reads_and_runs_at_once(tmp_path, loans, monkeypatch):
+    for name in ("VOILA_REQUEST_URL", "VOILA_BASE_URL", "VOILA_PREHEAT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AIPM_CACHE", "0")
+    page = _assessment(lambda: loans.copy(), tmp_path, run=True)
+    assert page.result is not None and page.result.rows == 1_500

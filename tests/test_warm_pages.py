@@ -4,11 +4,15 @@ not only the demo."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from aipm_widgets.core.assessment.report import assess
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -303,3 +307,42 @@ def test_demo_metrics_page_shows_its_explorer_without_pandas(tmp_path, monkeypat
     assert any("validation transactions" in t and "earlier transactions" in t for t in first)
     e.slider.value = e.slider.options[len(e.slider.options) // 3][1]
     assert moved == _texts(e) and moved != first[len(_texts(a)):]  # the move changed the explorer's words
+
+
+def test_demo_data_page_shows_its_controls_before_reading_the_year(tmp_path):
+    """Page 03 of the demo on a Voila page: the first cell shows the data assessment's controls without reading the
+    year of transactions or importing pandas (0.5 s and more before the page's first control); the next cell's
+    ``assessment.run()`` reads it and checks it. Run as notebook 03's own cells in an IPython shell of a Voila kernel."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    cells = [c for c in json.loads((ROOT / "notebooks" / "03_data_assessment.ipynb").read_text())["cells"]
+             if c["cell_type"] == "code"]
+    first, second = "".join(cells[0]["source"]), "".join(cells[1]["source"])
+    assert "data_page(project, run=False)" in first and second.strip() == "assessment.run()"
+    code = (
+        "import sys, json\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.parent_header = {'header': {'msg_type': 'execute_request'}}\n"
+        "assert shell.run_cell(sys.argv[1]).success\n"
+        "a = shell.user_ns['assessment']\n"
+        "print(json.dumps(['pandas' in sys.modules, a.loader.info.value, a.loader.frame is None]))\n"
+        "assert shell.run_cell(sys.argv[2]).success\n"
+        "print(json.dumps([a.loader.info.value, a.result.rows, a.result.readiness]))\n"
+    )
+    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "decision_record.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"),
+               VOILA_BASE_URL="/")
+    env.pop("AIPM_CHARTS_AT_ONCE", None)
+    out = subprocess.run([sys.executable, "-c", code, first, second], capture_output=True, text=True, env=env,
+                         timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-800:]
+    shown, checked = (json.loads(line) for line in out.stdout.strip().splitlines()[-2:])
+    assert shown == [False, "<span style='font-size:13px'>Reading <b>fraud_transactions (demo)</b> ...</span>", True]
+    from aipm_widgets.core.demo import load_fraud
+
+    assert checked[0].startswith(f"<span style='font-size:13px'>Loaded <b>fraud_transactions (demo)</b>: "
+                                 f"{len(load_fraud()):,} rows")
+    assert checked[1] == len(load_fraud()) and checked[2] in ("not ready", "ready with warnings", "ready")

@@ -9,16 +9,17 @@ which also explains empty, binary and header-less files. Column pickers start fr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import ipywidgets as W
-import pandas as pd
 
-from ..core.assessment.report import guess_roles, parse_date_columns
 from ..core.errors import InputDataError
 from ..core.io.inputs import DEFAULT_MAX_UPLOAD_BYTES, read_table
 from ..core.io.paths import allowed_path  # re-exported: widgets import it from here
 from ._base import MessageArea, esc, guarded
+
+if TYPE_CHECKING:  # pandas loads with a table: a page shows its loader (upload, path) before any table is read
+    import pandas as pd
 
 __all__ = ["DataLoader", "NONE", "allowed_path", "picker", "numeric_columns", "fill_positive_picker", "chosen_positive"]
 
@@ -32,11 +33,15 @@ def picker(description: str) -> W.Dropdown:
 
 
 def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    import pandas as pd
+
     return [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
 
 
 def fill_positive_picker(dropdown: W.Dropdown, frame: pd.DataFrame | None, label: str | None) -> None:
     """Offer the label column's values as the positive class; preselect 1/True when present."""
+    import pandas as pd
+
     names = [] if frame is None or label is None else [str(v) for v in pd.unique(frame[label].dropna())[:20]]
     dropdown.options = [NONE] + names
     dropdown.value = "1" if "1" in names else ("True" if "True" in names else NONE)
@@ -46,6 +51,8 @@ def chosen_positive(dropdown: W.Dropdown, frame: pd.DataFrame, label: str) -> An
     """The label value the positive picker's text stands for (None when not chosen)."""
     if dropdown.value in (None, NONE):
         return None
+    import pandas as pd
+
     return next((v for v in pd.unique(frame[label].dropna()) if str(v) == dropdown.value), dropdown.value)
 
 
@@ -119,8 +126,13 @@ class DataLoader(W.VBox):
 
         return {"label": val(self.label), "id": val(self.id_column), "timestamp": val(self.time_column)}
 
-    def set_frame(self, frame: pd.DataFrame, name: str = "data", notes: list[str] | None = None) -> None:
-        """Use an already loaded table."""
+    def set_frame(self, frame: pd.DataFrame, name: str = "data", notes: list[str] | None = None, *,
+                  announce: bool = True) -> None:
+        """Use an already loaded table; ``announce=False`` does not call the :meth:`on_loaded` callbacks."""
+        import pandas as pd
+
+        from ..core.assessment.report import guess_roles, parse_date_columns
+
         if not isinstance(frame, pd.DataFrame) or frame.shape[0] == 0 or frame.shape[1] == 0:
             raise InputDataError(f"{name}: the table is empty: there is nothing to assess.")
         frame, parsed = parse_date_columns(frame)
@@ -138,7 +150,7 @@ class DataLoader(W.VBox):
             + ". Check the label, id and timestamp columns below.</span>"
         )
         self.messages.clear()
-        for cb in self._callbacks:
+        for cb in self._callbacks if announce else ():
             cb(self)
 
     def _read(self, source, name: str | None = None):

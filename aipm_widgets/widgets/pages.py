@@ -686,7 +686,9 @@ def data_page(project: Any, *, run: bool = True) -> W.Widget:
     """Stage 3: the data assessment of the project's validation data (the demo's whole year in the demo).
 
     ``run=False`` loads the data and leaves the checks to ``.run()``: notebook 03 shows the widget (its upload and
-    role controls usable at once) and runs the checks in the next cell, with the widget's progress bar.
+    role controls usable at once) and runs the checks in the next cell, with the widget's progress bar. The demo's
+    year of transactions is read once the controls are on screen (on a Voila page when that next cell starts): the
+    read and pandas are 0.5 s or more the page's first control does not wait for.
     """
     from .assessment.data_assessment import DataAssessment
 
@@ -694,7 +696,7 @@ def data_page(project: Any, *, run: bool = True) -> W.Widget:
         return project
     path = _record_path(project)
     if _is_fraud_demo(project):
-        return DataAssessment(_demo_fraud(), label="is_fraud", id_column="transaction_id", time_column="timestamp",
+        return DataAssessment(_demo_fraud, label="is_fraud", id_column="transaction_id", time_column="timestamp",
                               ignore=("score",), name="fraud_transactions (demo)", record_path=path, run=run)
     lacking = _needs(project, sources=("validation",))
     if lacking is not None:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .levels import SEVERITIES
 from .spec import DataSpec, disguised_null_mask, numeric_values, validate
 
 __all__ = [
@@ -54,7 +55,6 @@ __all__ = [
     "sort_issues",
 ]
 
-SEVERITIES = ("blocker", "warning", "info")
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 MISSING_WARNING = 0.01

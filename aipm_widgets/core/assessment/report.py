@@ -32,17 +32,13 @@ from typing import Any, Callable
 import pandas as pd
 
 from . import checks as C
+from .levels import READINESS
 from .spec import DataSpec, infer_spec
 from ..errors import InputDataError
 from ..io.inputs import require_columns
 
 __all__ = ["Assessment", "assess", "guess_roles", "parse_date_columns", "full_report", "READINESS"]
 
-READINESS = {
-    "not ready": "At least one blocker: fix it (or consciously waive it, with a reason) before building the model.",
-    "ready with warnings": "No blocker; warnings remain to fix or accept with a note.",
-    "ready": "No blocker and no warning.",
-}
 
 Progress = Callable[[str, int, int], None]
 """A progress callback: ``progress(step_name, done, total)``."""

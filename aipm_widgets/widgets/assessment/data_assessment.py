@@ -24,19 +24,22 @@ from __future__ import annotations
 import base64
 import copy
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import ipywidgets as W
 import numpy as np
-import pandas as pd
 
-from ...core.assessment.report import READINESS, Assessment, assess, full_report, save_to_record
-from ...core.assessment.checks import SEVERITIES
-from ...core.assessment.spec import disguised_null_mask, numeric_values
+from ...core.assessment.levels import READINESS, SEVERITIES
 from ...core.errors import AipmError, InputDataError
 from ...core.text.glossary import glossary_html, terms_in
-from .._base import HelpHTML, MessageArea, card, chart_later, default_record_path, esc, guarded, figure_widget
+from .._base import (HelpHTML, MessageArea, after_controls, card, chart_later, default_record_path, esc, guarded,
+                     figure_widget)
 from ..data_loader import DataLoader
+
+if TYPE_CHECKING:  # the checks and pandas load with the table: the page's controls are shown before either
+    import pandas as pd
+
+    from ...core.assessment.report import Assessment
 
 __all__ = ["DataAssessment"]
 
@@ -57,8 +60,11 @@ class DataAssessment(W.VBox):
 
     Parameters
     ----------
-    frame : DataFrame, optional
-        Data to assess right away (otherwise upload a file or type a path).
+    frame : DataFrame, or a function returning one, optional
+        Data to assess right away (otherwise upload a file or type a path). A function is called once the widget's
+        controls are on screen (:func:`~aipm_widgets.widgets._base.after_controls`: on a Voila page when the next
+        cell starts; elsewhere at once): reading a table, and pandas with it, is 0.5 s or more a page's first
+        control need not wait for. Meanwhile the loader says which table it is reading.
     label, id_column, time_column : str, optional
         Roles of columns (guessed when not given).
     ignore : columns
@@ -84,7 +90,7 @@ class DataAssessment(W.VBox):
 
     def __init__(
         self,
-        frame: pd.DataFrame | None = None,
+        frame: pd.DataFrame | Callable[[], pd.DataFrame] | None = None,
         *,
         label: str | None = None,
         id_column: str | None = None,
@@ -175,17 +181,39 @@ class DataAssessment(W.VBox):
             **kwargs,
         )
         self.add_class("aipm-data-assessment")
-        if frame is not None:
-            self.loader.set_frame(frame, name)
-            for d, v in ((self.loader.label, label), (self.loader.id_column, id_column), (self.loader.time_column, time_column)):
-                if v is not None:
-                    if v not in d.options:
-                        raise InputDataError(f"Column {v!r} not found. The table has: {', '.join(d.options[1:])}.")
-                    d.value = v
+        self._reading: Callable[[], None] | None = None  # the table given as a function, until it is read
+        if callable(frame):
+            self.loader.info.value = (f"<span style='font-size:13px'>Reading <b>{esc(name)}</b> ...</span>")
+            self._reading = lambda: self._use(frame(), name, label, id_column, time_column)
+            after_controls(lambda: self._read_given(run=run))
+        elif frame is not None:
+            self._use(frame, name, label, id_column, time_column)
             if run:
                 self.run()
         # Registered after the initial table so that only uploads and paths trigger it.
         self.loader.on_loaded(lambda _: self._loaded())
+
+    def _use(self, frame: pd.DataFrame, name: str, label: str | None, id_column: str | None,
+             time_column: str | None) -> None:
+        """Take the table given to the constructor, with the roles given (a role the table lacks is an error)."""
+        self.loader.set_frame(frame, name, announce=False)  # the given table is not an upload: no new run
+        for d, v in ((self.loader.label, label), (self.loader.id_column, id_column), (self.loader.time_column, time_column)):
+            if v is not None:
+                if v not in d.options:
+                    raise InputDataError(f"Column {v!r} not found. The table has: {', '.join(d.options[1:])}.")
+                d.value = v
+
+    @guarded()
+    def _read_given(self, *, run: bool = False) -> None:
+        """Read the table given as a function (once), then run the checks when asked to; errors in the widget."""
+        self._take_given()
+        if run and self.loader.frame is not None:
+            self.run()
+
+    def _take_given(self) -> None:
+        reading, self._reading = self._reading, None
+        if reading is not None:
+            reading()
 
     # ------------------------------------------------------------------ actions
     def _loaded(self) -> None:
@@ -200,6 +228,7 @@ class DataAssessment(W.VBox):
     @guarded()
     def run(self) -> None:
         """Run every check on the loaded table with the chosen roles."""
+        self._take_given()  # a table given as a function and not read yet (run() in the cell that made the widget)
         frame = self.loader.frame
         if frame is None:
             raise InputDataError("Load a table first: upload a CSV or Parquet file, or type its path.")
@@ -219,6 +248,8 @@ class DataAssessment(W.VBox):
             self.progress.max = total
             self.progress.value = done
             self.progress_label.value = f"<span style='font-size:12px;color:#555'>{esc(step)} ({done}/{total})</span>"
+
+        from ...core.assessment.report import assess
 
         self.result = assess(
             frame, label=roles["label"], id_column=roles["id"], time_column=roles["timestamp"],
@@ -281,6 +312,8 @@ class DataAssessment(W.VBox):
         status = "decided" if self.result.readiness != "not ready" else "needs_review"
         # Evidence may be given as callables so the values saved are those on screen at save time.
         evidence = {k: (v() if callable(v) else v) for k, v in self.evidence.items()}
+        from ...core.assessment.report import save_to_record
+
         save_to_record(self.record_path, self.result, status=status, extra={**evidence, **(extra or {})})
         self.messages.show(f"Saved to {self.record_path} (data section: {self.result.readiness}).", "success")
 
@@ -291,6 +324,8 @@ class DataAssessment(W.VBox):
             raise InputDataError("Load a table first.")
         self.report_link.value = "<i>Writing the full report (evidently; this takes a few seconds)...</i>"
         stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(self.loader.source or "data").stem)[:60]
+        from ...core.assessment.report import full_report
+
         path = full_report(self.loader.frame, self.report_dir / f"data_report_{stem or 'data'}.html")
         size_mb = path.stat().st_size / 2**20
         link = f"Full report written to <code>{esc(path)}</code> ({size_mb:.1f} MB)."
@@ -465,6 +500,8 @@ class DataAssessment(W.VBox):
             self.spec_min.disabled = self.spec_max.disabled = not numeric
             self.spec_allowed.disabled = numeric or spec.kind == "datetime"
         sample = s.sample(50_000, random_state=0) if len(s) > 50_000 else s
+        from ...core.assessment.spec import disguised_null_mask, numeric_values
+
         values = numeric_values(sample)
         markers = disguised_null_mask(sample)
         fig = self.figure
