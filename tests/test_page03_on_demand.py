@@ -284,16 +284,16 @@ def test_own_data_too_small_says_so_in_words_after_the_click(loan_project):
 # ---------------------------------------------------------------------------------------------- the first controls
 def test_data_page_can_show_its_controls_before_the_checks_run(loan_project, monkeypatch):
     """Notebook 03 shows the widget with run=False and runs the checks in the next cell (Voila sends cell by cell)."""
-    import aipm_widgets.widgets.assessment.data_assessment as da
+    import aipm_widgets.core.assessment.report as report  # the widget imports assess from here when it runs
 
     folder, project = loan_project
-    real = da.assess
-    monkeypatch.setattr(da, "assess", lambda *a, **k: pytest.fail("the checks ran before the page was shown"))
+    real = report.assess
+    monkeypatch.setattr(report, "assess", lambda *a, **k: pytest.fail("the checks ran before the page was shown"))
     page = pages.data_page(project, run=False)
     assert page.result is None and page.loader.frame is not None and len(page.loader.frame) == 900
     assert page.loader.id_column.value == ID and page.loader.label.value == "approved"
     assert not page.assess_button.disabled and page.details.layout.display == "none"
-    monkeypatch.setattr(da, "assess", real)
+    monkeypatch.setattr(report, "assess", real)
     page.run()
     assert page.result is not None and page.result.id_column == ID and page.details.layout.display == "flex"
     assert page.messages.errors == []
