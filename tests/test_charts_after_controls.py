@@ -376,6 +376,58 @@ def test_a_monitor_that_cannot_measure_says_why_after_its_controls(tmp_path, voi
     assert "decided_on" in m.messages.value
 
 
+def test_on_a_voila_page_the_monitor_reads_its_data_after_its_controls(tmp_path, voila):
+    """Page 05: a monitor given its reference and production data as functions shows its controls before reading
+    them (no engine choice: in-memory data), reads each once when the next cell starts, and then says and draws what
+    the monitor given the tables at once does."""
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
+
+    val, prod = generate_loans(n_validation=1_500, n_production=3_000)
+    kw = dict(features=["income_k", "debt_ratio", "region"], window="week", timestamp="decided_at", score="p_default",
+              record_path=tmp_path / "rec.yaml")
+    reads: list[str] = []
+    m = DriftMonitor(lambda: reads.append("reference") or val.copy(), lambda: reads.append("production") or prod.copy(), **kw)
+    assert reads == [] and m._result is None and m.engine is None
+    assert "Measuring drift, performance and cost on the production data" in m.summary.value
+    voila.end_cell()
+    voila.start_cell()
+    assert reads == ["reference", "production"] and m.result is not None
+    at_once = DriftMonitor(val, prod, **kw)
+    assert at_once.result is not None  # measured on the spot (the next cell has not started)
+    assert m.summary.value == at_once.summary.value and m.alerts.value == at_once.alerts.value
+    assert m.result.first_drift() == at_once.result.first_drift() and "debt_ratio" in m.result.first_drift()
+    assert list(m.heatmap.data[0].z) == list(at_once.heatmap.data[0].z)
+    m.window_size.value = "month"  # a new window size measures again on the tables read, not on new reads
+    assert reads == ["reference", "production"] and m.result.settings["window"] == "month"
+
+
+def test_a_monitor_whose_window_moves_before_it_measured_reads_its_data_then(tmp_path, voila):
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
+
+    val, prod = generate_loans(n_validation=800, n_production=1_500)
+    m = DriftMonitor(lambda: val, lambda: prod, features=["debt_ratio"], window="week", timestamp="decided_at",
+                     record_path=tmp_path / "rec.yaml")
+    m.window_size.value = "month"  # pressed before the next cell started
+    assert m._result is not None and m.result.settings["window"] == "month" and len(m.result.labels) >= 3
+
+
+def test_a_monitor_whose_data_cannot_be_read_says_why_in_the_widget(tmp_path, voila):
+    from aipm_widgets.core.errors import InputDataError
+    from aipm_widgets.widgets.monitoring.drift_monitor import DriftMonitor
+
+    val, _ = generate_loans(n_validation=500, n_production=800)
+
+    def unreadable():
+        raise InputDataError("production.parquet: the file is empty (0 bytes). Export the log again.")
+
+    m = DriftMonitor(lambda: val, unreadable, features=["income_k"], window="week", timestamp="decided_at",
+                     record_path=tmp_path / "rec.yaml")
+    voila.start_cell()
+    assert m.result is None and m.summary.value == ""
+    assert "the file is empty (0 bytes)" in m.messages.value
+    assert m.save_decision() is None and not (tmp_path / "rec.yaml").exists()  # nothing saved on data never read
+
+
 def _assessment(frame, tmp_path, **kwargs):
     from own_product import ID, LABEL, SCORE, TIMESTAMP
 

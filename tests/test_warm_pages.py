@@ -346,3 +346,46 @@ def test_demo_data_page_shows_its_controls_before_reading_the_year(tmp_path):
     assert checked[0].startswith(f"<span style='font-size:13px'>Loaded <b>fraud_transactions (demo)</b>: "
                                  f"{len(load_fraud()):,} rows")
     assert checked[1] == len(load_fraud()) and checked[2] in ("not ready", "ready with warnings", "ready")
+
+
+def test_demo_monitoring_page_shows_its_controls_before_reading_the_data(tmp_path, monkeypatch):
+    """Page 05 of the demo on a Voila page: the first cell shows the drift monitor's controls without reading the
+    validation and production transactions or importing pandas (0.6 s of the page's kernel time before its first
+    control); the drift is measured when the next cell starts, and the page then says what it says measured at once."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    cells = [c for c in json.loads((ROOT / "notebooks" / "05_post_launch_monitoring.ipynb").read_text())["cells"]
+             if c["cell_type"] == "code"]
+    first, second = "".join(cells[0]["source"]), "".join(cells[1]["source"])
+    assert "monitor = pages.monitoring_page(project)" in first
+    code = (
+        "import sys, json\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.parent_header = {'header': {'msg_type': 'execute_request'}}\n"
+        "assert shell.run_cell(sys.argv[1]).success\n"
+        "m = shell.user_ns['monitor']\n"
+        "print('SEEN', json.dumps(['pandas' in sys.modules, m._result is None, m.summary.value, m.engine is None]))\n"
+        "assert shell.run_cell(sys.argv[2]).success\n"
+        "print('SEEN', json.dumps([m._result is not None, m.summary.value, m.result.first_drift()]))\n"
+    )
+    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "decision_record.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"),
+               VOILA_BASE_URL="/")
+    env.pop("AIPM_CHARTS_AT_ONCE", None)
+    out = subprocess.run([sys.executable, "-c", code, first, second], capture_output=True, text=True, env=env,
+                         timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-800:]
+    shown, measured = (json.loads(line[5:]) for line in out.stdout.splitlines() if line.startswith("SEEN "))
+    assert shown[:2] == [False, True] and shown[3] is True
+    assert "Measuring drift, performance and cost on the production data" in shown[2]
+    assert measured[0] is True and "What happened since launch" in measured[1]
+    assert {"amount", "channel", "merchant_category"} <= set(measured[2])  # the demo card's injected drifts
+
+    from aipm_widgets.widgets import pages  # measured at once (outside Voila), from the same record: the same words
+
+    monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "decision_record.yaml"))
+    m = pages.monitoring_page(pages.open_project())
+    assert m.summary.value == measured[1] and m.result.first_drift() == measured[2]

@@ -1605,15 +1605,15 @@ def monitoring_page(project: Any) -> W.Widget:
     path = _record_path(project)
     if _is_fraud_demo(project):
         from ..core import demo
-        from ..core.monitoring.run import demo_costs
+        from ..core.monitoring.settings import demo_costs
 
-        # The demo's two splits as the project already holds them (the page's "about" read them): no second read.
+        # The demo's two splits as the project holds them (read once per process), read when the drift is measured:
+        # on a Voila page once the monitor's controls are on screen.
         example = project.demo() if callable(getattr(project, "demo", None)) else None
         if example is not None:
-            reference, current = example.validation.copy(), example.production.copy()
+            reference, current = (lambda: example.validation.copy()), (lambda: example.production.copy())
         else:
-            fraud = demo.load_fraud()
-            reference, current = fraud[fraud["split"] == "validation"], fraud[fraud["split"] == "production"]
+            reference, current = (lambda: demo.load_fraud("validation")), (lambda: demo.load_fraud("production"))
         return DriftMonitor(
             reference, current, features=demo.FRAUD_FEATURES,
             window="month", label="is_fraud", label_date="label_available_date", score="score",

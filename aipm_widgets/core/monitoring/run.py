@@ -36,17 +36,17 @@ from .estimation import METRICS, expected_metrics, realized_metrics
 from .performance import decision_threshold, performance_table, reference_side, window_row
 from .triggers import Trigger, TriggerResult, evaluate_trigger, parse_trigger
 from .windows import Window, assign_windows
+# The monitor's settings and words, light enough for a dashboard's first controls (re-exported: callers import them from here).
+from .settings import (DEFAULT_TRIGGERS, METRIC_NAMES, NULL_MARKERS, SENTINELS, chance_words,  # noqa: F401
+                       decided_metric, demo_costs, metric_text, settings_from_record)
 
 __all__ = ["Alert", "MonitoringResult", "run_monitoring", "settings_from_record", "demo_costs", "DEFAULT_TRIGGERS",
            "NULL_MARKERS"]
 
-NULL_MARKERS = {"", "n/a", "na", "nan", "null", "none", "?", "-", "missing", "#n/a"}
-SENTINELS = (-999.0, -9999.0, -99999.0)
 TINY_REFERENCE = 100
 MIN_WINDOW_ROWS = 100
 """Below this many rows a window's drift distances are mostly noise (about 1/sqrt(n)): shown, never alerted on."""
 MIN_LABEL_COVERAGE = 0.3
-DEFAULT_TRIGGERS = (">= 30 % of features drifted", "concept drift for 1 window", "cost per 1,000 up 20 % on launch")
 
 
 @dataclass(frozen=True)
@@ -324,32 +324,6 @@ class MonitoringResult:
                 f"{rows}</table>")
 
 
-METRIC_NAMES = {"roc_auc": "ROC AUC", "recall": "recall", "precision": "precision", "f1": "F1"}
-
-
-def metric_text(metric: str, value: Any) -> str:
-    """A performance metric's value in words: ROC AUC as a number, rates as percentages."""
-    return fmt.number(value, 2) if metric == "roc_auc" else fmt.percent(value)
-
-
-def decided_metric(chosen_metric: str | None) -> tuple[str, str]:
-    """The performance metric to watch for stage 4's decided metric, and why, in words.
-
-    Stage 4 decides on cost, F1, recall or precision. A cost decision is watched through recall (what the misses,
-    and so most of the cost, follow) next to the cost chart; no decision yet falls back to ROC AUC.
-    """
-    if chosen_metric in METRICS:
-        return chosen_metric, f"stage 4 decided on {METRIC_NAMES[chosen_metric]}"
-    if chosen_metric == "cost":
-        return "recall", "stage 4 decided on cost: recall is what the missed losses follow; the cost itself is charted below"
-    return "roc_auc", "no metric decided in stage 4 yet: ROC AUC (threshold-free)"
-
-
-def demo_costs() -> dict[str, Any]:
-    """The demo's fallback cost model (used only when stage 4 saved none): 5 EUR per false alarm, a miss costs its amount."""
-    return {"currency": "EUR", "cost_fp": 5.0, "fn_cost_from_value": True, "value_column": "amount", "value_tp": 0.0}
-
-
 # ----------------------------------------------------------------------------- cleaning
 def _null_markers(s: pd.Series) -> pd.Series:
     """Where a text column holds a null marker ("n/a", "NULL", " - " ...): each distinct value is looked at once (a
@@ -410,29 +384,6 @@ def _score_column(frame: pd.DataFrame, score: str, name: str, notes: list[str]) 
 
 
 # ----------------------------------------------------------------------------- main entry point
-def settings_from_record(record) -> tuple[dict[str, Any], list[str]]:
-    """Threshold, cost model and triggers from a decision record (stage 4's and this stage's), with notes."""
-    notes: list[str] = []
-    out: dict[str, Any] = {}
-    m = record.metrics
-    if m.threshold is not None:
-        out["threshold"] = float(m.threshold)
-        notes.append(f"Threshold {fmt.threshold(m.threshold)} from the metric-selection decision in the record.")
-    if m.chosen_metric is not None:
-        out["chosen_metric"] = m.chosen_metric
-    if m.costs is not None:
-        out["costs"] = m.costs.model_dump(mode="json")
-    elif getattr(m, "task", None) == "multiclass" and getattr(m, "routing_costs", None):
-        # a router's costs (a misroute, a person's handling) are watched per window as cost per 1,000 rows
-        rc = m.routing_costs
-        out["costs"] = rc.model_dump(mode="json") if hasattr(rc, "model_dump") else dict(rc)
-    if m.volume_per_day is not None:
-        out["volume_per_day"] = float(m.volume_per_day)
-    if record.monitoring.triggers:
-        out["triggers"] = [t.model_dump(mode="json") for t in record.monitoring.triggers]
-    return out, notes
-
-
 def _score_text(x: Any) -> str:
     """A drift score or p-value in words: three decimals, or scientific notation when tiny."""
     v = fmt.as_number(x)
@@ -493,13 +444,6 @@ def differences_sentence(differences: dict[str, list[str]]) -> str:
         cols = differences["only_in_production"]
         parts.append(f"{len(cols):,} production column(s) not in the reference, so not monitored: {names(cols)}")
     return "; ".join(parts) + ". Check the production export if a column was renamed or dropped."
-
-
-def chance_words(expected: float) -> str:
-    """An expected count of false alarms in words: 'fewer than 1' rather than 'about 0.0'."""
-    if expected < 0.5:
-        return "fewer than 1"
-    return f"about {expected:.0f}" if expected >= 2 else f"about {expected:.1f}"
 
 
 def run_monitoring(

@@ -186,7 +186,7 @@ def _stage_values(stage: str, task: str) -> dict[str, Any]:
 
     if stage != "monitoring":
         return {}
-    from ...core.monitoring.run import DEFAULT_TRIGGERS, NULL_MARKERS, SENTINELS
+    from ...core.monitoring.settings import DEFAULT_TRIGGERS, NULL_MARKERS, SENTINELS
 
     triggers = DEFAULT_TRIGGERS
     values: dict[str, Any] = {}

@@ -10,23 +10,33 @@ with the button that saves the monitoring decision to the record.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence, Union
 
 import ipywidgets as W
 import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
 
 from ...core.errors import AipmError
+from ...core.io.inputs import is_pandas_object
 from ...core.text import format as fmt
-from ...core.monitoring.run import (DEFAULT_TRIGGERS, METRIC_NAMES, MonitoringResult, chance_words, decided_metric, metric_text,
-                               run_monitoring, settings_from_record)
+# The controls are built from the light settings module; pandas, plotly's figures and run_monitoring load when the
+# drift is measured (on a Voila page once the controls are on screen).
+from ...core.monitoring.settings import (DEFAULT_TRIGGERS, METRIC_NAMES, chance_words, decided_metric, metric_text,
+                                         settings_from_record)
 from ...core.monitoring.estimation import METRICS
 from ...core.monitoring.triggers import parse_trigger
 from .._base import HelpHTML, MessageArea, after_controls, chart_later, default_record_path, esc, guarded, figure_widget
 from ..guides import how_to_read_html, plain_text
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ...core.monitoring.run import MonitoringResult
+
 __all__ = ["DriftMonitor"]
+
+Table = Union["pd.DataFrame", str, Path, Callable[[], "pd.DataFrame"]]
+"""What the monitor takes as reference or production data: a DataFrame, Parquet data (production only, aggregated by
+an engine), or a function returning a DataFrame, called when the drift is measured (the page shows its controls first)."""
 
 _KIND_STYLE = {
     "drift": "#7a4d00", "score_drift": "#7a4d00", "label_drift": "#7a4d00", "performance": "#8a1c1c",
@@ -70,8 +80,10 @@ class DriftMonitor(W.VBox):
 
     Parameters
     ----------
-    reference, current : DataFrame
-        Reference (validation or launch period) and production rows.
+    reference, current : DataFrame, or a function returning one
+        Reference (validation or launch period) and production rows. A function is called once, when the drift is
+        first measured: on a Voila page after the controls are on screen. ``current`` may also be Parquet data (a
+        file, folder or glob), aggregated by the engine the widget's Engine control chooses.
     features : list of str, optional
         Columns to watch (default: all shared columns except the special ones).
     timestamp, window : str
@@ -100,7 +112,7 @@ class DriftMonitor(W.VBox):
     """
 
     def __init__(
-        self, reference: pd.DataFrame, current: pd.DataFrame, *, features: Sequence[str] | None = None,
+        self, reference: Table, current: Table, *, features: Sequence[str] | None = None,
         timestamp: str = "timestamp", window: str = "month", label: str | None = None, score: str | None = None,
         label_date: str | None = None, positive: Any = None,
         threshold: float | None = None, costs: dict | None = None, triggers: Sequence[str] | None = None,
@@ -151,7 +163,7 @@ class DriftMonitor(W.VBox):
         # Production as Parquet (a file, folder or glob): choose where it is aggregated, with a progress bar.
         self.engine = None
         self.progress = W.FloatProgress(min=0.0, max=1.0, description="", layout=W.Layout(display="none"))
-        if not isinstance(current, pd.DataFrame):
+        if not (is_pandas_object(current) or callable(current)):
             import importlib.util
 
             options = [("In memory (pandas)", "pandas"), ("DuckDB (larger than memory)", "duckdb")]
@@ -210,7 +222,7 @@ class DriftMonitor(W.VBox):
         ], **kwargs)
         # On a Voila page the drift is measured once the controls are on their way (the summary says so meanwhile);
         # anywhere else now. Reading .result measures it if it has not been.
-        rows = f"{fmt.count(len(current))} production rows" if isinstance(current, pd.DataFrame) else "the production data"
+        rows = f"{fmt.count(len(current))} production rows" if is_pandas_object(current) else "the production data"
         self.summary.value = ("<div class='aipm-monitor-measuring aipm-pending' style='padding:8px 12px;color:#555'>Measuring drift, "
                               f"performance and cost on {rows} ...</div>")
         after_controls(self._measure_once)
@@ -228,6 +240,14 @@ class DriftMonitor(W.VBox):
             if self._result is None:  # it failed: the message area says why, the summary no longer says "measuring"
                 self.summary.value = ""
 
+    @guarded()
+    def _read_tables(self) -> None:
+        """Call the functions given for the reference and production data, once (a failure is said in the widget)."""
+        if callable(self.reference):
+            self.reference = self.reference()
+        if callable(self.current):
+            self.current = self.current()
+
     def _figure(self, name: str):
         if name not in self._figures:
             self._figures[name] = figure_widget()
@@ -242,6 +262,11 @@ class DriftMonitor(W.VBox):
     @guarded()
     def _recompute(self, *_: Any) -> None:
         self._computed = True
+        self._read_tables()
+        if callable(self.reference) or callable(self.current):
+            return  # their function failed (_read_tables said why): nothing to measure
+        from ...core.monitoring.run import run_monitoring
+
         triggers = [t for t in self.triggers_box.value.splitlines() if t.strip()]
         engine = self.engine.value if self.engine is not None else None
         if engine is not None:
@@ -300,6 +325,8 @@ class DriftMonitor(W.VBox):
                   for w in t.windows] for f in t.features]
         with self.heatmap.batch_update():
             self.heatmap.data = []
+            import plotly.graph_objects as go
+
             self.heatmap.add_trace(go.Heatmap(
                 z=z, x=t.windows, y=t.features, text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text",
                 zmin=0, zmax=3, colorscale=[[0, "#f4f8fb"], [0.333, "#cfe0ee"], [0.334, "#f3c98b"], [1, "#b3261e"]],
@@ -344,6 +371,8 @@ class DriftMonitor(W.VBox):
                                             xaxis={"type": "category"})
 
     def _draw_performance(self) -> None:
+        import pandas as pd
+
         res, m = self.result, self.metric.value
         perf = res.performance if res is not None else pd.DataFrame()
         with self.performance.batch_update():
