@@ -15,7 +15,7 @@ import ipywidgets as W
 import pytest
 
 from aipm_widgets.widgets import guides, pages
-from aipm_widgets.widgets.guides import STAGES, TASKS, guide_html, how_to_read_html, plain_text, sections
+from aipm_widgets.widgets.guides import STAGES, TASKS, guide_html, plain_text, sections
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

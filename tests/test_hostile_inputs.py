@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 
 from aipm_widgets.cli import UNEXPECTED, main
-from aipm_widgets.core.record import DecisionRecord, update_section
+from aipm_widgets.core.record import update_section
 
 CASE_SECONDS = 45.0  # generous for a loaded 2-core CI machine; the hangs this guards against took minutes
 UNEXPECTED_HEAD = UNEXPECTED.split("(")[0]
