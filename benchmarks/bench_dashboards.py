@@ -2,7 +2,8 @@
 
 One Voila server (``cli.cmd_project.voila_command``, 127.0.0.1) serves a temporary folder holding copies of
 ``notebooks/*.ipynb`` and ``benchmarks/one_slider.ipynb``; every kernel shares one decision record filled
-from the demo data (``scripts/demo_record.py --quick``), so pages show what a workshop team sees. Chromium
+from the demo data (``scripts/demo_record.py --quick``), so pages show what a workshop team sees (with
+``AIPM_BENCH_RECORD=new``, no record: a workshop's first visit). Chromium
 (Playwright) opens a page in a fresh context and the time is ``performance.now()`` (milliseconds since
 navigation start) of the first animation frame at which a control (slider, button, dropdown, text box, upload) is
 visible, timed by the page itself (:data:`FIRST_CONTROL_TIMER`). For each
@@ -33,6 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 BASELINE = Path(__file__).resolve().parent / "one_slider.ipynb"
 REPEAT = scaled(5, 1)
+RECORD = os.environ.get("AIPM_BENCH_RECORD", "demo")
+"""``demo``: every kernel shares the demo's decided record (what a workshop team sees once the stages are decided);
+``new``: no record yet (a workshop's first visit: stage 1's candidates computed from the demo data, and so on)."""
 SETTLE_S = float(os.environ.get("SETTLE_S", "1.0"))
 """Seconds of pause before each page is opened: the page left before it is still finishing (its kernel shutting down)."""
 CONTROLS = (".widget-slider, .widget-button, .widget-dropdown, .widget-text, .widget-textarea, .widget-upload, "
@@ -116,7 +120,9 @@ def launch_browser():
 
 def _session():
     if "url" not in _STATE:
-        url, proc, folder = start_voila()
+        if RECORD not in {"demo", "new"}:
+            raise SystemExit(f"AIPM_BENCH_RECORD is 'demo' or 'new', not {RECORD!r}")
+        url, proc, folder = start_voila(record=RECORD == "demo")
         pw, browser = launch_browser()
         _STATE.update(url=url, proc=proc, folder=folder, pw=pw, browser=browser)
 
@@ -208,7 +214,7 @@ def _case(notebook: str) -> dict:
         "baseline_s": med_b, "slowdown": med_o / med_b,
         "ours_p95_s": _p95(ours), "baseline_p95_s": _p95(base), "slowdown_p95": _p95(ours) / _p95(base),
         "ours_all_s": [round(x, 2) for x in ours], "baseline_all_s": [round(x, 2) for x in base],
-        "loadavg_1min": round(os.getloadavg()[0], 2),
+        "loadavg_1min": round(os.getloadavg()[0], 2), "record": RECORD,
     }
 
 

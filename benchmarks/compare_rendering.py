@@ -11,7 +11,8 @@ each server's slowdown against its own one-slider page, and every run.
 
 With ``AIPM_COMPARE_WITH=<another checkout of the workbook>`` the two servers are instead *before* (that checkout's
 package, e.g. ``git worktree add /tmp/before HEAD~1``) and *now* (this one), both served as the workbook serves them:
-a change measured side by side on the same machine in the same minutes.
+a change measured side by side on the same machine in the same minutes. ``AIPM_BENCH_RECORD=new`` serves both without
+a decision record (see :data:`benchmarks.bench_dashboards.RECORD`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import statistics
 import sys
 import time
 
-from .bench_dashboards import BASELINE, PAGES, first_widget_s, launch_browser, start_voila, stop
+from .bench_dashboards import BASELINE, PAGES, RECORD, first_widget_s, launch_browser, start_voila, stop
 
 AT_ONCE = {"args": ("--VoilaConfiguration.progressive_rendering=False",), "env": {"AIPM_CHARTS_AT_ONCE": "1"}}
 
@@ -31,10 +32,12 @@ def main(pages: list[str]) -> None:
     repeat = int(os.environ.get("REPEAT", "5"))
     settle = float(os.environ.get("SETTLE_S", "1.0"))
     other = os.environ.get("AIPM_COMPARE_WITH")
+    record = RECORD == "demo"  # AIPM_BENCH_RECORD=new: no record on either server (a workshop's first visit)
     if other:
-        servers = {"before": start_voila(env={"PYTHONPATH": os.path.abspath(other)}), "now": start_voila()}
+        servers = {"before": start_voila(env={"PYTHONPATH": os.path.abspath(other)}, record=record),
+                   "now": start_voila(record=record)}
     else:
-        servers = {"at_once": start_voila(**AT_ONCE), "progressive": start_voila()}
+        servers = {"at_once": start_voila(**AT_ONCE, record=record), "progressive": start_voila(record=record)}
     first, second = servers
     pw, browser = launch_browser()
     try:
@@ -62,7 +65,7 @@ def main(pages: list[str]) -> None:
                 **{f"slowdown_{k}": round(med[f"{k}_page"] / med[f"{k}_baseline"], 2) for k in servers},
                 f"{second}_vs_{first}": round(med[f"{second}_page"] / med[f"{first}_page"], 2),
                 "all_s": {k: [round(x, 2) for x in v] for k, v in runs.items()},
-                "loadavg_1min": round(os.getloadavg()[0], 2),
+                "loadavg_1min": round(os.getloadavg()[0], 2), "record": RECORD,
             }), flush=True)
     finally:
         browser.close()

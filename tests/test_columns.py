@@ -31,6 +31,7 @@ def returns(tmp_path):
         "fee_nok": rng.choice([29.0, 49.0, 99.0], n),
         "was_late": (rng.random(n) < 0.18).astype(float),
         "p_late": rng.random(n).round(4),
+        "returned_at": pd.Timestamp("2026-03-01") + pd.to_timedelta(rng.integers(0, 90 * 86_400, n), unit="s"),
     })
     frame.loc[rng.choice(n, 30, replace=False), "minutes_out"] = np.nan
     path = tmp_path / "returns.parquet"
@@ -38,6 +39,7 @@ def returns(tmp_path):
     with_gaps = frame.astype({"station_area": object, "member": object})
     with_gaps.loc[[3, 9], "station_area"] = None
     with_gaps.loc[[4], "member"] = None
+    with_gaps.loc[[5, 701], "returned_at"] = pd.NaT
     gaps = tmp_path / "returns_with_gaps.parquet"
     with_gaps.to_parquet(gaps, index=False)
     return frame, path, gaps
@@ -58,6 +60,11 @@ def test_read_columns_equals_pandas_on_a_teams_file(returns):
     read = pd.read_parquet(gaps)
     assert holed.station_area.dtype == object and holed.station_area[3] is None
     assert list(holed.station_area) == list(read.station_area)
+    # times without a zone are datetime64 as pandas reads them, a missing one NaT (the array keeps its type)
+    times = read_columns(gaps, ["returned_at"]).returned_at
+    assert times.dtype == read.returned_at.to_numpy().dtype == np.dtype("datetime64[ns]")
+    np.testing.assert_array_equal(times, read.returned_at.to_numpy())
+    assert np.isnat(times).sum() == 2 and np.isnat(times[[5, 701]]).all()
     assert np.isnan(holed.member[4]) and holed.member[5] in (0.0, 1.0)
     np.testing.assert_array_equal(holed.minutes_out, read.minutes_out.to_numpy())
     with pytest.raises(InputDataError, match="no column 'fee_chf'"):

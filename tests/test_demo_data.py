@@ -71,6 +71,22 @@ def test_resume_bias_is_as_documented():
     assert abs(q["woman"] - q["man"]) < 0.03, "the true qualified rates are about equal"
 
 
+def test_fraud_history_is_what_pandas_computes_from_the_logged_history():
+    """Stage 1's value estimate rests on the history read as numpy columns (no pandas on page 01): the same figures as
+    the labeled, de-duplicated train and validation rows give through pandas."""
+    frame = pd.concat([demo.load_fraud("train"), demo.load_fraud("validation")], ignore_index=True)
+    labeled = frame.drop_duplicates("transaction_id").dropna(subset=["is_fraud"])
+    amount = labeled["amount"].clip(lower=0)
+    fraud = labeled["is_fraud"] == 1
+    h = demo.fraud_history()
+    assert h["rows"] == len(labeled) and len(labeled) < len(frame)  # duplicates and unlabeled rows are left out
+    assert h["period"] == f"{labeled['timestamp'].min():%B %Y} to {labeled['timestamp'].max():%B %Y}"
+    assert h["fraud_rate"] == pytest.approx(fraud.mean(), rel=1e-12)
+    assert h["mean_fraud_amount"] == pytest.approx(amount[fraud].mean(), rel=1e-12)
+    assert h["fraud_value_per_payment"] == pytest.approx(amount[fraud].sum() / len(labeled), rel=1e-12)
+    assert h["losses_per_year"] == pytest.approx(h["fraud_value_per_payment"] * h["volume_per_day"] * 365, rel=1e-12)
+
+
 def test_candidates_have_every_criterion():
     criteria = {"business_value", "pattern_repetitive", "labeled_data", "human_could_do", "error_tolerance", "feasibility", "ethical_risk"}
     cands = demo.load_candidates()

@@ -163,9 +163,12 @@ def test_aipm_dashboard_warms_page03_in_the_background(cache_dir, tmp_path, monk
     assert len(list(cache_dir.rglob("assessment-*.pickle"))) == 1
 
 
-def test_demo_scoping_page_opens_without_pandas(tmp_path):
+@pytest.mark.parametrize("decided", [True, False], ids=["stage-1-decided", "new-workshop"])
+def test_demo_scoping_page_opens_without_pandas(tmp_path, decided):
     """Page 01 of the demo (the use-case canvas, its checklist) reads no table once stage 1 is decided: opening it
-    loads neither pandas nor pyarrow (0.4 s of the page's 0.85 s in the kernel before its first button). A team's
+    loads neither pandas nor pyarrow (0.4 s of the page's 0.85 s in the kernel before its first button). Before
+    that (a workshop's first visit, no record yet) the fraud candidate's value range is computed from the logged
+    history, read as numpy columns: pyarrow but no pandas (the canvas's cell 0.52 s -> 0.12 s in-process). A team's
     own project reads its tables on every page, page 01 too: its "about" box says how many rows, from when, and the
     positive share."""
     import os
@@ -175,9 +178,10 @@ def test_demo_scoping_page_opens_without_pandas(tmp_path):
     from aipm_widgets.widgets.scoping.canvas import ScopingCanvas
 
     record = tmp_path / "decision_record.yaml"
-    canvas = ScopingCanvas(record_path=record, who="Ana")  # as a workshop has it: stage 1 decided
-    canvas.candidate.value = "fraud_flagging"
-    canvas.save()
+    if decided:
+        canvas = ScopingCanvas(record_path=record, who="Ana")  # as a workshop has it: stage 1 decided
+        canvas.candidate.value = "fraud_flagging"
+        canvas.save()
     code = (
         "import sys\n"
         "from aipm_widgets.widgets import pages\n"
@@ -192,7 +196,7 @@ def test_demo_scoping_page_opens_without_pandas(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
                          cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-800:]
-    assert out.stdout.strip().splitlines()[-1] == "EUR []"
+    assert out.stdout.strip().splitlines()[-1] == ("EUR []" if decided else "EUR ['pyarrow']")
 
 
 def test_demo_start_page_opens_without_pandas(tmp_path):

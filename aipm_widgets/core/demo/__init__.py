@@ -660,18 +660,31 @@ def _round_sig(x: float, digits: int = 2) -> float:
 
 @functools.lru_cache(maxsize=1)
 def _fraud_history() -> dict[str, Any]:
-    import pandas as pd
+    # Read as numpy columns, not pandas: page 01 of a workshop that has not decided stage 1 yet shows this value range
+    # in its first controls (pandas' import alone is 0.3 s of the page's kernel time). The same rows and figures as
+    # concat(load_fraud("train"), load_fraud("validation")).drop_duplicates("transaction_id").dropna(subset=["is_fraud"]).
+    import pyarrow.parquet as pq
 
-    frame = pd.concat([load_fraud("train"), load_fraud("validation")], ignore_index=True)
-    labeled = frame.drop_duplicates("transaction_id").dropna(subset=["is_fraud"])
-    amount = labeled["amount"].clip(lower=0)  # the -999 placeholder counts as a loss of 0, as in stage 4
-    fraud = labeled["is_fraud"] == 1
-    per_payment = float(amount[fraud].sum()) / len(labeled)
+    from ..io.columns import Columns, read_columns
+
+    path = DATA_DIR / "fraud_transactions.parquet"
+    wanted = ("transaction_id", "timestamp", "amount", "is_fraud", "split")
+    pf = pq.ParquetFile(path)
+    parts = []
+    for split in ("train", "validation"):
+        table = read_columns(path, wanted, row_groups=_split_row_groups(pf, split))
+        parts.append(table.take(table.split == split))
+    history = Columns({c: np.concatenate([p[c] for p in parts]) for c in wanted}).first_of_each("transaction_id")
+    labeled = history.take(~np.isnan(history.is_fraud))
+    amount = np.clip(labeled.amount, 0, None)  # the -999 placeholder counts as a loss of 0, as in stage 4
+    fraud = labeled.is_fraud == 1
+    per_payment = float(np.nansum(amount[fraud])) / len(labeled)
+    times = labeled.timestamp[~np.isnat(labeled.timestamp)].astype("datetime64[us]")
     return {
-        "period": f"{labeled['timestamp'].min():%B %Y} to {labeled['timestamp'].max():%B %Y}",
+        "period": f"{times.min().item():%B %Y} to {times.max().item():%B %Y}",
         "rows": int(len(labeled)),
         "fraud_rate": float(fraud.mean()),
-        "mean_fraud_amount": float(amount[fraud].mean()),
+        "mean_fraud_amount": float(np.nanmean(amount[fraud])),
         "fraud_value_per_payment": per_payment,
         "volume_per_day": FRAUD_VOLUME_PER_DAY,
         "losses_per_year": per_payment * FRAUD_VOLUME_PER_DAY * 365,

@@ -86,8 +86,9 @@ class Columns:
 def read_columns(path: str | Path, columns: Sequence[str], *, row_groups: Sequence[int] | None = None) -> Columns:
     """``columns`` of the Parquet file at ``path`` (all its row groups, or ``row_groups``), without importing pandas.
 
-    Numbers and booleans come from the column's buffers (missing values become NaN, as pandas reads them); text comes
-    as a numpy string array (``dtype <U``), or an object array where values are missing (None)."""
+    Numbers and booleans come from the column's buffers (missing values become NaN, as pandas reads them); times
+    without a time zone as ``datetime64`` of the column's unit (missing ones NaT); text comes as a numpy string array
+    (``dtype <U``), or an object array where values are missing (None)."""
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(path)
@@ -107,6 +108,11 @@ def _to_numpy(column: Any) -> np.ndarray:
         parts = [_numbers(chunk, np.dtype(kind.to_pandas_dtype())) for chunk in column.chunks]
         out = np.concatenate(parts) if parts else np.empty(0, dtype=kind.to_pandas_dtype())
         return out
+    if pa.types.is_timestamp(kind) and kind.tz is None:
+        # Wall-clock times as pandas reads them (datetime64 of the column's unit, missing ones NaT).
+        unit = np.dtype(f"datetime64[{kind.unit}]")
+        parts = [_numbers(chunk, np.dtype(np.int64), missing=np.iinfo(np.int64).min) for chunk in column.chunks]
+        return (np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)).view(unit)
     if pa.types.is_boolean(kind):
         values = column.to_pylist()
         if any(v is None for v in values):
@@ -120,8 +126,9 @@ def _to_numpy(column: Any) -> np.ndarray:
     raise InputDataError(f"The column {column!r} has type {kind}, which this reader does not turn into numbers or text.")
 
 
-def _numbers(chunk: Any, dtype: np.dtype) -> np.ndarray:
-    """A numeric Arrow array as numpy, from its data buffer (``to_numpy`` would import pandas)."""
+def _numbers(chunk: Any, dtype: np.dtype, *, missing: Any = None) -> np.ndarray:
+    """A numeric Arrow array as numpy, from its data buffer (``to_numpy`` would import pandas). Missing values become
+    NaN (the array turns float), or ``missing`` where given (the array keeps its type)."""
     n = len(chunk)
     data = chunk.buffers()[1]
     values = np.frombuffer(data, dtype=dtype, count=n, offset=chunk.offset * dtype.itemsize) if n else np.empty(0, dtype)
@@ -129,6 +136,10 @@ def _numbers(chunk: Any, dtype: np.dtype) -> np.ndarray:
         return values.copy()
     bits = np.unpackbits(np.frombuffer(chunk.buffers()[0], dtype=np.uint8), bitorder="little")
     present = bits[chunk.offset:chunk.offset + n].astype(bool)
+    if missing is not None:
+        out = values.copy()
+        out[~present] = missing
+        return out
     out = values.astype(float)  # missing numbers are NaN, as pandas reads them
     out[~present] = np.nan
     return out
