@@ -39,6 +39,25 @@ def lockers() -> pd.DataFrame:
     return frame
 
 
+def fresh_page(tmp_path, code: str, *args, record=None, voila: bool = False) -> list[str]:
+    """The lines ``code`` prints in a new Python process, as a page's kernel starts it: the record at ``record``
+    (default ``tmp_path/decision_record.yaml``), a result cache of its own, and with ``voila`` the variables a Voila
+    kernel has (charts after controls). Fails with the process's error if it fails."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, AIPM_RECORD=str(record or tmp_path / "decision_record.yaml"),
+               AIPM_CACHE_DIR=str(tmp_path / "cache"))
+    if voila:
+        env["VOILA_BASE_URL"] = "/"
+        env.pop("AIPM_CHARTS_AT_ONCE", None)
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env,
+                         timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-800:]
+    return out.stdout.strip().splitlines()
+
+
 def test_assessment_is_read_back_equal_with_the_callers_waivers(cache_dir, lockers):
     roles = dict(label="uncollected", id_column="parcel_ref", time_column="dropped_at")
     steps = []
@@ -119,10 +138,6 @@ def test_pages_03_and_05_open_without_the_slow_imports(tmp_path):
     """Building page 03 (checks read back) and page 05 (drift, estimated performance) loads none of the libraries
     that cost 0.3 to 1 s to import: scikit-learn, scipy.stats, scipy.optimize (isotonic fit), scipy.spatial,
     scipy.special (drift's Jensen-Shannon distance)."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from aipm_widgets.widgets import pages\n"
@@ -131,10 +146,7 @@ def test_pages_03_and_05_open_without_the_slow_imports(tmp_path):
         "pages.about('monitoring', p); pages.monitoring_page(p)\n"
         "print(sorted(m for m in ('sklearn', 'scipy.stats', 'scipy.optimize', 'scipy.spatial', 'scipy.special') if m in sys.modules))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "none.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-800:]
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert fresh_page(tmp_path, code, record=tmp_path / "none.yaml")[-1] == "[]"
 
 
 def test_every_way_of_serving_the_pages_waits_for_a_cells_output():
@@ -171,10 +183,6 @@ def test_demo_scoping_page_opens_without_pandas(tmp_path, decided):
     history, read as numpy columns: pyarrow but no pandas (the canvas's cell 0.52 s -> 0.12 s in-process). A team's
     own project reads its tables on every page, page 01 too: its "about" box says how many rows, from when, and the
     positive share."""
-    import os
-    import subprocess
-    import sys
-
     from aipm_widgets.widgets.scoping.canvas import ScopingCanvas
 
     record = tmp_path / "decision_record.yaml"
@@ -192,21 +200,13 @@ def test_demo_scoping_page_opens_without_pandas(tmp_path, decided):
         "Checklist('use_case_scoping', section='scoping'); pages.next_links('scoping')\n"
         "print(p.currency, sorted(m for m in ('pandas', 'pyarrow') if m in sys.modules))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(record), AIPM_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                         cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-800:]
-    assert out.stdout.strip().splitlines()[-1] == ("EUR []" if decided else "EUR ['pyarrow']")
+    assert fresh_page(tmp_path, code, record=record)[-1] == ("EUR []" if decided else "EUR ['pyarrow']")
 
 
 def test_demo_start_page_opens_without_pandas(tmp_path):
     """The start page's "Your product" panel offers the validation table's columns and its label's values: for the demo
     read from the file's schema and the label column (pyarrow, no pandas: 0.4 s of the page's kernel time before its
     first control, StartPage() 0.42 s -> 0.09 s in-process)."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from aipm_widgets.widgets import pages\n"
@@ -218,11 +218,7 @@ def test_demo_start_page_opens_without_pandas(tmp_path):
         "print('Columns of the validation data' in s.project_panel.columns_hint.value)\n"
         "print(sorted(m for m in ('pandas',) if m in sys.modules))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "decision_record.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                         cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-800:]
-    columns, positive, hint, loaded = out.stdout.strip().splitlines()[-4:]
+    columns, positive, hint, loaded = fresh_page(tmp_path, code)[-4:]
     from aipm_widgets.core.demo import load_fraud
 
     frame = load_fraud("validation")  # what the panel offered before, from the whole table
@@ -234,10 +230,6 @@ def test_demo_start_page_opens_without_pandas(tmp_path):
 def test_brief_page_opens_without_pandas(tmp_path):
     """The brief says a saved fairness audit in the audit's own words (core.expectations.verdicts) without loading the
     audit's module, which needs pandas: brief_page 0.47 s -> 0.15 s in-process, before the page's first control."""
-    import os
-    import subprocess
-    import sys
-
     from brief_records import full_record
 
     record = full_record(tmp_path / "decision_record.yaml", text="Parcel lockers")
@@ -252,11 +244,7 @@ def test_brief_page_opens_without_pandas(tmp_path):
         "print(facts['Four-fifths rule'])\n"
         "print(sorted(m for m in ('pandas',) if m in sys.modules))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(record), AIPM_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-c", code, str(record)], capture_output=True, text=True, env=env,
-                         timeout=300, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-800:]
-    phrase, loaded = out.stdout.strip().splitlines()[-2:]
+    phrase, loaded = fresh_page(tmp_path, code, record, record=record)[-2:]
     assert phrase.startswith("lowest ratio 0.50 (woman Parcel lockers vs man") and phrase.endswith(": fails"), phrase
     assert loaded == "[]"
 
@@ -265,10 +253,6 @@ def test_demo_expectations_page_opens_without_pandas_before_stage_4(tmp_path):
     """Page 02 on a workshop's first visit (no record; stage 4 not decided) measures its provisional one-pager at the
     threshold stage 4 will open at, on the validation rows read as numpy columns: no pandas before its first control
     (the one-pager's cell 0.47 to 0.52 s -> 0.14 s in-process), and the same counts as the rows through pandas."""
-    import os
-    import subprocess
-    import sys
-
     from aipm_widgets.core import demo
 
     code = (
@@ -281,11 +265,7 @@ def test_demo_expectations_page_opens_without_pandas_before_stage_4(tmp_path):
         "print(one.source)\n"
         "print(sorted(m for m in ('pandas',) if m in sys.modules))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "decision_record.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                         cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-800:]
-    counts, source, loaded = out.stdout.strip().splitlines()[-3:]
+    counts, source, loaded = fresh_page(tmp_path, code)[-3:]
     assert loaded == "[]"
     threshold, tp, fp, tn, fn = counts.split()
     rows = demo.load_fraud("validation").drop_duplicates("transaction_id").dropna(subset=["is_fraud"])
@@ -314,9 +294,6 @@ def test_demo_metrics_page_shows_its_explorer_without_pandas(tmp_path, monkeypat
     the same rows as a DataFrame (the way it did before), at the opening threshold and after a move."""
     import inspect
     import json
-    import os
-    import subprocess
-    import sys
 
     from aipm_widgets.widgets import pages
 
@@ -331,11 +308,7 @@ def test_demo_metrics_page_shows_its_explorer_without_pandas(tmp_path, monkeypat
         "e.slider.value = e.slider.options[len(e.slider.options) // 3][1]\n"
         "print(json.dumps([first, _texts(e), loaded]))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "decision_record.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                         cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-800:]
-    first, moved, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    first, moved, loaded = json.loads(fresh_page(tmp_path, code)[-1])
     assert loaded == []
 
     monkeypatch.setenv("AIPM_RECORD", str(tmp_path / "decision_record.yaml"))
@@ -353,9 +326,6 @@ def test_demo_data_page_shows_its_controls_before_reading_the_year(tmp_path):
     year of transactions or importing pandas (0.5 s and more before the page's first control); the next cell's
     ``assessment.run()`` reads it and checks it. Run as notebook 03's own cells in an IPython shell of a Voila kernel."""
     import json
-    import os
-    import subprocess
-    import sys
 
     cells = [c for c in json.loads((ROOT / "notebooks" / "03_data_assessment.ipynb").read_text())["cells"]
              if c["cell_type"] == "code"]
@@ -372,13 +342,7 @@ def test_demo_data_page_shows_its_controls_before_reading_the_year(tmp_path):
         "assert shell.run_cell(sys.argv[2]).success\n"
         "print(json.dumps([a.loader.info.value, a.result.rows, a.result.readiness]))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "decision_record.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"),
-               VOILA_BASE_URL="/")
-    env.pop("AIPM_CHARTS_AT_ONCE", None)
-    out = subprocess.run([sys.executable, "-c", code, first, second], capture_output=True, text=True, env=env,
-                         timeout=300, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-800:]
-    shown, checked = (json.loads(line) for line in out.stdout.strip().splitlines()[-2:])
+    shown, checked = (json.loads(line) for line in fresh_page(tmp_path, code, first, second, voila=True)[-2:])
     assert shown == [False, "<span style='font-size:13px'>Reading <b>fraud_transactions (demo)</b> ...</span>", True]
     from aipm_widgets.core.demo import load_fraud
 
@@ -392,9 +356,6 @@ def test_demo_monitoring_page_shows_its_controls_before_reading_the_data(tmp_pat
     validation and production transactions or importing pandas (0.6 s of the page's kernel time before its first
     control); the drift is measured when the next cell starts, and the page then says what it says measured at once."""
     import json
-    import os
-    import subprocess
-    import sys
 
     cells = [c for c in json.loads((ROOT / "notebooks" / "05_post_launch_monitoring.ipynb").read_text())["cells"]
              if c["cell_type"] == "code"]
@@ -411,13 +372,8 @@ def test_demo_monitoring_page_shows_its_controls_before_reading_the_data(tmp_pat
         "assert shell.run_cell(sys.argv[2]).success\n"
         "print('SEEN', json.dumps([m._result is not None, m.summary.value, m.result.first_drift()]))\n"
     )
-    env = dict(os.environ, AIPM_RECORD=str(tmp_path / "decision_record.yaml"), AIPM_CACHE_DIR=str(tmp_path / "cache"),
-               VOILA_BASE_URL="/")
-    env.pop("AIPM_CHARTS_AT_ONCE", None)
-    out = subprocess.run([sys.executable, "-c", code, first, second], capture_output=True, text=True, env=env,
-                         timeout=300, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr[-800:]
-    shown, measured = (json.loads(line[5:]) for line in out.stdout.splitlines() if line.startswith("SEEN "))
+    lines = fresh_page(tmp_path, code, first, second, voila=True)
+    shown, measured = (json.loads(line[5:]) for line in lines if line.startswith("SEEN "))
     assert shown[:2] == [False, True] and shown[3] is True
     assert "Measuring drift, performance and cost on the production data" in shown[2]
     assert measured[0] is True and "What happened since launch" in measured[1]
