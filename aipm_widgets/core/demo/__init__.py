@@ -663,17 +663,10 @@ def _fraud_history() -> dict[str, Any]:
     # Read as numpy columns, not pandas: page 01 of a workshop that has not decided stage 1 yet shows this value range
     # in its first controls (pandas' import alone is 0.3 s of the page's kernel time). The same rows and figures as
     # concat(load_fraud("train"), load_fraud("validation")).drop_duplicates("transaction_id").dropna(subset=["is_fraud"]).
-    import pyarrow.parquet as pq
+    from ..io.columns import Columns
 
-    from ..io.columns import Columns, read_columns
-
-    path = DATA_DIR / "fraud_transactions.parquet"
-    wanted = ("transaction_id", "timestamp", "amount", "is_fraud", "split")
-    pf = pq.ParquetFile(path)
-    parts = []
-    for split in ("train", "validation"):
-        table = read_columns(path, wanted, row_groups=_split_row_groups(pf, split))
-        parts.append(table.take(table.split == split))
+    wanted = ("transaction_id", "timestamp", "amount", "is_fraud")
+    parts = [fraud_columns(split, wanted) for split in ("train", "validation")]  # each one row per transaction
     history = Columns({c: np.concatenate([p[c] for p in parts]) for c in wanted}).first_of_each("transaction_id")
     labeled = history.take(~np.isnan(history.is_fraud))
     amount = np.clip(labeled.amount, 0, None)  # the -999 placeholder counts as a loss of 0, as in stage 4
